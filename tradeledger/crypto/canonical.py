@@ -1,0 +1,102 @@
+"""RFC 8785 (JCS) canonical JSON for everything that is hashed or signed.
+
+Ledger data is JSON without floating-point numbers (DESIGN.md decision 1): amounts are
+decimal strings or integer minor units, and integers stay within the I-JSON safe range
+(|n| <= 2^53 - 1) so that every peer, in any language, computes the same bytes.
+
+`rfc8785` is the reference implementation. For data that passes `check_ledger_data`
+(no floats, safe integers, string keys) the standard library's encoder produces the same
+bytes, with one exception that we route to the reference: JCS sorts object keys by UTF-16
+code units while Python sorts by code points, and the two orders differ only when a key
+holds a character at or above U+E000. tests/crypto/test_canonical.py proves the fast path
+byte-identical to rfc8785 on generated ledger data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+_encode = json.JSONEncoder(
+    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+).encode
+
+
+class NonCanonicalDataError(ValueError):
+    """Data that cannot go on the ledger (floats, huge integers, non-string keys ...)."""
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return "/" + "/".join(str(p) for p in path) if path else "/"
+
+
+def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> bool:
+    """Raise NonCanonicalDataError unless `value` is valid ledger data.
+
+    Returns True when some object key needs the reference key ordering (a character at
+    or above U+E000), so the caller knows the fast encoder would not be exact.
+    """
+    needs_reference = False
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, _path)]
+    while stack:
+        item, path = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if -MAX_SAFE_INTEGER <= item <= MAX_SAFE_INTEGER:
+                continue
+            raise NonCanonicalDataError(
+                f"integer {item} at {_where(path)} is beyond 2^53-1; "
+                "write large amounts as decimal strings"
+            )
+        if kind is float:
+            raise NonCanonicalDataError(
+                f"floating-point number {item!r} at {_where(path)}; "
+                "write amounts as decimal strings (\"12.50\") or integer minor units"
+            )
+        if kind is dict:
+            for key, child in item.items():
+                if type(key) is not str:
+                    raise NonCanonicalDataError(
+                        f"object key {key!r} at {_where(path)} is not a string"
+                    )
+                if not needs_reference and key and max(key) >= "\ue000":
+                    needs_reference = True
+                stack.append((child, path + (key,)))
+            continue
+        if kind is list or kind is tuple:
+            stack.extend((child, path + (i,)) for i, child in enumerate(item))
+            continue
+        raise NonCanonicalDataError(
+            f"value of type {kind.__name__} at {_where(path)} is not JSON ledger data"
+        )
+    return needs_reference
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of ledger data, after checking it."""
+    if check_ledger_data(value):
+        return rfc8785.dumps(value)
+    try:
+        return _encode(value).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate in a string
+        raise NonCanonicalDataError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def reference_canonical_bytes(value: Any) -> bytes:
+    """The reference JCS encoding (rfc8785), after the same ledger-data checks."""
+    check_ledger_data(value)
+    return rfc8785.dumps(value)
+
+
+def is_canonical(data: bytes) -> bool:
+    """True when `data` is exactly the canonical encoding of the JSON it holds."""
+    try:
+        return canonical_bytes(json.loads(data)) == data
+    except (ValueError, RecursionError):
+        return False
