@@ -1,0 +1,9 @@
+"""Contracts: deterministic state machines, one module each, over the ledger framework."""
+
+from tradeledger.contracts import documents, registry
+from tradeledger.ledger.contract import ContractSet
+
+
+def default_contracts() -> ContractSet:
+    """The contracts every tradeledger network runs."""
+    return ContractSet([registry.contract, documents.contract])

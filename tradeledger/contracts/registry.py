@@ -1,0 +1,174 @@
+"""The registry contract: organizations, members and their keys.
+
+Each change is one signed transaction authorized by the genesis rules:
+- an administrator key of an organization whose role is in the genesis `admin_roles`
+  (customs by default) admits organizations;
+- an organization's administrator keys admit its members;
+- a key rotates itself, or its organization's administrator rotates it;
+- an organization's administrator, or a network administrator, revokes a key.
+A rotated or revoked key signs nothing from the block that records it on; what it signed
+before stays valid, because history is not rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import field_validator
+
+from tradeledger.crypto import DidKeyError, public_key_from_did_key
+from tradeledger.ledger.authority import REGISTRY, key_key, key_record, member_key, org_key
+from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.genesis import ORG_NAME, ROLES
+
+contract = Contract(REGISTRY, "organizations, members and keys")
+MEMBER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+def _did(value: str) -> str:
+    try:
+        public_key_from_did_key(value)
+    except DidKeyError as exc:
+        raise ValueError(str(exc)) from None
+    if "#" in value:
+        raise ValueError("give the did:key itself, without a fragment")
+    return value
+
+
+class AdmitOrganization(Args):
+    name: str
+    role: str
+    display_name: str
+    admin_key: str
+    log_key: str
+    witness_key: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not ORG_NAME.match(v):
+            raise ValueError("use lowercase letters, digits and '-'")
+        return v
+
+    @field_validator("role")
+    @classmethod
+    def _role(cls, v: str) -> str:
+        if v not in ROLES:
+            raise ValueError(f"unknown role; roles: {', '.join(sorted(ROLES))}")
+        return v
+
+    _admin = field_validator("admin_key")(classmethod(lambda cls, v: _did(v)))
+
+
+class AdmitMember(Args):
+    organization: str
+    member: str
+    key: str
+    admin: bool = False
+
+    @field_validator("member")
+    @classmethod
+    def _member(cls, v: str) -> str:
+        if not MEMBER_NAME.match(v):
+            raise ValueError("member names are lowercase letters, digits, '.', '_' and '-'")
+        return v
+
+    _key = field_validator("key")(classmethod(lambda cls, v: _did(v)))
+
+
+class RotateKey(Args):
+    old_key: str
+    new_key: str
+
+    _keys = field_validator("old_key", "new_key")(classmethod(lambda cls, v: _did(v)))
+
+
+class RevokeKey(Args):
+    key: str
+    reason: str
+
+    _key = field_validator("key")(classmethod(lambda cls, v: _did(v)))
+
+
+def _network_admin(ctx: TxContext) -> bool:
+    admin_roles = ctx.state.get("rules:admin_roles") or ["customs"]
+    return ctx.signer.admin and ctx.signer.role in admin_roles
+
+
+def _active_key(ctx: TxContext, did: str) -> dict:
+    record = ctx.state.get(key_key(did))
+    if record is None:
+        raise Rejected(f"key {did} is not registered")
+    if record["status"] != "active":
+        raise Rejected(f"key {did} is already {record['status']}")
+    return record
+
+
+def _require_unused(ctx: TxContext, did: str) -> None:
+    if ctx.state.get(key_key(did)) is not None:
+        raise Rejected(f"key {did} is already registered; every key belongs to one member")
+
+
+@contract.action("admit_organization", AdmitOrganization)
+def admit_organization(ctx: TxContext, args: AdmitOrganization) -> None:
+    ctx.require(_network_admin(ctx), "only a network administrator (an admin key of an admin role) admits organizations")
+    ctx.require(ctx.state.get(org_key(args.name)) is None, f"organization {args.name} already exists")
+    _require_unused(ctx, args.admin_key)
+    ctx.state.put(org_key(args.name), {
+        "name": args.name, "role": args.role, "display_name": args.display_name,
+        "status": "active", "since_ms": ctx.block_time_ms,
+        "log_key": args.log_key, "witness_key": args.witness_key,
+    })
+    ctx.state.put(key_key(args.admin_key), key_record(args.admin_key, args.name, "admin", True, ctx.block_time_ms))
+    ctx.state.put(member_key(args.name, "admin"), {
+        "organization": args.name, "member": "admin", "key": args.admin_key, "admin": True,
+    })
+    ctx.emit("organization_admitted", name=args.name, role=args.role, by=ctx.signer.organization)
+
+
+@contract.action("admit_member", AdmitMember)
+def admit_member(ctx: TxContext, args: AdmitMember) -> None:
+    ctx.require(ctx.state.get(org_key(args.organization)) is not None, f"unknown organization {args.organization}")
+    ctx.require(
+        ctx.signer.admin and ctx.signer.organization == args.organization,
+        f"only an administrator of {args.organization} admits its members",
+    )
+    ctx.require(ctx.state.get(member_key(args.organization, args.member)) is None,
+                f"member {args.member} of {args.organization} already exists; rotate its key instead")
+    _require_unused(ctx, args.key)
+    ctx.state.put(key_key(args.key), key_record(args.key, args.organization, args.member, args.admin, ctx.block_time_ms))
+    ctx.state.put(member_key(args.organization, args.member), {
+        "organization": args.organization, "member": args.member, "key": args.key, "admin": args.admin,
+    })
+    ctx.emit("member_admitted", organization=args.organization, member=args.member, key=args.key)
+
+
+@contract.action("rotate_key", RotateKey)
+def rotate_key(ctx: TxContext, args: RotateKey) -> None:
+    old = _active_key(ctx, args.old_key)
+    own_key = ctx.signer.key == args.old_key
+    org_admin = ctx.signer.admin and ctx.signer.organization == old["organization"]
+    ctx.require(own_key or org_admin, f"only the key itself or an administrator of {old['organization']} rotates it")
+    _require_unused(ctx, args.new_key)
+    ctx.state.put(key_key(args.old_key), {**old, "status": "rotated", "ended_ms": ctx.block_time_ms,
+                                            "replaced_by": args.new_key})
+    ctx.state.put(key_key(args.new_key), {**key_record(args.new_key, old["organization"], old["member"],
+                                                       old["admin"], ctx.block_time_ms), "replaces": args.old_key})
+    ctx.state.put(member_key(old["organization"], old["member"]), {
+        "organization": old["organization"], "member": old["member"], "key": args.new_key, "admin": old["admin"],
+    })
+    ctx.emit("key_rotated", organization=old["organization"], member=old["member"],
+             old_key=args.old_key, new_key=args.new_key)
+
+
+@contract.action("revoke_key", RevokeKey)
+def revoke_key(ctx: TxContext, args: RevokeKey) -> None:
+    record = _active_key(ctx, args.key)
+    org_admin = ctx.signer.admin and ctx.signer.organization == record["organization"]
+    ctx.require(org_admin or _network_admin(ctx),
+                f"only an administrator of {record['organization']} or a network administrator revokes its keys")
+    ctx.require(bool(args.reason.strip()), "a revocation needs a reason")
+    ctx.state.put(key_key(args.key), {**record, "status": "revoked", "ended_ms": ctx.block_time_ms,
+                                      "reason": args.reason})
+    ctx.emit("key_revoked", organization=record["organization"], member=record["member"], key=args.key,
+             reason=args.reason, by=ctx.signer.organization)

@@ -1,0 +1,92 @@
+"""Checkpoints of the ledger in C2SP formats, and the network's quorum over them.
+
+After each block every organization's node signs the same checkpoint body twice: as a
+log (C2SP signed-note Ed25519, key name = the network's origin) and as a witness (C2SP
+tlog-cosignature/v1, key name = the organization's witness name). The genesis policy
+(C2SP tlog-policy) lists every node's log key and witness key and the quorum over the
+witnesses. The body carries the block height, the block header hash and the state digest
+as extension lines, so a final checkpoint fixes the state as well as the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tradeledger.ledger.block import BlockHeader
+from tradeledger.ledger.genesis import Genesis
+from tradeledger.tlog import (
+    Checkpoint,
+    CosignatureSigner,
+    NoteError,
+    NoteSignature,
+    NoteSigner,
+    Policy,
+    SignedNote,
+)
+
+BLOCK_EXTENSION = "tradeledger-block"
+STATE_EXTENSION = "tradeledger-state"
+
+
+def checkpoint_body(origin: str, header: BlockHeader) -> str:
+    return Checkpoint(
+        origin,
+        header.log_size,
+        header.log_root,
+        (
+            f"{BLOCK_EXTENSION} {header.height} {header.hash.hex()}",
+            f"{STATE_EXTENSION} {header.state_digest.hex()}",
+        ),
+    ).to_text()
+
+
+def witness_key_name(origin: str, organization: str) -> str:
+    return f"{origin}/witness/{organization}"
+
+
+@dataclass(frozen=True)
+class NodeSigner:
+    """An organization node's two checkpoint keys."""
+
+    log: NoteSigner
+    witness: CosignatureSigner
+
+    @classmethod
+    def from_seeds(cls, origin: str, organization: str, log_seed: bytes, witness_seed: bytes) -> NodeSigner:
+        return cls(NoteSigner(log_seed, origin), CosignatureSigner(witness_seed, witness_key_name(origin, organization)))
+
+    def sign(self, body: str, timestamp: int) -> tuple[str, ...]:
+        """Signature lines for a checkpoint body; `timestamp` is the block time in seconds,
+        so re-signing the same block reproduces the same lines."""
+        return (self.log.sign(body).to_line(), self.witness.sign(body, timestamp).to_line())
+
+
+class NetworkPolicy:
+    """The genesis tlog-policy, applied to checkpoint bodies and signature lines."""
+
+    def __init__(self, genesis: Genesis):
+        self.policy = Policy.from_text(genesis.policy)
+        self._verifiers = [log.verifier for log in self.policy.logs] + [w.verifier for w in self.policy.witnesses]
+
+    def valid_lines(self, body: str, lines: Iterable[str]) -> list[str]:
+        """The lines that are valid signatures over `body` by keys the policy names."""
+        parsed: list[tuple[str, NoteSignature]] = []
+        for line in lines:
+            try:
+                parsed.append((line, NoteSignature.from_line(line)))
+            except NoteError:
+                continue
+        valid: list[str] = []
+        for line, signature in parsed:
+            result = SignedNote(body, (signature,)).verify(self._verifiers)
+            if result.verified:
+                valid.append(line)
+        return valid
+
+    def is_final(self, body: str, lines: Sequence[str]) -> bool:
+        return self.verify(body, lines).ok
+
+    def verify(self, body: str, lines: Sequence[str]):
+        note = body + "\n" + "".join(line + "\n" for line in lines)
+        return self.policy.verify_checkpoint(note)

@@ -1,0 +1,139 @@
+"""The contract framework: deterministic state machines with argument schemas.
+
+A contract module creates one `Contract`, declares its actions with `@contract.action`,
+each with a Pydantic model for its arguments and the organization roles allowed to call
+it. Handlers get a `TxContext` and must be deterministic (DESIGN.md decision 4): no wall
+clock, no randomness, no I/O. Time is the block time; inputs are the envelope and state.
+A handler refuses a transaction by raising `Rejected(reason)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tradeledger.ledger.state import StateView
+
+ANY_ROLE: frozenset[str] = frozenset({"*"})
+
+
+class Rejected(Exception):
+    """A transaction is invalid; `reason` is kept in the log beside it."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Args(BaseModel):
+    """Base for argument schemas: strict types, no unknown fields, immutable."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The registered key that signed a transaction, and who it belongs to."""
+
+    key: str  # did:key of the signing key
+    organization: str
+    role: str
+    member: str
+    admin: bool
+
+
+@dataclass(frozen=True)
+class Event:
+    contract: str
+    type: str
+    data: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"contract": self.contract, "type": self.type, "data": self.data}
+
+
+@dataclass
+class TxContext:
+    txid: str
+    leaf_index: int
+    block_time_ms: int
+    signer: Signer
+    commitments: tuple[str, ...]
+    state: StateView
+    network: str
+    events: list[Event] = field(default_factory=list)
+
+    def emit(self, event_type: str, **data: Any) -> None:
+        self.events.append(Event(self.state.namespace, event_type, data))
+
+    def require(self, condition: bool, reason: str) -> None:
+        if not condition:
+            raise Rejected(reason)
+
+
+A = TypeVar("A", bound=Args)
+Handler = Callable[[TxContext, Any], None]
+
+
+@dataclass(frozen=True)
+class Action(Generic[A]):
+    name: str
+    args: type[A]
+    roles: frozenset[str]
+    handler: Handler
+
+    def parse_args(self, raw: dict[str, Any]) -> A:
+        try:
+            return self.args.model_validate(raw)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}" for err in exc.errors()
+            )
+            raise Rejected(f"invalid arguments for {self.name}: {problems}") from None
+
+    def authorize(self, signer: Signer) -> None:
+        if "*" not in self.roles and signer.role not in self.roles:
+            raise Rejected(
+                f"organization {signer.organization} (role {signer.role}) may not {self.name}; "
+                f"allowed roles: {', '.join(sorted(self.roles))}"
+            )
+
+
+class Contract:
+    def __init__(self, name: str, description: str = ""):
+        self.name = name
+        self.description = description
+        self.actions: dict[str, Action[Any]] = {}
+
+    def action(
+        self, name: str, args: type[A], roles: Iterable[str] = ANY_ROLE
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if name in self.actions:
+                raise ValueError(f"{self.name}.{name} declared twice")
+            self.actions[name] = Action(name, args, frozenset(roles), handler)
+            return handler
+
+        return register
+
+
+class ContractSet:
+    """The contracts a network runs, by name."""
+
+    def __init__(self, contracts: Iterable[Contract]):
+        self._by_name = {c.name: c for c in contracts}
+
+    def find(self, contract: str, action: str) -> Action[Any]:
+        found = self._by_name.get(contract)
+        if found is None:
+            raise Rejected(f"unknown contract {contract!r}")
+        handler = found.actions.get(action)
+        if handler is None:
+            raise Rejected(f"contract {contract} has no action {action!r}")
+        return handler
+
+    def __iter__(self):
+        return iter(self._by_name.values())

@@ -1,0 +1,174 @@
+"""The signed transaction envelope (DESIGN.md decision 3).
+
+An envelope is a JSON object naming the network, the contract and action, the public
+arguments, commitments to private payloads (never the payloads), the signer's DID URL, a
+random nonce and a creation time, plus an Ed25519 signature over the canonical bytes of
+everything else. Its canonical bytes are the Merkle leaf; the transaction id is their
+SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradeledger.crypto import (
+    DidKeyError,
+    KeyPair,
+    NonCanonicalDataError,
+    canonical_bytes,
+    public_key_from_did_key,
+    sha256_hex,
+)
+
+COMMITMENT_PATTERN = re.compile(r"^[0-9a-f]{64}$")
+_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+_NONCE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+_FIELDS = ("network", "contract", "action", "args", "commitments", "signer", "nonce", "created_ms", "signature")
+
+
+class EnvelopeError(ValueError):
+    """An envelope that is malformed: it cannot even be judged valid or invalid."""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Envelope:
+    network: str
+    contract: str
+    action: str
+    args: dict[str, Any]
+    commitments: tuple[str, ...]
+    signer: str
+    nonce: str
+    created_ms: int
+    signature: bytes = field(default=b"", repr=False)
+
+    # --- wire form -----------------------------------------------------------------
+    def unsigned_dict(self) -> dict[str, Any]:
+        return {
+            "network": self.network,
+            "contract": self.contract,
+            "action": self.action,
+            "args": self.args,
+            "commitments": list(self.commitments),
+            "signer": self.signer,
+            "nonce": self.nonce,
+            "created_ms": self.created_ms,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.unsigned_dict(), "signature": _b64url(self.signature)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Envelope:
+        if not isinstance(data, dict):
+            raise EnvelopeError("an envelope is a JSON object")
+        missing = [name for name in _FIELDS if name not in data]
+        extra = sorted(set(data) - set(_FIELDS))
+        if missing or extra:
+            raise EnvelopeError(f"envelope fields: missing {missing}, unexpected {extra}")
+        for name in ("network", "contract", "action", "signer", "nonce", "signature"):
+            if not isinstance(data[name], str):
+                raise EnvelopeError(f"envelope field {name} must be a string")
+        if not _NAME_PATTERN.match(data["contract"]) or not _NAME_PATTERN.match(data["action"]):
+            raise EnvelopeError("contract and action are lowercase names")
+        if not isinstance(data["args"], dict):
+            raise EnvelopeError("envelope args must be an object")
+        commitments = data["commitments"]
+        if not isinstance(commitments, list) or not all(
+            isinstance(c, str) and COMMITMENT_PATTERN.match(c) for c in commitments
+        ):
+            raise EnvelopeError("commitments must be a list of 64-digit lowercase hex strings")
+        if type(data["created_ms"]) is not int or data["created_ms"] < 0:
+            raise EnvelopeError("created_ms must be a non-negative integer (Unix milliseconds)")
+        if not _NONCE_PATTERN.match(data["nonce"]):
+            raise EnvelopeError("nonce must be 16 random bytes in lowercase hex")
+        try:
+            signature = _unb64url(data["signature"])
+        except ValueError as exc:
+            raise EnvelopeError("signature is not base64url") from exc
+        return cls(
+            network=data["network"],
+            contract=data["contract"],
+            action=data["action"],
+            args=data["args"],
+            commitments=tuple(commitments),
+            signer=data["signer"],
+            nonce=data["nonce"],
+            created_ms=data["created_ms"],
+            signature=signature,
+        )
+
+    # --- bytes and identity ----------------------------------------------------------
+    def signing_bytes(self) -> bytes:
+        """The canonical bytes the signature covers: the envelope without its signature."""
+        return canonical_bytes(self.unsigned_dict())
+
+    def leaf_bytes(self) -> bytes:
+        """The canonical bytes of the whole envelope: the Merkle leaf (decision 5)."""
+        return canonical_bytes(self.to_dict())
+
+    @property
+    def txid(self) -> str:
+        return sha256_hex(self.leaf_bytes())
+
+    def signer_public_key(self) -> bytes:
+        try:
+            return public_key_from_did_key(self.signer)
+        except DidKeyError as exc:
+            raise EnvelopeError(f"signer is not an Ed25519 did:key URL: {exc}") from exc
+
+
+def sign_envelope(
+    key: KeyPair,
+    *,
+    network: str,
+    contract: str,
+    action: str,
+    args: dict[str, Any],
+    created_ms: int,
+    commitments: tuple[str, ...] | list[str] = (),
+    nonce: str | None = None,
+) -> Envelope:
+    """Build and sign an envelope; refuses data that is not ledger data."""
+    unsigned = Envelope(
+        network=network,
+        contract=contract,
+        action=action,
+        args=args,
+        commitments=tuple(commitments),
+        signer=key.verification_method,
+        nonce=nonce or os.urandom(16).hex(),
+        created_ms=created_ms,
+    )
+    Envelope.from_dict(unsigned.to_dict())  # the same shape checks a peer applies
+    message = unsigned.signing_bytes()
+    return Envelope(**{**unsigned.__dict__, "signature": key.sign(message)})
+
+
+def decode_envelope(leaf: bytes) -> Envelope:
+    """Parse leaf bytes into an envelope; they must be its canonical form."""
+    try:
+        data = json.loads(leaf)
+    except (ValueError, RecursionError) as exc:
+        raise EnvelopeError(f"envelope is not JSON: {exc}") from exc
+    envelope = Envelope.from_dict(data)
+    try:
+        canonical = canonical_bytes(data)
+    except NonCanonicalDataError as exc:
+        raise EnvelopeError(str(exc)) from exc
+    if canonical != leaf:
+        raise EnvelopeError("envelope bytes are not in RFC 8785 canonical form")
+    return envelope

@@ -1,0 +1,136 @@
+"""Execute ordered envelopes deterministically (DESIGN.md decision 4).
+
+Every peer runs each envelope of a block against its own state and flags it valid or
+invalid with a reason. Invalid envelopes stay in the log as evidence and change nothing.
+Checks, in order: well-formed canonical envelope, this network, not replayed, created
+within the genesis window around the block time, a registered active signer, a valid
+signature, a known contract action, valid arguments, the signer's role allowed, and the
+handler's own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradeledger.crypto import sha256_hex, verify_signature
+from tradeledger.ledger.contract import ContractSet, Event, Rejected, TxContext
+from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
+from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.state import Overlay, StateKey, StateReader, StateView
+
+
+class SignatureCache:
+    """Signatures already verified in this process.
+
+    In the embedded network every organization's peer lives in one process; the first
+    peer to verify an envelope's signature records it here so the others need not
+    repeat the same Ed25519 computation. A cluster node has its own process and cache.
+    The key is the leaf hash, which covers the message, the signer key and the signature.
+    """
+
+    def __init__(self, capacity: int = 200_000):
+        self._verified: dict[str, None] = {}
+        self._capacity = capacity
+
+    def verify(self, txid: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        if txid in self._verified:
+            return True
+        if not verify_signature(public_key, message, signature):
+            return False
+        if len(self._verified) >= self._capacity:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[txid] = None
+        return True
+
+
+@dataclass(frozen=True)
+class TxOutcome:
+    txid: str
+    leaf_index: int
+    valid: bool
+    reason: str
+    envelope: Envelope | None
+    events: tuple[Event, ...] = ()
+
+
+@dataclass
+class BlockExecution:
+    outcomes: list[TxOutcome]
+    writes: dict[StateKey, Any] = field(default_factory=dict)
+
+
+class Executor:
+    def __init__(self, genesis: Genesis, contracts: ContractSet, signatures: SignatureCache | None = None):
+        self.genesis = genesis
+        self.network_id = genesis.network_id
+        self.contracts = contracts
+        self.signatures = signatures or SignatureCache()
+
+    def execute_block(
+        self,
+        state: StateReader,
+        seen_txid: Callable[[str], bool],
+        leaves: Sequence[bytes],
+        first_leaf: int,
+        block_time_ms: int,
+    ) -> BlockExecution:
+        block = Overlay(state)
+        outcomes: list[TxOutcome] = []
+        in_block: set[str] = set()
+        for offset, leaf in enumerate(leaves):
+            index = first_leaf + offset
+            txid = sha256_hex(leaf)
+            envelope: Envelope | None = None
+            tx = Overlay(block)
+            try:
+                try:
+                    envelope = decode_envelope(leaf)
+                except EnvelopeError as exc:
+                    raise Rejected(f"malformed envelope: {exc}") from None
+                if txid in in_block or seen_txid(txid):
+                    raise Rejected("replayed: this envelope is already in the log")
+                events = self._execute(tx, envelope, txid, index, block_time_ms)
+            except Rejected as rejection:
+                outcomes.append(TxOutcome(txid, index, False, rejection.reason, envelope))
+            else:
+                tx.merge_into(block)
+                outcomes.append(TxOutcome(txid, index, True, "", envelope, tuple(events)))
+            in_block.add(txid)
+        return BlockExecution(outcomes, block.writes)
+
+    def _execute(
+        self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int
+    ) -> list[Event]:
+        genesis = self.genesis
+        if envelope.network != self.network_id:
+            raise Rejected("envelope is for another network")
+        age = block_time_ms - envelope.created_ms
+        if age > genesis.max_past_ms:
+            raise Rejected(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
+        if -age > genesis.max_future_ms:
+            raise Rejected(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
+        signer, public_key = resolve_signer(tx, envelope.signer)
+        if not self.signatures.verify(txid, public_key, envelope.signing_bytes(), envelope.signature):
+            raise Rejected(f"bad signature by {signer.key}")
+        action = self.contracts.find(envelope.contract, envelope.action)
+        action.authorize(signer)
+        args = action.parse_args(envelope.args)
+        context = TxContext(
+            txid=txid,
+            leaf_index=index,
+            block_time_ms=block_time_ms,
+            signer=signer,
+            commitments=envelope.commitments,
+            state=StateView(tx, envelope.contract),
+            network=self.network_id,
+        )
+        try:
+            action.handler(context, args)
+        except Rejected:
+            raise
+        except Exception as exc:  # a contract bug must not stop the ledger; keep it as the reason
+            raise Rejected(f"contract {envelope.contract}.{envelope.action} failed: {type(exc).__name__}: {exc}") from None
+        return context.events

@@ -1,0 +1,166 @@
+"""A peer: one organization's node. It executes ordered blocks against its own store,
+appends them to its Merkle log, and signs a checkpoint for each block.
+
+The peer never trusts another peer's state: it recomputes everything from the ordered
+stream. Other peers' checkpoint signatures count toward finality only when they verify
+against the checkpoint this peer computed itself; a valid signature over a different
+checkpoint of the same size is a fork, and its evidence is kept (DESIGN.md decision 7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from tradeledger import merkle
+from tradeledger.crypto import canonical_bytes
+from tradeledger.ledger.authority import genesis_writes
+from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
+from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
+from tradeledger.ledger.contract import ContractSet
+from tradeledger.ledger.executor import Executor, SignatureCache
+from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.state import genesis_state_digest, next_state_digest
+from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, Store, StoreError, TxRecord
+
+
+@dataclass(frozen=True)
+class CommittedBlock:
+    header: BlockHeader
+    outcomes: list[Any]
+    checkpoint: CheckpointRecord
+
+
+class Peer:
+    def __init__(
+        self,
+        organization: str,
+        genesis: Genesis,
+        store: Store,
+        contracts: ContractSet,
+        signer: NodeSigner,
+        signatures: SignatureCache | None = None,
+    ):
+        self.organization = organization
+        self.genesis = genesis
+        self.store = store
+        self.policy = NetworkPolicy(genesis)
+        self.signer = signer
+        self.executor = Executor(genesis, contracts, signatures)
+        self.log = merkle.TiledLog(store)
+        stored = store.genesis()
+        if stored is None:
+            head = Head(0, 1, 0, merkle.EMPTY_ROOT, genesis_state_digest(genesis.canonical), ZERO_HASH)
+            store.initialize(genesis.canonical, genesis_writes(genesis), head)
+        elif stored != genesis.canonical:
+            raise StoreError(f"the store of {organization} belongs to another network (genesis differs)")
+        head = store.head()
+        assert head is not None
+        self.head: Head = head
+
+    # --- executing the stream --------------------------------------------------------
+    def catch_up(self, orderer, batch: int = 5000) -> list[CommittedBlock]:
+        """Form and commit every block the stream holds past this peer's position."""
+        committed: list[CommittedBlock] = []
+        while True:
+            items = orderer.read(self.head.next_position, batch)
+            if not items:
+                return committed
+            blocks, _resume = form_blocks(
+                items, next_position=self.head.next_position,
+                max_transactions=self.genesis.max_block_transactions,
+            )
+            if not blocks:
+                if len(items) < batch:
+                    return committed
+                # A window with no closing item: widen it until a block closes.
+                batch *= 2
+                continue
+            for block in blocks:
+                committed.append(self.apply(block))
+
+    def apply(self, block: FormedBlock) -> CommittedBlock:
+        head = self.head
+        execution = self.executor.execute_block(
+            self.store, self.store.has_txid, block.leaves, head.log_size, block.time_ms
+        )
+        height = head.height + 1
+        update = self.log.append(head.log_size, [merkle.leaf_hash(leaf) for leaf in block.leaves])
+        state_digest = next_state_digest(head.state_digest, execution.writes)
+        header = BlockHeader(
+            network=self.genesis.network_id,
+            height=height,
+            previous_hash=head.header_hash,
+            first_leaf=head.log_size,
+            leaf_count=len(block.leaves),
+            log_size=update.new_size,
+            log_root=update.root,
+            state_digest=state_digest,
+            time_ms=block.time_ms,
+            validity=validity_string([o.valid for o in execution.outcomes]),
+            stream_end=block.end_position,
+        )
+        body = checkpoint_body(self.genesis.origin, header)
+        lines = self.signer.sign(body, block.time_ms // 1000)
+        final = self.policy.is_final(body, lines)
+        txs = [
+            TxRecord(o.leaf_index, o.txid, leaf, o.valid, o.reason, height, position)
+            for o, leaf, position in zip(execution.outcomes, block.leaves, block.positions)
+        ]
+        events = [(o.leaf_index, e.contract, e.type, e.data) for o in execution.outcomes for e in o.events]
+        self.store.commit_block(BlockCommit(
+            header=header, next_position=block.end_position + 1, txs=txs, tiles=update.tiles,
+            writes=execution.writes, events=events, checkpoint_body=body, signatures=lines, final=final,
+        ))
+        self.head = Head(height, block.end_position + 1, header.log_size, header.log_root, state_digest, header.hash)
+        return CommittedBlock(header, execution.outcomes, CheckpointRecord(height, header.log_size, body, lines, final))
+
+    # --- cosigning ---------------------------------------------------------------------
+    def receive_signatures(self, height: int, body: str, lines: Iterable[str], sender: str) -> bool:
+        """Take another node's signatures on its checkpoint for `height`; True when final here.
+
+        Lines over the checkpoint we computed count toward the quorum. Valid lines over a
+        different checkpoint body of the same height are a fork: kept as evidence, never
+        merged.
+        """
+        ours = self.store.checkpoint(height)
+        if ours is None:
+            return False  # we have not reached that height yet; the sender will resend
+        lines = list(lines)
+        if body != ours.body:
+            signed = self.policy.valid_lines(body, lines)
+            if signed:
+                self.store.record_fork(ours.size, {
+                    "height": height,
+                    "ours": ours.note,
+                    "theirs": body + "\n" + "".join(line + "\n" for line in signed),
+                    "sender": sender,
+                    "detected_by": self.organization,
+                })
+                raise ForkDetected(height, sender, ours.body, body)
+            return ours.final
+        valid = self.policy.valid_lines(ours.body, lines)
+        new = [line for line in valid if line not in ours.signatures]
+        if not new and ours.final:
+            return True
+        final = self.policy.is_final(ours.body, list(ours.signatures) + new)
+        self.store.add_signatures(height, new, final)
+        return final
+
+    def own_signatures(self, height: int) -> CheckpointRecord | None:
+        return self.store.checkpoint(height)
+
+
+class ForkDetected(RuntimeError):
+    """Two valid checkpoints for the same log size disagree: history has been split."""
+
+    def __init__(self, height: int, sender: str, ours: str, theirs: str):
+        super().__init__(
+            f"FORK at block {height}: {sender} signed a different checkpoint\n"
+            f"--- ours\n{ours}--- theirs\n{theirs}"
+        )
+        self.height = height
+        self.sender = sender
+
+

@@ -1,0 +1,192 @@
+"""The embedded network: every organization's peer, the solo orderer and the vaults in
+one process over one folder (DESIGN.md "The embedded default").
+
+A submitter chooses what to wait for and is told what it got: "ordered" (durably in the
+stream), "committed" (in a block at the peers) or "final" (the block's checkpoint carries
+the policy's quorum of cosignatures).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tradeledger.contracts import default_contracts
+from tradeledger.crypto import sha256_hex
+from tradeledger.ledger.envelope import Envelope, sign_envelope
+from tradeledger.ledger.executor import SignatureCache
+from tradeledger.ledger.genesis import Genesis, GenesisError, load_genesis
+from tradeledger.ledger.peer import Peer
+from tradeledger.node.keys import OrganizationKeys
+from tradeledger.node.layout import NetworkLayout
+from tradeledger.ordering import SoloOrderer
+from tradeledger.store import SQLiteStore
+from tradeledger.vault import Vault
+
+WAIT_LEVELS = ("ordered", "committed", "final")
+
+
+class NetworkError(RuntimeError):
+    """The network folder cannot be used as asked."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    txid: str
+    status: str  # what was reached: ordered | committed | final
+    position: int
+    leaf_index: int | None = None
+    height: int | None = None
+    valid: bool | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class EmbeddedNetwork:
+    def __init__(self, directory: Path):
+        self.layout = NetworkLayout(Path(directory))
+        if not self.layout.genesis.exists():
+            raise NetworkError(f"no network in {directory}; create one with `tradeledger init --dir {directory}`")
+        self._lock_file = open(self.layout.lock, "a+")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise NetworkError(f"another tradeledger process is using {directory}; wait for it to finish") from None
+        try:
+            self.genesis: Genesis = load_genesis(self.layout.genesis)
+        except GenesisError:
+            self._lock_file.close()
+            raise
+        self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
+        self.orderer = SoloOrderer(self.layout.orderer)
+        contracts = default_contracts()
+        signatures = SignatureCache()
+        self.keys: dict[str, OrganizationKeys] = {}
+        self.peers: dict[str, Peer] = {}
+        self._vaults: dict[str, Vault] = {}
+        for org in self.genesis.organizations:
+            key_path = self.layout.keys(org.name)
+            if not key_path.exists():
+                continue  # this folder does not host that organization's node
+            keys = OrganizationKeys.load(key_path)
+            self.keys[org.name] = keys
+            self.peers[org.name] = Peer(
+                org.name, self.genesis, SQLiteStore(self.layout.store(org.name)), contracts,
+                keys.node_signer, signatures,
+            )
+        if not self.peers:
+            raise NetworkError(f"{directory} holds no organization's keys")
+
+    @classmethod
+    def open(cls, directory: Path) -> EmbeddedNetwork:
+        return cls(directory)
+
+    def __enter__(self) -> EmbeddedNetwork:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for peer in self.peers.values():
+            peer.store.close()
+        for vault in self._vaults.values():
+            vault.close()
+        self.orderer.close()
+        self._lock_file.close()
+
+    # --- organizations -----------------------------------------------------------------
+    def organization_keys(self, name: str) -> OrganizationKeys:
+        if name not in self.keys:
+            self.genesis.organization(name)  # raises with the list of known names
+            raise NetworkError(f"this folder holds no keys for {name}")
+        return self.keys[name]
+
+    def vault(self, name: str) -> Vault:
+        self.organization_keys(name)
+        if name not in self._vaults:
+            self._vaults[name] = Vault(self.layout.vault(name))
+        return self._vaults[name]
+
+    @property
+    def reader(self) -> Peer:
+        """A peer to answer queries: the first organization hosted here."""
+        return next(iter(self.peers.values()))
+
+    def peer(self, name: str) -> Peer:
+        self.organization_keys(name)
+        return self.peers[name]
+
+    # --- transactions ------------------------------------------------------------------
+    def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
+             commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope:
+        keys = self.organization_keys(organization)
+        return sign_envelope(
+            keys.admin, network=self.genesis.network_id, contract=contract, action=action, args=args,
+            commitments=tuple(commitments), created_ms=now_ms() if created_ms is None else created_ms,
+        )
+
+    def submit(self, envelopes: Sequence[Envelope | bytes], wait: str = "final",
+               viewer: str | None = None) -> list[Receipt]:
+        if wait not in WAIT_LEVELS:
+            raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
+        leaves = [e if isinstance(e, bytes) else e.leaf_bytes() for e in envelopes]
+        positions = self.orderer.submit(leaves)
+        txids = [sha256_hex(leaf) for leaf in leaves]
+        if wait == "ordered":
+            return [Receipt(t, "ordered", p) for t, p in zip(txids, positions)]
+        self.sync(finality=(wait == "final"))
+        peer = self.peers.get(viewer or "", self.reader)
+        receipts = []
+        for txid, position in zip(txids, positions):
+            record = peer.store.tx_by_position(position)
+            if record is None:
+                receipts.append(Receipt(txid, "ordered", position))
+                continue
+            checkpoint = peer.store.checkpoint(record.height)
+            status = "final" if checkpoint and checkpoint.final else "committed"
+            receipts.append(Receipt(txid, status, position, record.leaf_index, record.height, record.valid,
+                                    record.reason))
+        return receipts
+
+    def sync(self, finality: bool = True) -> None:
+        """Close the pending block, bring every peer up to the stream's end, and exchange
+        checkpoint signatures until each block is final (or no more signatures exist)."""
+        if self._has_pending():
+            self.orderer.cut()
+        for peer in self.peers.values():
+            peer.catch_up(self.orderer)
+        if finality:
+            self.exchange_signatures()
+
+    def _has_pending(self) -> bool:
+        last = self.orderer.last_position()
+        if last == 0:
+            return False
+        tail = self.orderer.read(last, 1)
+        if tail and tail[0].kind == "cut":
+            return False
+        return any(peer.head.next_position <= last for peer in self.peers.values())
+
+    def exchange_signatures(self) -> None:
+        pending = sorted({h for peer in self.peers.values() for h in peer.store.non_final_heights()})
+        for height in pending:
+            records = {name: peer.store.checkpoint(height) for name, peer in self.peers.items()}
+            for sender, record in records.items():
+                if record is None:
+                    continue
+                for name, receiver in self.peers.items():
+                    if name != sender:
+                        receiver.receive_signatures(height, record.body, record.signatures, sender)

@@ -1,0 +1,93 @@
+"""What a peer keeps, and the interface every store engine implements."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tradeledger.ledger.block import BlockHeader
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened, is from another network, or failed to commit."""
+
+
+@dataclass(frozen=True)
+class Head:
+    """Where a peer stands: its last committed block and the stream position after it."""
+
+    height: int
+    next_position: int
+    log_size: int
+    log_root: bytes
+    state_digest: bytes
+    header_hash: bytes
+
+
+@dataclass(frozen=True)
+class TxRecord:
+    leaf_index: int
+    txid: str
+    leaf: bytes
+    valid: bool
+    reason: str
+    height: int
+    position: int  # where the orderer put it in the stream
+
+
+@dataclass(frozen=True)
+class CheckpointRecord:
+    height: int
+    size: int
+    body: str
+    signatures: tuple[str, ...]  # signed-note signature lines, without their newline
+    final: bool
+
+    @property
+    def note(self) -> str:
+        return self.body + "\n" + "".join(line + "\n" for line in self.signatures)
+
+
+@dataclass(frozen=True)
+class BlockCommit:
+    """Everything one block changes, written in one transaction."""
+
+    header: BlockHeader
+    next_position: int
+    txs: list[TxRecord]
+    tiles: Mapping[tuple[int, int], bytes]
+    writes: Mapping[tuple[str, str], Any]
+    events: list[tuple[int, str, str, dict[str, Any]]]  # (leaf_index, contract, type, data)
+    checkpoint_body: str
+    signatures: tuple[str, ...]
+    final: bool
+
+
+class Store(Protocol):
+    def initialize(self, genesis: bytes, writes: Mapping[tuple[str, str], Any], head: Head) -> None: ...
+    def genesis(self) -> bytes | None: ...
+    def head(self) -> Head | None: ...
+    def commit_block(self, commit: BlockCommit) -> None: ...
+
+    def read_tiles(self, keys: Collection[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]: ...
+    def get_state(self, namespace: str, key: str) -> Any | None: ...
+    def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]: ...
+    def state_rows(self) -> Iterator[tuple[str, str, Any]]: ...
+    def has_txid(self, txid: str) -> bool: ...
+    def tx_by_id(self, txid: str) -> TxRecord | None: ...
+    def tx_by_position(self, position: int) -> TxRecord | None: ...
+    def tx_by_index(self, leaf_index: int) -> TxRecord | None: ...
+    def txs(self, first: int = 0, limit: int | None = None) -> Iterator[TxRecord]: ...
+    def header(self, height: int) -> BlockHeader | None: ...
+    def headers(self) -> Iterator[BlockHeader]: ...
+    def events(self, first_leaf: int = 0) -> Iterator[tuple[int, str, str, dict[str, Any]]]: ...
+
+    def checkpoint(self, height: int) -> CheckpointRecord | None: ...
+    def checkpoints(self) -> Iterator[CheckpointRecord]: ...
+    def add_signatures(self, height: int, lines: Iterable[str], final: bool) -> None: ...
+    def latest_final_checkpoint(self, min_size: int = 0) -> CheckpointRecord | None: ...
+    def non_final_heights(self) -> list[int]: ...
+    def record_fork(self, size: int, evidence: dict[str, Any]) -> None: ...
+    def forks(self) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...

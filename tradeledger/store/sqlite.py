@@ -1,0 +1,273 @@
+"""The SQLite store: one WAL-mode file per peer; a block commits in one transaction.
+
+`synchronous=FULL` makes a commit durable before it returns; a peer killed at any instant
+reopens at its last committed block and replays the rest from the orderer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from tradeledger.crypto import canonical_bytes
+from tradeledger.ledger.block import BlockHeader
+from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, StoreError, TxRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS head (
+    id INTEGER PRIMARY KEY CHECK (id = 1), height INTEGER NOT NULL, next_position INTEGER NOT NULL,
+    log_size INTEGER NOT NULL, log_root BLOB NOT NULL, state_digest BLOB NOT NULL, header_hash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, header TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+    leaf_index INTEGER PRIMARY KEY, txid TEXT NOT NULL, leaf BLOB NOT NULL,
+    valid INTEGER NOT NULL, reason TEXT NOT NULL, height INTEGER NOT NULL, position INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS txs_by_id ON txs (txid);
+CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (position);
+CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, hashes BLOB NOT NULL,
+    PRIMARY KEY (level, idx)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, leaf_index INTEGER NOT NULL, contract TEXT NOT NULL,
+    type TEXT NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    height INTEGER PRIMARY KEY, size INTEGER NOT NULL, body TEXT NOT NULL, final INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS checkpoints_final ON checkpoints (final, size);
+CREATE TABLE IF NOT EXISTS signatures (
+    height INTEGER NOT NULL, line TEXT NOT NULL, PRIMARY KEY (height, line)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS forks (seq INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL,
+    evidence TEXT NOT NULL);
+"""
+
+
+def _json(value: Any) -> str:
+    return canonical_bytes(value).decode("utf-8")
+
+
+class SQLiteStore:
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+    # --- lifecycle ---------------------------------------------------------------------
+    def _transaction(self):
+        store = self
+
+        class _Tx:
+            def __enter__(self):
+                store._lock.acquire()
+                store._db.execute("BEGIN IMMEDIATE")
+                return store._db
+
+            def __exit__(self, kind, exc, tb):
+                try:
+                    store._db.execute("ROLLBACK" if kind else "COMMIT")
+                finally:
+                    store._lock.release()
+                return False
+
+        return _Tx()
+
+    def initialize(self, genesis: bytes, writes: Mapping[tuple[str, str], Any], head: Head) -> None:
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM meta WHERE name = 'genesis'").fetchone():
+                raise StoreError(f"{self.path} already holds a ledger")
+            db.execute("INSERT INTO meta VALUES ('genesis', ?)", (genesis,))
+            self._write_head(db, head)
+            db.executemany("INSERT INTO state VALUES (?, ?, ?)",
+                           [(ns, key, _json(value)) for (ns, key), value in sorted(writes.items())])
+
+    def genesis(self) -> bytes | None:
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'genesis'").fetchone()
+        return bytes(row[0]) if row else None
+
+    def _write_head(self, db: sqlite3.Connection, head: Head) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO head VALUES (1, ?, ?, ?, ?, ?, ?)",
+            (head.height, head.next_position, head.log_size, head.log_root, head.state_digest, head.header_hash),
+        )
+
+    def head(self) -> Head | None:
+        row = self._db.execute(
+            "SELECT height, next_position, log_size, log_root, state_digest, header_hash FROM head"
+        ).fetchone()
+        if row is None:
+            return None
+        return Head(row[0], row[1], row[2], bytes(row[3]), bytes(row[4]), bytes(row[5]))
+
+    def commit_block(self, commit: BlockCommit) -> None:
+        header = commit.header
+        with self._transaction() as db:
+            db.execute("INSERT INTO blocks VALUES (?, ?)", (header.height, _json(header.to_dict())))
+            db.executemany(
+                "INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(t.leaf_index, t.txid, t.leaf, int(t.valid), t.reason, t.height, t.position) for t in commit.txs],
+            )
+            db.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?)",
+                           [(level, idx, data) for (level, idx), data in commit.tiles.items()])
+            deletes = [(ns, key) for (ns, key), value in commit.writes.items() if value is None]
+            upserts = [(ns, key, _json(value)) for (ns, key), value in commit.writes.items() if value is not None]
+            db.executemany("DELETE FROM state WHERE ns = ? AND key = ?", deletes)
+            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", upserts)
+            db.executemany("INSERT INTO events (leaf_index, contract, type, data) VALUES (?, ?, ?, ?)",
+                           [(i, c, t, _json(d)) for i, c, t, d in commit.events])
+            db.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
+                       (header.height, header.log_size, commit.checkpoint_body, int(commit.final)))
+            db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)",
+                           [(header.height, line) for line in commit.signatures])
+            self._write_head(db, Head(header.height, commit.next_position, header.log_size, header.log_root,
+                                      header.state_digest, header.hash))
+
+    # --- reads -------------------------------------------------------------------------
+    def read_tiles(self, keys: Collection[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]:
+        if not keys:
+            return {}
+        clause = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
+        params = [v for key in keys for v in key]
+        with self._lock:
+            rows = self._db.execute(f"SELECT level, idx, hashes FROM tiles WHERE {clause}", params).fetchall()
+        return {(level, idx): bytes(data) for level, idx, data in rows}
+
+    def get_state(self, namespace: str, key: str) -> Any | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE ns = ? AND key = ?", (namespace, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]:
+        # Keys are compared as text; the upper bound is the prefix followed by U+10FFFF.
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, value FROM state WHERE ns = ? AND key >= ? AND key < ? ORDER BY key",
+                (namespace, prefix, prefix + "\U0010ffff"),
+            ).fetchall()
+        return [(key, json.loads(value)) for key, value in rows]
+
+    def state_rows(self) -> Iterator[tuple[str, str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT ns, key, value FROM state ORDER BY ns, key").fetchall()
+        for ns, key, value in rows:
+            yield ns, key, json.loads(value)
+
+    def has_txid(self, txid: str) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM txs WHERE txid = ? LIMIT 1", (txid,)).fetchone() is not None
+
+    @staticmethod
+    def _tx(row) -> TxRecord:
+        return TxRecord(row[0], row[1], bytes(row[2]), bool(row[3]), row[4], row[5], row[6])
+
+    def tx_by_id(self, txid: str) -> TxRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM txs WHERE txid = ? ORDER BY leaf_index LIMIT 1", (txid,)).fetchone()
+        return self._tx(row) if row else None
+
+    def tx_by_position(self, position: int) -> TxRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM txs WHERE position = ?", (position,)).fetchone()
+        return self._tx(row) if row else None
+
+    def tx_by_index(self, leaf_index: int) -> TxRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM txs WHERE leaf_index = ?", (leaf_index,)).fetchone()
+        return self._tx(row) if row else None
+
+    def txs(self, first: int = 0, limit: int | None = None) -> Iterator[TxRecord]:
+        position = first
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT * FROM txs WHERE leaf_index >= ? ORDER BY leaf_index LIMIT 1000", (position,)
+                ).fetchall()
+            for row in rows:
+                if limit is not None and row[0] >= first + limit:
+                    return
+                yield self._tx(row)
+            if len(rows) < 1000:
+                return
+            position = rows[-1][0] + 1
+
+    def header(self, height: int) -> BlockHeader | None:
+        with self._lock:
+            row = self._db.execute("SELECT header FROM blocks WHERE height = ?", (height,)).fetchone()
+        return BlockHeader.from_dict(json.loads(row[0])) if row else None
+
+    def headers(self) -> Iterator[BlockHeader]:
+        with self._lock:
+            rows = self._db.execute("SELECT header FROM blocks ORDER BY height").fetchall()
+        for (text,) in rows:
+            yield BlockHeader.from_dict(json.loads(text))
+
+    def block_of_leaf(self, leaf_index: int) -> BlockHeader | None:
+        record = self.tx_by_index(leaf_index)
+        return self.header(record.height) if record else None
+
+    def events(self, first_leaf: int = 0) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT leaf_index, contract, type, data FROM events WHERE leaf_index >= ? ORDER BY seq",
+                (first_leaf,),
+            ).fetchall()
+        for leaf_index, contract, type_, data in rows:
+            yield leaf_index, contract, type_, json.loads(data)
+
+    # --- checkpoints -------------------------------------------------------------------
+    def _checkpoint(self, row) -> CheckpointRecord:
+        lines = self._db.execute("SELECT line FROM signatures WHERE height = ? ORDER BY line", (row[0],)).fetchall()
+        return CheckpointRecord(row[0], row[1], row[2], tuple(line for (line,) in lines), bool(row[3]))
+
+    def checkpoint(self, height: int) -> CheckpointRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM checkpoints WHERE height = ?", (height,)).fetchone()
+            return self._checkpoint(row) if row else None
+
+    def checkpoints(self) -> Iterator[CheckpointRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM checkpoints ORDER BY height").fetchall()
+            records = [self._checkpoint(row) for row in rows]
+        yield from records
+
+    def add_signatures(self, height: int, lines: Iterable[str], final: bool) -> None:
+        with self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)", [(height, line) for line in lines])
+            if final:
+                db.execute("UPDATE checkpoints SET final = 1 WHERE height = ?", (height,))
+
+    def latest_final_checkpoint(self, min_size: int = 0) -> CheckpointRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM checkpoints WHERE final = 1 AND size >= ? ORDER BY height DESC LIMIT 1", (min_size,)
+            ).fetchone()
+            return self._checkpoint(row) if row else None
+
+    def non_final_heights(self) -> list[int]:
+        with self._lock:
+            return [h for (h,) in self._db.execute("SELECT height FROM checkpoints WHERE final = 0 ORDER BY height")]
+
+    def record_fork(self, size: int, evidence: dict[str, Any]) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT INTO forks (size, evidence) VALUES (?, ?)", (size, json.dumps(evidence, sort_keys=True)))
+
+    def forks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT size, evidence FROM forks ORDER BY seq").fetchall()
+        return [{"size": size, **json.loads(evidence)} for size, evidence in rows]
+
+    def close(self) -> None:
+        self._db.close()
