@@ -7,6 +7,7 @@ from tradeledger.crypto.canonical import (
     check_ledger_data,
     is_canonical,
 )
+from tradeledger.crypto.commitment import commit_document, commitment_of, new_salt
 from tradeledger.crypto.hashing import sha256, sha256_hex
 from tradeledger.crypto.keys import (
     DidKeyError,
@@ -22,6 +23,9 @@ __all__ = [
     "canonical_bytes",
     "check_ledger_data",
     "is_canonical",
+    "commit_document",
+    "commitment_of",
+    "new_salt",
     "sha256",
     "sha256_hex",
     "DidKeyError",

@@ -165,6 +165,12 @@ class SQLiteStore:
         for ns, key, value in rows:
             yield ns, key, json.loads(value)
 
+    def tile_rows(self) -> Iterator[tuple[int, int, bytes]]:
+        with self._lock:
+            rows = self._db.execute("SELECT level, idx, hashes FROM tiles ORDER BY level, idx").fetchall()
+        for level, idx, data in rows:
+            yield level, idx, bytes(data)
+
     def has_txid(self, txid: str) -> bool:
         with self._lock:
             return self._db.execute("SELECT 1 FROM txs WHERE txid = ? LIMIT 1", (txid,)).fetchone() is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from tradeledger.crypto import sha256
+from tradeledger.crypto.hashing import sha256
 
 SALT_BYTES = 32
 

@@ -1,0 +1,132 @@
+"""Re-verify a peer's whole ledger from its envelopes (`tradeledger audit`).
+
+The audit trusts nothing it stored: it replays every envelope through a fresh executor
+(verifying every signature again), rebuilds the Merkle log and the state, and compares
+each recomputed block header, transaction verdict, state row and Merkle tile with what
+the store holds. It then checks every checkpoint body and signature line against the
+genesis policy, and fails on any recorded fork evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tradeledger.crypto import sha256_hex
+from tradeledger.ledger.block import FormedBlock
+from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body
+from tradeledger.ledger.contract import ContractSet
+from tradeledger.ledger.executor import SignatureCache
+from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.peer import Peer
+from tradeledger.store.base import Store
+from tradeledger.store.sqlite import SQLiteStore
+
+MAX_PROBLEMS = 50
+
+
+@dataclass
+class AuditReport:
+    organization: str
+    blocks: int = 0
+    transactions: int = 0
+    signatures_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problem(self, text: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(text)
+
+
+def audit_store(
+    organization: str,
+    store: Store,
+    genesis: Genesis,
+    contracts: ContractSet,
+    progress: Callable[[int, int], None] | None = None,
+) -> AuditReport:
+    report = AuditReport(organization)
+    if store.genesis() != genesis.canonical:
+        report.problem("the store's genesis differs from the network's genesis.json")
+        return report
+    replica = Peer(organization, genesis, SQLiteStore(Path(":memory:")), contracts, None, SignatureCache())
+    policy = NetworkPolicy(genesis)
+    headers = list(store.headers())
+    head = store.head()
+    total = len(headers)
+    for number, stored in enumerate(headers, start=1):
+        where = f"block {stored.height}"
+        if stored.height != number:
+            report.problem(f"{where}: expected height {number} (a block is missing or renumbered)")
+            break
+        records = list(store.txs(stored.first_leaf, stored.leaf_count))
+        if len(records) != stored.leaf_count:
+            report.problem(f"{where}: header counts {stored.leaf_count} transactions, the store holds {len(records)}")
+            break
+        for record in records:
+            if sha256_hex(record.leaf) != record.txid:
+                report.problem(f"leaf {record.leaf_index}: stored txid is not the SHA-256 of the stored envelope")
+        block = FormedBlock(
+            first_position=records[0].position if records else stored.stream_end,
+            end_position=stored.stream_end,
+            leaves=tuple(r.leaf for r in records),
+            positions=tuple(r.position for r in records),
+            time_ms=stored.time_ms,
+        )
+        committed = replica.apply(block)
+        replayed = committed.header
+        report.blocks += 1
+        report.transactions += len(records)
+        if replayed != stored:
+            fields = [name for name in stored.__dataclass_fields__ if getattr(stored, name) != getattr(replayed, name)]
+            report.problem(f"{where}: stored header differs from the replay in {', '.join(fields)}")
+        for record, outcome in zip(records, committed.outcomes):
+            if record.valid != outcome.valid or record.reason != outcome.reason:
+                report.problem(f"leaf {record.leaf_index}: stored verdict ({record.valid}, {record.reason!r}) "
+                               f"differs from the replay ({outcome.valid}, {outcome.reason!r})")
+        checkpoint = store.checkpoint(stored.height)
+        if checkpoint is None:
+            report.problem(f"{where}: no checkpoint stored")
+        else:
+            expected_body = checkpoint_body(genesis.origin, replayed)
+            if checkpoint.body != expected_body:
+                report.problem(f"{where}: stored checkpoint body differs from the replayed block")
+            valid = policy.valid_lines(expected_body, checkpoint.signatures)
+            report.signatures_checked += len(checkpoint.signatures)
+            for line in checkpoint.signatures:
+                if line not in valid:
+                    report.problem(f"{where}: checkpoint signature line does not verify: {line[:60]}...")
+            if checkpoint.final and not policy.is_final(expected_body, valid):
+                report.problem(f"{where}: checkpoint marked final but its signatures do not meet the policy quorum")
+        if progress:
+            progress(number, total)
+    if head is not None and headers and head.header_hash != headers[-1].hash:
+        report.problem("the store's head does not point at its last block")
+    _compare_state(report, store, replica.store)
+    _compare_tiles(report, store, replica.store)
+    for fork in store.forks():
+        report.problem(f"FORK evidence at log size {fork['size']}: {fork.get('sender')} signed a different "
+                       f"checkpoint (detected by {fork.get('detected_by')})")
+    replica.store.close()
+    return report
+
+
+def _compare_state(report: AuditReport, stored: Store, replayed: Store) -> None:
+    ours = {(ns, key): value for ns, key, value in stored.state_rows()}
+    theirs = {(ns, key): value for ns, key, value in replayed.state_rows()}
+    for key in sorted(set(ours) | set(theirs)):
+        if ours.get(key) != theirs.get(key):
+            report.problem(f"state row {key[0]}/{key[1]}: stored value differs from the replay")
+
+
+def _compare_tiles(report: AuditReport, stored, replayed) -> None:
+    rows_a = dict(((level, idx), data) for level, idx, data in stored.tile_rows())
+    rows_b = dict(((level, idx), data) for level, idx, data in replayed.tile_rows())
+    for key in sorted(set(rows_a) | set(rows_b)):
+        if rows_a.get(key) != rows_b.get(key):
+            report.problem(f"Merkle tile level {key[0]} index {key[1]}: stored hashes differ from the replay")
