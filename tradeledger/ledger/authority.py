@@ -6,6 +6,7 @@ envelope. Genesis seeds them. Keys are did:keys; an envelope's signer is the key
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
@@ -53,6 +54,11 @@ def genesis_writes(genesis: Genesis) -> dict[StateKey, Any]:
     return writes
 
 
+def utc_text(ms: int) -> str:
+    """A ledger time (Unix milliseconds) as RFC 3339 UTC; pure, so contracts may use it."""
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def did_of(signer_url: str) -> str:
     return signer_url.partition("#")[0]
 
@@ -68,7 +74,7 @@ def resolve_signer(state: StateReader, signer_url: str) -> tuple[Signer, bytes]:
     if record is None:
         raise Rejected(f"signer {did} is not a key registered on this network")
     if record["status"] != "active":
-        raise Rejected(f"signer {did} was {record['status']} at {record.get('ended_ms')}")
+        raise Rejected(f"signer {did} was {record['status']} at {utc_text(record.get('ended_ms', 0))}")
     org = state.get_state(REGISTRY, org_key(record["organization"]))
     if org is None or org["status"] != "active":
         raise Rejected(f"organization {record['organization']} of signer {did} is not active")

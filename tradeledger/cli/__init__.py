@@ -1,0 +1,1 @@
+"""The `tradeledger` command line (Typer)."""
