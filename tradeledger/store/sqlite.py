@@ -50,6 +50,16 @@ CREATE TABLE IF NOT EXISTS forks (seq INTEGER PRIMARY KEY AUTOINCREMENT, size IN
 """
 
 
+# Stored bytes are read back as bytes even if a hand edit turned them into text.
+_TX_COLUMNS = "SELECT leaf_index, txid, CAST(leaf AS BLOB), valid, reason, height, position FROM txs "
+
+
+def _blob(value: bytes | str) -> bytes:
+    # A row edited by hand may hold text where bytes belong; read it as its UTF-8 bytes
+    # so that the audit reports the change instead of failing on it.
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
 def _json(value: Any) -> str:
     return canonical_bytes(value).decode("utf-8")
 
@@ -142,8 +152,8 @@ class SQLiteStore:
         clause = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
         params = [v for key in keys for v in key]
         with self._lock:
-            rows = self._db.execute(f"SELECT level, idx, hashes FROM tiles WHERE {clause}", params).fetchall()
-        return {(level, idx): bytes(data) for level, idx, data in rows}
+            rows = self._db.execute(f"SELECT level, idx, CAST(hashes AS BLOB) FROM tiles WHERE {clause}", params).fetchall()
+        return {(level, idx): _blob(data) for level, idx, data in rows}
 
     def get_state(self, namespace: str, key: str) -> Any | None:
         with self._lock:
@@ -167,9 +177,9 @@ class SQLiteStore:
 
     def tile_rows(self) -> Iterator[tuple[int, int, bytes]]:
         with self._lock:
-            rows = self._db.execute("SELECT level, idx, hashes FROM tiles ORDER BY level, idx").fetchall()
+            rows = self._db.execute("SELECT level, idx, CAST(hashes AS BLOB) FROM tiles ORDER BY level, idx").fetchall()
         for level, idx, data in rows:
-            yield level, idx, bytes(data)
+            yield level, idx, _blob(data)
 
     def has_txid(self, txid: str) -> bool:
         with self._lock:
@@ -177,21 +187,26 @@ class SQLiteStore:
 
     @staticmethod
     def _tx(row) -> TxRecord:
-        return TxRecord(row[0], row[1], bytes(row[2]), bool(row[3]), row[4], row[5], row[6])
+        return TxRecord(row[0], row[1], _blob(row[2]), bool(row[3]), row[4], row[5], row[6])
 
     def tx_by_id(self, txid: str) -> TxRecord | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM txs WHERE txid = ? ORDER BY leaf_index LIMIT 1", (txid,)).fetchone()
+            row = self._db.execute(_TX_COLUMNS + " WHERE txid = ? ORDER BY leaf_index LIMIT 1", (txid,)).fetchone()
         return self._tx(row) if row else None
 
     def tx_by_position(self, position: int) -> TxRecord | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM txs WHERE position = ?", (position,)).fetchone()
+            row = self._db.execute(_TX_COLUMNS + " WHERE position = ?", (position,)).fetchone()
         return self._tx(row) if row else None
+
+    def txs_in_block(self, height: int) -> list[TxRecord]:
+        with self._lock:
+            rows = self._db.execute(_TX_COLUMNS + " WHERE height = ? ORDER BY leaf_index", (height,)).fetchall()
+        return [self._tx(row) for row in rows]
 
     def tx_by_index(self, leaf_index: int) -> TxRecord | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM txs WHERE leaf_index = ?", (leaf_index,)).fetchone()
+            row = self._db.execute(_TX_COLUMNS + " WHERE leaf_index = ?", (leaf_index,)).fetchone()
         return self._tx(row) if row else None
 
     def txs(self, first: int = 0, limit: int | None = None) -> Iterator[TxRecord]:
@@ -199,7 +214,7 @@ class SQLiteStore:
         while True:
             with self._lock:
                 rows = self._db.execute(
-                    "SELECT * FROM txs WHERE leaf_index >= ? ORDER BY leaf_index LIMIT 1000", (position,)
+                    _TX_COLUMNS + " WHERE leaf_index >= ? ORDER BY leaf_index LIMIT 1000", (position,)
                 ).fetchall()
             for row in rows:
                 if limit is not None and row[0] >= first + limit:

@@ -1,0 +1,17 @@
+import pytest
+
+from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.node.setup import OrgPlan
+
+SMALL_NETWORK = (
+    OrgPlan("customs", "customs", "Customs"),
+    OrgPlan("importer", "importer", "Importer"),
+    OrgPlan("exporter", "exporter", "Exporter"),
+)
+
+
+@pytest.fixture
+def network(tmp_path):
+    create_network(tmp_path / "net", SMALL_NETWORK)
+    with EmbeddedNetwork(tmp_path / "net") as net:
+        yield net
