@@ -1,10 +1,12 @@
 """Execution per DESIGN.md decisions 3 and 4: every envelope is judged, invalid ones stay
 in the log with their reason and change no state."""
 
+import dataclasses
+
 import pytest
 
 from tradeledger.crypto import KeyPair
-from tradeledger.ledger.envelope import Envelope, sign_envelope
+from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node.embedded import now_ms
 
 C1 = "11" * 32
@@ -66,7 +68,7 @@ def test_invalid_envelopes_are_kept_with_their_reason_and_change_nothing(network
 
 def test_a_tampered_signature_is_refused(network):
     good = anchor(network)
-    forged = Envelope(**{**good.__dict__, "args": {"doc_type": "packing_list", "refs": {}}})
+    forged = dataclasses.replace(good, args={"doc_type": "packing_list", "refs": {}})
     receipt = submit_one(network, forged)
     assert receipt.valid is False and "bad signature" in receipt.reason
 

@@ -6,6 +6,7 @@ from tradeledger.crypto.canonical import (
     canonical_bytes,
     check_ledger_data,
     is_canonical,
+    parse_canonical,
 )
 from tradeledger.crypto.commitment import commit_document, commitment_of, new_salt
 from tradeledger.crypto.hashing import sha256, sha256_hex
@@ -23,6 +24,7 @@ __all__ = [
     "canonical_bytes",
     "check_ledger_data",
     "is_canonical",
+    "parse_canonical",
     "commit_document",
     "commitment_of",
     "new_salt",

@@ -15,11 +15,16 @@ byte-identical to rfc8785 on generated ledger data.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
+
+# Characters whose UTF-16 order differs from their code point order against the
+# supplementary planes; their presence anywhere routes encoding to the reference.
+_REFERENCE_ORDER_CHARS = re.compile("[\ue000-\U0010ffff]")
 
 _encode = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
@@ -34,13 +39,8 @@ def _where(path: tuple[str | int, ...]) -> str:
     return "/" + "/".join(str(p) for p in path) if path else "/"
 
 
-def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> bool:
-    """Raise NonCanonicalDataError unless `value` is valid ledger data.
-
-    Returns True when some object key needs the reference key ordering (a character at
-    or above U+E000), so the caller knows the fast encoder would not be exact.
-    """
-    needs_reference = False
+def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> None:
+    """Raise NonCanonicalDataError unless `value` is valid ledger data."""
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, _path)]
     while stack:
         item, path = stack.pop()
@@ -65,8 +65,6 @@ def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> bool:
                     raise NonCanonicalDataError(
                         f"object key {key!r} at {_where(path)} is not a string"
                     )
-                if not needs_reference and key and max(key) >= "\ue000":
-                    needs_reference = True
                 stack.append((child, path + (key,)))
             continue
         if kind is list or kind is tuple:
@@ -75,17 +73,62 @@ def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> bool:
         raise NonCanonicalDataError(
             f"value of type {kind.__name__} at {_where(path)} is not JSON ledger data"
         )
-    return needs_reference
 
 
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of ledger data, after checking it."""
-    if check_ledger_data(value):
+    check_ledger_data(value)
+    return _encode_checked(value)
+
+
+def _encode_checked(value: Any) -> bytes:
+    text = _encode(value)
+    if _REFERENCE_ORDER_CHARS.search(text):
         return rfc8785.dumps(value)
     try:
-        return _encode(value).encode("utf-8")
+        return text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate in a string
         raise NonCanonicalDataError(f"string is not valid Unicode: {exc.reason}") from exc
+
+
+def json_string(text: str) -> str:
+    """The canonical JSON text of one string (JCS escapes strings as this encoder does)."""
+    if type(text) is not str:
+        raise NonCanonicalDataError(f"expected a string, got {type(text).__name__}")
+    return _encode(text)
+
+
+def _refuse_float(text: str) -> Any:
+    raise NonCanonicalDataError(f"floating-point number {text} in ledger data")
+
+
+def _checked_int(text: str) -> int:
+    number = int(text)
+    if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+        return number
+    raise NonCanonicalDataError(f"integer {text} is beyond 2^53-1")
+
+
+def _refuse_constant(text: str) -> Any:
+    raise NonCanonicalDataError(f"{text} is not JSON ledger data")
+
+
+def parse_canonical(data: bytes) -> Any:
+    """Parse bytes that must be canonical ledger data; raise NonCanonicalDataError if not.
+
+    The parser's hooks refuse floats and unsafe integers as it reads, so the check costs
+    one parse and one encode, with no walk over the value.
+    """
+    try:
+        value = json.loads(data, parse_float=_refuse_float, parse_int=_checked_int,
+                           parse_constant=_refuse_constant)
+    except NonCanonicalDataError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise NonCanonicalDataError(f"not JSON: {exc}") from None
+    if _encode_checked(value) != data:
+        raise NonCanonicalDataError("bytes are not in RFC 8785 canonical form")
+    return value
 
 
 def reference_canonical_bytes(value: Any) -> bytes:
@@ -97,6 +140,7 @@ def reference_canonical_bytes(value: Any) -> bytes:
 def is_canonical(data: bytes) -> bool:
     """True when `data` is exactly the canonical encoding of the JSON it holds."""
     try:
-        return canonical_bytes(json.loads(data)) == data
-    except (ValueError, RecursionError):
+        parse_canonical(data)
+        return True
+    except NonCanonicalDataError:
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import nacl.exceptions
 import nacl.signing
@@ -32,6 +32,7 @@ def did_key_from_public_key(public_key: bytes) -> str:
     return "did:key:" + encode_base58btc(ED25519_PUB_CODEC + public_key)
 
 
+@lru_cache(maxsize=65536)
 def public_key_from_did_key(did_or_url: str) -> bytes:
     """The 32-byte Ed25519 key of a did:key or of its verification method DID URL."""
     if not isinstance(did_or_url, str) or not did_or_url.startswith("did:key:z"):
@@ -53,10 +54,15 @@ def verification_method(did: str) -> str:
     return f"{did}#{did[len('did:key:'):]}"
 
 
+@lru_cache(maxsize=4096)
+def _verify_key(public_key: bytes) -> nacl.signing.VerifyKey:
+    return nacl.signing.VerifyKey(public_key)
+
+
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> bool:
     """Pure Ed25519 (RFC 8032) verification; False for any bad key or signature."""
     try:
-        nacl.signing.VerifyKey(public_key).verify(message, signature)
+        _verify_key(public_key).verify(message, signature)
         return True
     except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, TypeError, ValueError):
         return False

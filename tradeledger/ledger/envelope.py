@@ -10,10 +10,11 @@ SHA-256.
 from __future__ import annotations
 
 import base64
-import json
+import dataclasses
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from tradeledger.crypto import (
@@ -21,6 +22,7 @@ from tradeledger.crypto import (
     KeyPair,
     NonCanonicalDataError,
     canonical_bytes,
+    parse_canonical,
     public_key_from_did_key,
     sha256_hex,
 )
@@ -113,11 +115,27 @@ class Envelope:
 
     # --- bytes and identity ----------------------------------------------------------
     def signing_bytes(self) -> bytes:
-        """The canonical bytes the signature covers: the envelope without its signature."""
+        """The canonical bytes the signature covers: the envelope without its signature.
+
+        They are cut out of the leaf bytes rather than encoded again: in canonical form the
+        top-level member `,"signature":"..."` sits between `nonce` and `signer`, and it is
+        the last occurrence of that text, because everything after it is the signer string,
+        where quotes would be escaped.
+        """
+        if self.signature:
+            member = b',"signature":"' + _b64url(self.signature).encode("ascii") + b'"'
+            leaf = self.leaf_bytes()
+            at = leaf.rfind(member)
+            if at >= 0:
+                return leaf[:at] + leaf[at + len(member):]
         return canonical_bytes(self.unsigned_dict())
 
     def leaf_bytes(self) -> bytes:
         """The canonical bytes of the whole envelope: the Merkle leaf (decision 5)."""
+        return self._leaf
+
+    @cached_property
+    def _leaf(self) -> bytes:
         return canonical_bytes(self.to_dict())
 
     @property
@@ -155,20 +173,15 @@ def sign_envelope(
     )
     Envelope.from_dict(unsigned.to_dict())  # the same shape checks a peer applies
     message = unsigned.signing_bytes()
-    return Envelope(**{**unsigned.__dict__, "signature": key.sign(message)})
+    return dataclasses.replace(unsigned, signature=key.sign(message))
 
 
 def decode_envelope(leaf: bytes) -> Envelope:
     """Parse leaf bytes into an envelope; they must be its canonical form."""
     try:
-        data = json.loads(leaf)
-    except (ValueError, RecursionError) as exc:
-        raise EnvelopeError(f"envelope is not JSON: {exc}") from exc
-    envelope = Envelope.from_dict(data)
-    try:
-        canonical = canonical_bytes(data)
+        data = parse_canonical(leaf)
     except NonCanonicalDataError as exc:
         raise EnvelopeError(str(exc)) from exc
-    if canonical != leaf:
-        raise EnvelopeError("envelope bytes are not in RFC 8785 canonical form")
+    envelope = Envelope.from_dict(data)
+    envelope.__dict__["_leaf"] = bytes(leaf)  # already canonical: no need to encode again
     return envelope

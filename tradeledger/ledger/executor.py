@@ -10,7 +10,7 @@ handler's own rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +59,7 @@ class TxOutcome:
 @dataclass
 class BlockExecution:
     outcomes: list[TxOutcome]
-    writes: dict[StateKey, Any] = field(default_factory=dict)
+    writes: dict[StateKey, str | None] = field(default_factory=dict)  # canonical JSON text; None deletes
 
 
 class Executor:
@@ -72,17 +72,18 @@ class Executor:
     def execute_block(
         self,
         state: StateReader,
-        seen_txid: Callable[[str], bool],
+        seen_txids: Callable[[Collection[str]], set[str]],
         leaves: Sequence[bytes],
         first_leaf: int,
         block_time_ms: int,
     ) -> BlockExecution:
-        block = Overlay(state)
+        block = Overlay(state, cache_reads=True)
         outcomes: list[TxOutcome] = []
         in_block: set[str] = set()
-        for offset, leaf in enumerate(leaves):
+        txids = [sha256_hex(leaf) for leaf in leaves]
+        seen = seen_txids(txids)  # one look-up for the block, not one per envelope
+        for offset, (leaf, txid) in enumerate(zip(leaves, txids)):
             index = first_leaf + offset
-            txid = sha256_hex(leaf)
             envelope: Envelope | None = None
             tx = Overlay(block)
             try:
@@ -90,7 +91,7 @@ class Executor:
                     envelope = decode_envelope(leaf)
                 except EnvelopeError as exc:
                     raise Rejected(f"malformed envelope: {exc}") from None
-                if txid in in_block or seen_txid(txid):
+                if txid in in_block or txid in seen:
                     raise Rejected("replayed: this envelope is already in the log")
                 events = self._execute(tx, envelope, txid, index, block_time_ms)
             except Rejected as rejection:
@@ -99,7 +100,7 @@ class Executor:
                 tx.merge_into(block)
                 outcomes.append(TxOutcome(txid, index, True, "", envelope, tuple(events)))
             in_block.add(txid)
-        return BlockExecution(outcomes, block.writes)
+        return BlockExecution(outcomes, block.encoded)
 
     def _execute(
         self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int

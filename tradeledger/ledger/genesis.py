@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +82,11 @@ class Genesis:
             "max_future_ms": self.max_future_ms,
         }
 
-    @property
+    @cached_property
     def canonical(self) -> bytes:
         return canonical_bytes(self.to_dict())
 
-    @property
+    @cached_property
     def network_id(self) -> str:
         return "sha256:" + sha256_hex(self.canonical)
 

@@ -83,7 +83,7 @@ class Peer:
     def apply(self, block: FormedBlock) -> CommittedBlock:
         head = self.head
         execution = self.executor.execute_block(
-            self.store, self.store.has_txid, block.leaves, head.log_size, block.time_ms
+            self.store, self.store.seen_txids, block.leaves, head.log_size, block.time_ms
         )
         height = head.height + 1
         update = self.log.append(head.log_size, [merkle.leaf_hash(leaf) for leaf in block.leaves])

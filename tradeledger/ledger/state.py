@@ -11,10 +11,11 @@ to the whole state because the state is a pure function of the write sets since 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from tradeledger.crypto import canonical_bytes, sha256
+from tradeledger.crypto.canonical import json_string
 
 StateKey = tuple[str, str]  # (namespace, key)
 _DELETED = object()
@@ -27,17 +28,30 @@ class StateReader(Protocol):
 
 
 class Overlay:
-    """Pending writes over a reader; `None` values delete."""
+    """Pending writes over a reader; `None` values delete.
 
-    def __init__(self, base: StateReader | Overlay):
+    Each write keeps its canonical JSON text beside the value, encoded once when the
+    contract writes it; the store and the state digest use that text.
+    `cache_reads` memoizes reads of the base, for an overlay spanning one block, during
+    which the base does not change.
+    """
+
+    def __init__(self, base: StateReader | Overlay, cache_reads: bool = False):
         self._base = base
         self.writes: dict[StateKey, Any] = {}
+        self.encoded: dict[StateKey, str | None] = {}
+        self._reads: dict[StateKey, Any] | None = {} if cache_reads else None
 
     def get_state(self, namespace: str, key: str) -> Any | None:
         value = self.writes.get((namespace, key), _DELETED)
         if value is not _DELETED:
             return value
-        return self._base.get_state(namespace, key)
+        if self._reads is None:
+            return self._base.get_state(namespace, key)
+        value = self._reads.get((namespace, key), _DELETED)
+        if value is _DELETED:
+            value = self._reads[(namespace, key)] = self._base.get_state(namespace, key)
+        return value
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
         merged = dict(self._base.scan_state(namespace, prefix))
@@ -48,11 +62,15 @@ class Overlay:
             if merged[key] is not None:
                 yield key, merged[key]
 
-    def put(self, namespace: str, key: str, value: Any | None) -> None:
+    def put(self, namespace: str, key: str, value: Any | None, encoded: str | None = None) -> None:
+        if value is not None and encoded is None:
+            encoded = canonical_bytes(value).decode("utf-8")
         self.writes[(namespace, key)] = value
+        self.encoded[(namespace, key)] = encoded
 
     def merge_into(self, parent: Overlay) -> None:
         parent.writes.update(self.writes)
+        parent.encoded.update(self.encoded)
 
 
 class StateView:
@@ -69,25 +87,28 @@ class StateView:
         return self._overlay.scan_state(namespace or self.namespace, prefix)
 
     def put(self, key: str, value: Any) -> None:
-        canonical_bytes(value)  # refuse non-ledger data at the write, not at commit
-        self._overlay.put(self.namespace, key, value)
+        # Encoding here refuses non-ledger data at the write, not at commit.
+        self._overlay.put(self.namespace, key, value, canonical_bytes(value).decode("utf-8"))
 
     def delete(self, key: str) -> None:
         self._overlay.put(self.namespace, key, None)
 
 
-def write_set_bytes(writes: dict[StateKey, Any]) -> bytes:
-    """Canonical form of a block's write set: sorted [namespace, key, value|null] rows."""
-    rows = [[ns, key, value] for (ns, key), value in sorted(writes.items())]
-    return canonical_bytes(rows)
+def write_set_bytes(encoded: dict[StateKey, str | None]) -> bytes:
+    """Canonical form of a block's write set: [namespace, key, value|null] rows sorted by
+    (namespace, key), assembled from the values' canonical texts."""
+    rows = (
+        "[" + json_string(ns) + "," + json_string(key) + "," + (text if text is not None else "null") + "]"
+        for (ns, key), text in sorted(encoded.items())
+    )
+    return ("[" + ",".join(rows) + "]").encode("utf-8")
 
 
-def next_state_digest(previous: bytes, writes: dict[StateKey, Any]) -> bytes:
-    return sha256(previous + write_set_bytes(writes))
+def next_state_digest(previous: bytes, encoded: dict[StateKey, str | None]) -> bytes:
+    return sha256(previous + write_set_bytes(encoded))
 
 
 def genesis_state_digest(genesis_bytes: bytes) -> bytes:
     return sha256(b"tradeledger/state/genesis\n" + genesis_bytes)
 
 
-ReadFn = Callable[[str, str], Any]

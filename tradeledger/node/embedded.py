@@ -143,20 +143,23 @@ class EmbeddedNetwork:
         if wait not in WAIT_LEVELS:
             raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
         leaves = [e if isinstance(e, bytes) else e.leaf_bytes() for e in envelopes]
-        positions = self.orderer.submit(leaves)
+        # Waiting for a commit closes the block right behind these envelopes.
+        positions = self.orderer.submit(leaves, cut=(wait != "ordered"))
         txids = [sha256_hex(leaf) for leaf in leaves]
         if wait == "ordered":
             return [Receipt(t, "ordered", p) for t, p in zip(txids, positions)]
         self.sync(finality=(wait == "final"))
         peer = self.peers.get(viewer or "", self.reader)
+        records = peer.store.txs_at_positions(positions[0], positions[-1]) if positions else {}
+        heights = [r.height for r in records.values()]
+        final = peer.store.final_heights(min(heights), max(heights)) if heights else set()
         receipts = []
         for txid, position in zip(txids, positions):
-            record = peer.store.tx_by_position(position)
+            record = records.get(position)
             if record is None:
                 receipts.append(Receipt(txid, "ordered", position))
                 continue
-            checkpoint = peer.store.checkpoint(record.height)
-            status = "final" if checkpoint and checkpoint.final else "committed"
+            status = "final" if record.height in final else "committed"
             receipts.append(Receipt(txid, status, position, record.leaf_index, record.height, record.valid,
                                     record.reason))
         return receipts

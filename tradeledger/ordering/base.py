@@ -13,8 +13,9 @@ class OrdererError(RuntimeError):
 
 
 class Orderer(Protocol):
-    def submit(self, payloads: Sequence[bytes]) -> list[int]:
-        """Append envelopes durably; return their stream positions (the "ordered" ack)."""
+    def submit(self, payloads: Sequence[bytes], cut: bool = False) -> list[int]:
+        """Append envelopes durably, then a cut marker when `cut`; return the envelopes'
+        stream positions (the "ordered" acknowledgement)."""
         ...
 
     def cut(self) -> int:

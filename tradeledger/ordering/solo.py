@@ -63,8 +63,11 @@ class SoloOrderer:
             self._last_ts = timestamp
             return [r[0] for r in rows]
 
-    def submit(self, payloads: Sequence[bytes]) -> list[int]:
-        return self._append([("envelope", bytes(p)) for p in payloads])
+    def submit(self, payloads: Sequence[bytes], cut: bool = False) -> list[int]:
+        """Append envelopes, and a cut marker after them when `cut`, in one fsync."""
+        items = [("envelope", bytes(p)) for p in payloads]
+        positions = self._append(items + [("cut", b"")] if cut else items)
+        return positions[: len(items)]
 
     def cut(self) -> int:
         return self._append([("cut", b"")])[0]

@@ -1,0 +1,100 @@
+"""Envelopes committed per second through the real path, against the Ed25519 verify rate.
+
+The path timed: order (SQLite append with fsync), form blocks, decode and check each
+envelope, resolve and verify its signer's signature, execute the documents contract,
+append to the tiled Merkle log, commit the block in one SQLite transaction, sign the
+checkpoint, exchange cosignatures until final. Envelopes are signed beforehand, as their
+submitters sign them on their own machines; the signing rate is printed too.
+
+The floor is signature verification: every envelope's signature must be checked. The
+headline figure is one organization's node (in a network each node runs on its own
+machine); the same run also reports the embedded network with every demo organization's
+peer sharing this one process.
+
+    .venv/bin/python benchmarks/commit_throughput.py [--envelopes N] [--batch B]
+Last line: commit_tx_per_s=<x> verify_per_s=<y> ratio=<x/y>
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import nacl.signing
+from rich.console import Console
+from rich.progress import Progress
+
+from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.node.embedded import now_ms
+from tradeledger.node.setup import DEMO_ORGANIZATIONS, OrgPlan
+
+console = Console(stderr=True)
+
+
+def verify_rate(seconds: float = 2.0) -> float:
+    """Single-core PyNaCl (libsodium) Ed25519 verifications per second on envelope-sized messages."""
+    key = nacl.signing.SigningKey.generate()
+    messages = [os.urandom(400) for _ in range(256)]
+    signed = [(m, key.sign(m).signature) for m in messages]
+    verify = key.verify_key.verify
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for message, signature in signed:
+            verify(message, signature)
+        count += len(signed)
+    return count / (time.perf_counter() - start)
+
+
+def run(organizations, envelopes: int, batch: int, label: str) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "net"
+        create_network(directory, organizations, name="bench", max_block_transactions=batch)
+        with EmbeddedNetwork(directory) as net:
+            owners = list(net.keys)
+            start = time.perf_counter()
+            signed = [
+                net.sign(owners[i % len(owners)], "documents", "anchor",
+                         {"doc_type": "commercial_invoice", "refs": {"entry": f"B76-{i:07d}-0"}},
+                         [os.urandom(32).hex()])
+                for i in range(envelopes)
+            ]
+            sign_seconds = time.perf_counter() - start
+            # Envelopes must be fresh at their block's time: re-sign if signing took long.
+            assert now_ms() - signed[0].created_ms < net.genesis.max_past_ms / 2
+            start = time.perf_counter()
+            with Progress(console=console, transient=True) as progress:
+                task = progress.add_task(f"{label}: committing", total=envelopes)
+                for first in range(0, envelopes, batch):
+                    receipts = net.submit(signed[first:first + batch], wait="final")
+                    assert all(r.valid and r.status == "final" for r in receipts), receipts[0]
+                    progress.advance(task, len(receipts))
+            seconds = time.perf_counter() - start
+            heads = {peer.store.head() for peer in net.peers.values()}
+            assert len(heads) == 1 and next(iter(heads)).log_size == envelopes
+    return envelopes / seconds, envelopes / sign_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--envelopes", type=int, default=20_000)
+    parser.add_argument("--batch", type=int, default=500, help="envelopes per submit and per block")
+    args = parser.parse_args()
+
+    verify_per_s = verify_rate()
+    single = (OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),)
+    node_rate, sign_rate = run(single, args.envelopes, args.batch, "one node")
+    embedded_rate, _ = run(DEMO_ORGANIZATIONS, max(args.envelopes // 4, args.batch), args.batch,
+                           f"{len(DEMO_ORGANIZATIONS)} peers in one process")
+    print(f"Ed25519 verify (PyNaCl, one core):        {verify_per_s:10.0f} /s")
+    print(f"envelope signing (client side):           {sign_rate:10.0f} /s")
+    print(f"committed to final, one node:             {node_rate:10.0f} /s  ratio {node_rate / verify_per_s:.3f}")
+    print(f"committed to final, {len(DEMO_ORGANIZATIONS)} peers in one process: {embedded_rate:10.0f} /s  "
+          f"ratio {embedded_rate / verify_per_s:.3f}")
+    print(f"commit_tx_per_s={node_rate:.0f} verify_per_s={verify_per_s:.0f} ratio={node_rate / verify_per_s:.3f}")
+
+
+if __name__ == "__main__":
+    main()
