@@ -17,7 +17,7 @@ from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
 from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body
 from tradeledger.ledger.contract import ContractSet
-from tradeledger.ledger.executor import SignatureCache
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.store.base import Store
@@ -54,7 +54,9 @@ def audit_store(
     if store.genesis() != genesis.canonical:
         report.problem("the store's genesis differs from the network's genesis.json")
         return report
-    replica = Peer(organization, genesis, SQLiteStore(Path(":memory:")), contracts, None, SignatureCache())
+    # A fresh verifier: the audit checks every signature again, remembering nothing.
+    verifier = SignatureVerifier(parallel=False)
+    replica = Peer(organization, genesis, SQLiteStore(Path(":memory:")), contracts, None, verifier)
     policy = NetworkPolicy(genesis)
     headers = list(store.headers())
     head = store.head()
@@ -119,6 +121,7 @@ def audit_store(
         report.problem(f"FORK evidence at log size {fork['size']}: {fork.get('sender')} signed a different "
                        f"checkpoint (detected by {fork.get('detected_by')})")
     replica.store.close()
+    verifier.close()
     return report
 
 

@@ -14,36 +14,13 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeledger.crypto import sha256_hex, verify_signature
+from tradeledger.crypto import DidKeyError, public_key_from_did_key, sha256_hex
 from tradeledger.ledger.contract import ContractSet, Event, Rejected, TxContext
 from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.signatures import PendingVerdicts, SignatureItem, SignatureVerifier
 from tradeledger.ledger.state import Overlay, StateKey, StateReader, StateView
-
-
-class SignatureCache:
-    """Signatures already verified in this process.
-
-    In the embedded network every organization's peer lives in one process; the first
-    peer to verify an envelope's signature records it here so the others need not
-    repeat the same Ed25519 computation. A cluster node has its own process and cache.
-    The key is the leaf hash, which covers the message, the signer key and the signature.
-    """
-
-    def __init__(self, capacity: int = 200_000):
-        self._verified: dict[str, None] = {}
-        self._capacity = capacity
-
-    def verify(self, txid: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
-        if txid in self._verified:
-            return True
-        if not verify_signature(public_key, message, signature):
-            return False
-        if len(self._verified) >= self._capacity:
-            self._verified.pop(next(iter(self._verified)))
-        self._verified[txid] = None
-        return True
 
 
 @dataclass(frozen=True)
@@ -63,11 +40,11 @@ class BlockExecution:
 
 
 class Executor:
-    def __init__(self, genesis: Genesis, contracts: ContractSet, signatures: SignatureCache | None = None):
+    def __init__(self, genesis: Genesis, contracts: ContractSet, signatures: SignatureVerifier | None = None):
         self.genesis = genesis
         self.network_id = genesis.network_id
         self.contracts = contracts
-        self.signatures = signatures or SignatureCache()
+        self.signatures = signatures or SignatureVerifier(parallel=False)
 
     def execute_block(
         self,
@@ -82,18 +59,24 @@ class Executor:
         in_block: set[str] = set()
         txids = [sha256_hex(leaf) for leaf in leaves]
         seen = seen_txids(txids)  # one look-up for the block, not one per envelope
-        for offset, (leaf, txid) in enumerate(zip(leaves, txids)):
+        decoded: list[Envelope | EnvelopeError] = []
+        for leaf in leaves:
+            try:
+                decoded.append(decode_envelope(leaf))
+            except EnvelopeError as exc:
+                decoded.append(exc)
+        verdicts = self.signatures.start(txids, [_signature_item(e) for e in decoded])
+        for offset, (txid, envelope_or_error) in enumerate(zip(txids, decoded)):
             index = first_leaf + offset
             envelope: Envelope | None = None
             tx = Overlay(block)
             try:
-                try:
-                    envelope = decode_envelope(leaf)
-                except EnvelopeError as exc:
-                    raise Rejected(f"malformed envelope: {exc}") from None
+                if isinstance(envelope_or_error, EnvelopeError):
+                    raise Rejected(f"malformed envelope: {envelope_or_error}")
+                envelope = envelope_or_error
                 if txid in in_block or txid in seen:
                     raise Rejected("replayed: this envelope is already in the log")
-                events = self._execute(tx, envelope, txid, index, block_time_ms)
+                events = self._execute(tx, envelope, txid, index, block_time_ms, verdicts, offset)
             except Rejected as rejection:
                 outcomes.append(TxOutcome(txid, index, False, rejection.reason, envelope))
             else:
@@ -103,7 +86,8 @@ class Executor:
         return BlockExecution(outcomes, block.encoded)
 
     def _execute(
-        self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int
+        self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int,
+        verdicts: PendingVerdicts, offset: int,
     ) -> list[Event]:
         genesis = self.genesis
         if envelope.network != self.network_id:
@@ -113,8 +97,8 @@ class Executor:
             raise Rejected(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
         if -age > genesis.max_future_ms:
             raise Rejected(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
-        signer, public_key = resolve_signer(tx, envelope.signer)
-        if not self.signatures.verify(txid, public_key, envelope.signing_bytes(), envelope.signature):
+        signer, _public_key = resolve_signer(tx, envelope.signer)
+        if not verdicts.result(offset):
             raise Rejected(f"bad signature by {signer.key}")
         action = self.contracts.find(envelope.contract, envelope.action)
         action.authorize(signer)
@@ -135,3 +119,13 @@ class Executor:
         except Exception as exc:  # a contract bug must not stop the ledger; keep it as the reason
             raise Rejected(f"contract {envelope.contract}.{envelope.action} failed: {type(exc).__name__}: {exc}") from None
         return context.events
+
+
+def _signature_item(envelope: Envelope | EnvelopeError) -> SignatureItem | None:
+    if isinstance(envelope, EnvelopeError):
+        return None
+    try:
+        public_key = public_key_from_did_key(envelope.signer)
+    except DidKeyError:
+        return None
+    return public_key, envelope.signing_bytes(), envelope.signature

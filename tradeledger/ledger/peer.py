@@ -19,7 +19,8 @@ from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
 from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
 from tradeledger.ledger.contract import ContractSet
-from tradeledger.ledger.executor import Executor, SignatureCache
+from tradeledger.ledger.executor import Executor
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.state import genesis_state_digest, next_state_digest
 from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, Store, StoreError, TxRecord
@@ -40,7 +41,7 @@ class Peer:
         store: Store,
         contracts: ContractSet,
         signer: NodeSigner | None,
-        signatures: SignatureCache | None = None,
+        signatures: SignatureVerifier | None = None,
     ):
         self.organization = organization
         self.genesis = genesis

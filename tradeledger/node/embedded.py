@@ -19,7 +19,7 @@ from typing import Any
 from tradeledger.contracts import default_contracts
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope, sign_envelope
-from tradeledger.ledger.executor import SignatureCache
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis, GenesisError, load_genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.node.keys import OrganizationKeys
@@ -54,7 +54,13 @@ def now_ms() -> int:
 
 
 class EmbeddedNetwork:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, parallel_verification: bool = False):
+        """Open the network in `directory`.
+
+        `parallel_verification` checks large blocks' signatures in a worker process
+        (started with "spawn", so a script that enables it needs the usual
+        `if __name__ == "__main__":` guard).
+        """
         self.layout = NetworkLayout(Path(directory))
         if not self.layout.genesis.exists():
             raise NetworkError(f"no network in {directory}; create one with `tradeledger init --dir {directory}`")
@@ -72,7 +78,7 @@ class EmbeddedNetwork:
         self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
         self.orderer = SoloOrderer(self.layout.orderer)
         contracts = default_contracts()
-        signatures = SignatureCache()
+        self._signatures = signatures = SignatureVerifier(parallel=parallel_verification)
         self.keys: dict[str, OrganizationKeys] = {}
         self.peers: dict[str, Peer] = {}
         self._vaults: dict[str, Vault] = {}
@@ -90,8 +96,8 @@ class EmbeddedNetwork:
             raise NetworkError(f"{directory} holds no organization's keys")
 
     @classmethod
-    def open(cls, directory: Path) -> EmbeddedNetwork:
-        return cls(directory)
+    def open(cls, directory: Path, parallel_verification: bool = False) -> EmbeddedNetwork:
+        return cls(directory, parallel_verification)
 
     def __enter__(self) -> EmbeddedNetwork:
         return self
@@ -105,6 +111,7 @@ class EmbeddedNetwork:
         for vault in self._vaults.values():
             vault.close()
         self.orderer.close()
+        self._signatures.close()
         self._lock_file.close()
 
     # --- organizations -----------------------------------------------------------------

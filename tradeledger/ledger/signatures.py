@@ -1,0 +1,136 @@
+"""Envelope signature checks: remembered per process, and overlapped with execution.
+
+Signature verification is the floor of the commit path: every envelope's Ed25519
+signature must be checked, and libsodium holds Python's GIL while it does. For a large
+block the checks therefore run in one worker process, in chunks, while this process
+decodes and executes the block's envelopes in order, waiting for a chunk's verdicts only
+when it reaches them. A verdict depends only on the key, message and signature, so where
+it is computed cannot change any outcome.
+
+In the embedded network every organization's peer lives in one process: the first peer
+to verify an envelope remembers it here, so the other peers do not repeat the same
+computation. A cluster node has its own process and its own memory.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from tradeledger.crypto import verify_signature
+
+SignatureItem = tuple[bytes, bytes, bytes]  # (public key, message, signature)
+PARALLEL_THRESHOLD = 64  # fewer checks than this are not worth a trip to the worker
+CHUNK = 64
+
+
+def verify_chunk(items: Sequence[SignatureItem]) -> list[bool]:
+    """Run in the worker process: verdicts for a chunk of signatures."""
+    return [verify_signature(key, message, signature) for key, message, signature in items]
+
+
+class PendingVerdicts:
+    """Verdicts of one block's signatures, some still being computed in the worker."""
+
+    def __init__(self, known: list[bool | None], chunks: list[tuple[int, Future]]):
+        self._known = known
+        self._chunks = dict(chunks)  # first index -> future of that chunk
+
+    def result(self, index: int) -> bool:
+        verdict = self._known[index]
+        if verdict is None:
+            first = index - index % CHUNK
+            for offset, value in enumerate(self._chunks.pop(first).result()):
+                if value is not None:
+                    self._known[first + offset] = value
+            verdict = self._known[index]
+        return bool(verdict)
+
+
+class SignatureVerifier:
+    def __init__(self, capacity: int = 200_000, parallel: bool | None = None):
+        self._verified: dict[str, None] = {}
+        self._capacity = capacity
+        self._parallel = (os.cpu_count() or 1) > 1 if parallel is None else parallel
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _remember(self, txid: str) -> None:
+        if len(self._verified) >= self._capacity:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[txid] = None
+
+    def verify(self, txid: str, public_key: bytes, message: bytes, signature: bytes) -> bool:
+        if txid in self._verified:
+            return True
+        if not verify_signature(public_key, message, signature):
+            return False
+        self._remember(txid)
+        return True
+
+    def start(self, txids: Sequence[str], items: Sequence[SignatureItem | None]) -> PendingVerdicts:
+        """Begin checking a block's signatures; None items (undecodable) verify False."""
+        known: list[bool | None] = [
+            False if item is None else True if txid in self._verified else None
+            for txid, item in zip(txids, items)
+        ]
+        todo = [i for i, verdict in enumerate(known) if verdict is None]
+        if not self._parallel or len(todo) < PARALLEL_THRESHOLD:
+            for i in todo:
+                known[i] = self.verify(txids[i], *items[i])  # type: ignore[misc]
+            return PendingVerdicts(known, [])
+        pool = self._worker()
+        chunks = []
+        for first in range(0, len(items), CHUNK):
+            indices = [i for i in range(first, min(first + CHUNK, len(items))) if known[i] is None]
+            if indices:
+                future = pool.submit(verify_chunk, [items[i] for i in indices])
+                chunks.append((first, _expand(future, indices, first)))
+        pending = PendingVerdicts(known, chunks)
+        return _Remembering(pending, txids, self)
+
+    def _worker(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # "spawn": the worker must not inherit this process's open database handles.
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _expand(future: Future, indices: list[int], first: int) -> Future:
+    """A future of the chunk's verdicts laid out by offset from `first` (None elsewhere)."""
+    laid_out: Future = Future()
+
+    def done(source: Future) -> None:
+        try:
+            verdicts = source.result()
+        except BaseException as exc:  # the worker died: report it where the verdict is needed
+            laid_out.set_exception(exc)
+            return
+        row: list[bool | None] = [None] * (max(indices) - first + 1)
+        for index, verdict in zip(indices, verdicts):
+            row[index - first] = verdict
+        laid_out.set_result(row)
+
+    future.add_done_callback(done)
+    return laid_out
+
+
+class _Remembering(PendingVerdicts):
+    """Pending verdicts that record each valid signature in the verifier's memory."""
+
+    def __init__(self, pending: PendingVerdicts, txids: Sequence[str], verifier: SignatureVerifier):
+        self.__dict__.update(pending.__dict__)
+        self._txids = txids
+        self._verifier = verifier
+
+    def result(self, index: int) -> bool:
+        verdict = super().result(index)
+        if verdict:
+            self._verifier._remember(self._txids[index])
+        return verdict
