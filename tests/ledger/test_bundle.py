@@ -14,18 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.documents import anchor_documents, prove_document
-from tradeledger.node.setup import OrgPlan
-
-SMALL_NETWORK = (OrgPlan("customs", "customs", "Customs"), OrgPlan("importer", "importer", "Importer"),
-                 OrgPlan("exporter", "exporter", "Exporter"))
 
 INVOICE = b'{"invoiceNumber": "INV-1000288", "total": "28500.00"}\n'
 
 
 @pytest.fixture(scope="module")
-def proved(tmp_path_factory):
+def proved(tmp_path_factory, small_network_plan):
     root = tmp_path_factory.mktemp("bundle")
-    create_network(root / "net", SMALL_NETWORK)
+    create_network(root / "net", small_network_plan)
     with EmbeddedNetwork(root / "net") as net:
         for i in range(5):  # some leaves before and after, so the proof has a path
             anchor_documents(net, "exporter", [(root / f"f{i}", f"other {i}".encode())], "packing_list", {})
@@ -34,7 +30,7 @@ def proved(tmp_path_factory):
         for i in range(5, 9):
             anchor_documents(net, "exporter", [(root / f"f{i}", f"other {i}".encode())], "packing_list", {})
         bundle = prove_document(net, INVOICE)
-    create_network(root / "other", SMALL_NETWORK)
+    create_network(root / "other", small_network_plan)
     other_policy = json.loads((root / "other" / "genesis.json").read_text())["policy"]
     return bundle.to_dict(), other_policy
 

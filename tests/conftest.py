@@ -1,3 +1,5 @@
+"""Fixtures shared by the ledger and contract tests: a small embedded network."""
+
 import pytest
 
 from tradeledger.node import EmbeddedNetwork, create_network
@@ -8,6 +10,11 @@ SMALL_NETWORK = (
     OrgPlan("importer", "importer", "Importer"),
     OrgPlan("exporter", "exporter", "Exporter"),
 )
+
+
+@pytest.fixture(scope="session")
+def small_network_plan():
+    return SMALL_NETWORK
 
 
 @pytest.fixture
