@@ -10,17 +10,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradeledger import merkle
+from tradeledger.merkle import leaf_hash
 from tradeledger.tlog import Checkpoint, Policy, ProofFormatError, TlogProof
 
-from _tlog_helpers import inclusion_path, leaf_hash, log_signer, root, signed_checkpoint, verify_inclusion, witness_signer
+from _tlog_helpers import log_signer, signed_checkpoint, witness_signer
 
 ORIGIN = "example.com/fancylog"
 LOG = log_signer(ORIGIN)
 WITNESS = witness_signer("witness1.example")
 LEAVES = [f"entry {i}".encode() for i in range(11)]
-CP = Checkpoint(ORIGIN, len(LEAVES), root(LEAVES))
+LEAF_HASHES = [leaf_hash(leaf) for leaf in LEAVES]
+CP = Checkpoint(ORIGIN, len(LEAVES), merkle.root_hash(LEAF_HASHES))
 NOTE = signed_checkpoint(CP, LOG, [WITNESS])
 POLICY = Policy.from_text(f"log {LOG.vkey}\nwitness w1 {WITNESS.vkey}\nquorum w1\n")
+
+
+# TlogProof.verify calls its checker as (leaf_hash, index, size, path, root).
+def verify_inclusion(leaf: bytes, index: int, size: int, path, root: bytes) -> bool:
+    return merkle.verify_inclusion(index, size, leaf, path, root)
+
+
+def inclusion_path(index: int) -> list[bytes]:
+    return merkle.inclusion_proof(index, LEAF_HASHES)
 
 
 def b64(data: bytes) -> str:
@@ -28,7 +40,7 @@ def b64(data: bytes) -> str:
 
 
 def proof_for(index: int, extra: bytes | None = None) -> TlogProof:
-    return TlogProof(index, tuple(inclusion_path(index, LEAVES)), NOTE, extra)
+    return TlogProof(index, tuple(inclusion_path(index)), NOTE, extra)
 
 
 # --- "Format" -------------------------------------------------------------------
@@ -36,7 +48,7 @@ def proof_for(index: int, extra: bytes | None = None) -> TlogProof:
 
 def test_format_line_by_line():
     proof = proof_for(6, extra=b"age-v1.2.1-darwin-arm64.tar.gz")
-    path = inclusion_path(6, LEAVES)
+    path = inclusion_path(6)
     assert proof.to_text() == (
         "c2sp.org/tlog-proof@v1\n"
         f"extra {b64(b'age-v1.2.1-darwin-arm64.tar.gz')}\n"
@@ -185,7 +197,7 @@ def test_index_outside_tree_fails_before_merkle_check():
 
 def test_checkpoint_must_satisfy_the_policy():
     unwitnessed = signed_checkpoint(CP, LOG)
-    proof = TlogProof(1, tuple(inclusion_path(1, LEAVES)), unwitnessed)
+    proof = TlogProof(1, tuple(inclusion_path(1)), unwitnessed)
     result = proof.verify(leaf_hash(LEAVES[1]), POLICY, verify_inclusion)
     assert not result.ok
     assert result.reason == "checkpoint rejected: quorum not met: witness w1 has not cosigned"

@@ -55,7 +55,7 @@ DOCUMENTS = {
 def _fresh_directory(directory: Path) -> None:
     if not directory.exists():
         return
-    genesis = directory / "genesis.json"
+    genesis = directory / "network" / "genesis.json"
     if genesis.exists():
         try:
             previous = load_genesis(genesis)

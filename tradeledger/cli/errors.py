@@ -14,12 +14,14 @@ from tradeledger.ledger.bundle import BundleError
 from tradeledger.ledger.genesis import GenesisError
 from tradeledger.ledger.peer import ForkDetected
 from tradeledger.node.embedded import NetworkError
+from tradeledger.node.keys import KeyFileError
 from tradeledger.ordering import OrdererError
 from tradeledger.store import StoreError
 from tradeledger.vault import VaultError
 
 KNOWN_ERRORS = (
-    BundleError, GenesisError, NetworkError, OrdererError, StoreError, VaultError, NonCanonicalDataError,
+    BundleError, GenesisError, KeyFileError, NetworkError, OrdererError, StoreError, VaultError,
+    NonCanonicalDataError,
 )
 F = TypeVar("F", bound=Callable[..., Any])
 

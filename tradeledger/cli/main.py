@@ -16,7 +16,7 @@ from rich.table import Table
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import documents
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
-from tradeledger.ledger.envelope import decode_envelope
+from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
 from tradeledger.node.documents import anchor_documents, prove_document, read_files
@@ -27,8 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console(emoji=False, highlight=False)
-err = Console(stderr=True, emoji=False, highlight=False)
+# soft_wrap: a reason or a location stays on one line even when output goes to a pipe.
+console = Console(emoji=False, highlight=False, soft_wrap=True)
+err = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
 
 DirOption = typer.Option(..., "--dir", "-d", help="The network folder.")
 
@@ -106,6 +107,8 @@ def proof(
     organization: Optional[str] = typer.Option(None, "--as", help="Whose vault holds the file (default: any)."),
 ) -> None:
     """Write the proof bundle of an anchored file, against a final checkpoint."""
+    if not output.parent.is_dir():
+        fail(f"cannot write {output}: folder {output.parent} does not exist")
     content = read_files([file])[0][1]
     with EmbeddedNetwork(directory) as network:
         network.sync()
@@ -127,14 +130,22 @@ def verify(
         data = json.loads(bundle_file.read_text())
         bundle = ProofBundle.from_dict(data)
         pinned = policy.read_text() if policy else None
-    except (OSError, ValueError, BundleError) as exc:
-        print(json.dumps({"valid": False, "reason": f"cannot read the inputs: {exc}"}))
-        raise typer.Exit(1)
+    except OSError as exc:
+        _unreadable(f"cannot read {exc.filename or file}: {exc.strerror}")
+    except (ValueError, BundleError) as exc:
+        _unreadable(f"{bundle_file} is not a tradeledger proof bundle ({exc}); ask its sender for the file "
+                    "`tradeledger proof` wrote")
     result = verify_bundle(bundle, content, pinned)
     print(json.dumps(result.to_dict(), indent=2, sort_keys=True))
     if not result.ok:
         err.print(f"[red]invalid:[/red] {result.reason}")
         raise typer.Exit(1)
+
+
+def _unreadable(reason: str) -> None:
+    print(json.dumps({"valid": False, "reason": reason}))
+    print(f"error: {reason}", file=sys.stderr)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -261,13 +272,14 @@ def find(
             [(name, value)] = _parse_refs([ref]).items()
             found = documents.find_by_reference(store, name, value)
         else:
+            if not COMMITMENT_PATTERN.match(commitment or ""):
+                fail("--commitment takes 64 lowercase hex digits")
             record = documents.find_by_commitment(store, commitment or "")
             found = [record] if record else []
     for record in found:
         print(json.dumps(record, sort_keys=True))
     if not found:
-        err.print("nothing anchored under that reference")
-        raise typer.Exit(1)
+        fail("nothing is anchored under that reference or commitment", 1)
 
 
 @app.command()

@@ -104,17 +104,27 @@ def audit_store(
             expected_body = checkpoint_body(genesis.origin, replayed)
             if checkpoint.body != expected_body:
                 report.problem(f"{where}: stored checkpoint body differs from the replayed block")
+            if checkpoint.size != replayed.log_size:
+                report.problem(f"{where}: stored checkpoint size {checkpoint.size} is not the log size "
+                               f"{replayed.log_size}")
             valid = policy.valid_lines(expected_body, checkpoint.signatures)
             report.signatures_checked += len(checkpoint.signatures)
             for line in checkpoint.signatures:
                 if line not in valid:
                     report.problem(f"{where}: checkpoint signature line does not verify: {line[:60]}...")
-            if checkpoint.final and not policy.is_final(expected_body, valid):
-                report.problem(f"{where}: checkpoint marked final but its signatures do not meet the policy quorum")
+            quorum = policy.is_final(expected_body, valid)
+            if checkpoint.final != quorum:
+                report.problem(f"{where}: checkpoint marked {'final' if checkpoint.final else 'not final'} but "
+                               f"its signatures {'do not meet' if not quorum else 'meet'} the policy quorum")
         if progress:
             progress(number, total)
-    if head is not None and headers and head.header_hash != headers[-1].hash:
-        report.problem("the store's head does not point at its last block")
+    if head is not None and headers:
+        last = headers[-1]
+        expected = (last.height, last.stream_end + 1, last.log_size, last.log_root, last.state_digest, last.hash)
+        if (head.height, head.next_position, head.log_size, head.log_root, head.state_digest,
+                head.header_hash) != expected:
+            report.problem("the store's head does not match its last block")
+    _compare_events(report, store, replica.store)
     _compare_state(report, store, replica.store)
     _compare_tiles(report, store, replica.store)
     for fork in store.forks():
@@ -131,6 +141,16 @@ def _compare_state(report: AuditReport, stored: Store, replayed: Store) -> None:
     for key in sorted(set(ours) | set(theirs)):
         if ours.get(key) != theirs.get(key):
             report.problem(f"state row {key[0]}/{key[1]}: stored value differs from the replay")
+
+
+def _compare_events(report: AuditReport, stored: Store, replayed: Store) -> None:
+    ours, theirs = list(stored.events()), list(replayed.events())
+    for index, (a, b) in enumerate(zip(ours, theirs)):
+        if a != b:
+            report.problem(f"event {index} (leaf {a[0]}): stored event differs from the replay")
+            return
+    if len(ours) != len(theirs):
+        report.problem(f"the store holds {len(ours)} events, the replay produced {len(theirs)}")
 
 
 def _compare_tiles(report: AuditReport, stored, replayed) -> None:

@@ -117,6 +117,9 @@ class Genesis:
         for k, v in ints.items():
             if type(v) is not int or v < 0:
                 raise GenesisError(f"genesis field {k!r} must be a non-negative integer")
+        admin_roles = data.get("admin_roles", ["customs"])
+        if not isinstance(admin_roles, list) or not all(isinstance(r, str) for r in admin_roles):
+            raise GenesisError("genesis field 'admin_roles' must be a list of role names")
         if ints["max_block_transactions"] < 1:
             raise GenesisError("max_block_transactions must be at least 1")
         genesis = cls(
@@ -125,7 +128,7 @@ class Genesis:
             created_ms=ints["created_ms"],
             organizations=tuple(OrganizationSpec.from_dict(o) for o in orgs),
             policy=data["policy"],
-            admin_roles=tuple(data.get("admin_roles", ["customs"])),
+            admin_roles=tuple(admin_roles),
             max_block_transactions=ints["max_block_transactions"],
             max_past_ms=ints["max_past_ms"],
             max_future_ms=ints["max_future_ms"],
@@ -176,4 +179,6 @@ def load_genesis(path: Path) -> Genesis:
         raise GenesisError(f"{path} does not exist; create a network with `tradeledger init`") from None
     except ValueError as exc:
         raise GenesisError(f"{path} is not JSON: {exc}") from exc
+    except OSError as exc:
+        raise GenesisError(f"cannot read {path}: {exc.strerror}") from exc
     return Genesis.from_dict(data)

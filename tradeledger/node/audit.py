@@ -18,9 +18,27 @@ def audit_network(
         callback = (lambda done, total, name=name: progress(name, done, total)) if progress else None
         reports.append(audit_store(name, peer.store, network.genesis, contracts, callback))
     disagreements = []
+    for name, peer in network.peers.items():
+        disagreements.extend(_compare_with_stream(name, peer, network.orderer))
     heads = {name: peer.store.head() for name, peer in network.peers.items()}
     reference_name, reference = next(iter(heads.items()))
     for name, head in heads.items():
         if head and reference and head.height == reference.height and head.header_hash != reference.header_hash:
             disagreements.append(f"{name} and {reference_name} disagree at block {head.height}")
     return reports, disagreements
+
+
+def _compare_with_stream(name: str, peer, orderer, batch: int = 5000) -> list[str]:
+    """Every leaf a peer holds must be the envelope the orderer holds at its position."""
+    problems: list[str] = []
+    window: dict[int, object] = {}
+    for record in peer.store.txs():
+        if record.position not in window:
+            window = {item.position: item for item in orderer.read(record.position, batch)}
+        item = window.get(record.position)
+        if item is None or item.kind != "envelope" or item.payload != record.leaf:
+            problems.append(f"{name}: leaf {record.leaf_index} differs from the orderer stream at position "
+                            f"{record.position}")
+            if len(problems) >= 10:
+                break
+    return problems

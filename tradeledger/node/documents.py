@@ -16,7 +16,7 @@ from tradeledger.contracts import documents
 from tradeledger.crypto import commit_document, sha256
 from tradeledger.ledger.bundle import DisclosedDocument, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
-from tradeledger.node.embedded import EmbeddedNetwork, NetworkError
+from tradeledger.node.embedded import WAIT_LEVELS, EmbeddedNetwork, NetworkError
 from tradeledger.vault.store import CommitmentRecord
 
 COMMITMENT_POINTER = "/commitments/0"
@@ -50,6 +50,8 @@ def anchor_documents(
     refs: dict[str, str],
     wait: str = "final",
 ) -> list[AnchorResult]:
+    if wait not in WAIT_LEVELS:
+        raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
     vault = network.vault(organization)
     prepared = []
     for path, content in files:

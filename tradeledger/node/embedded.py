@@ -70,18 +70,22 @@ class EmbeddedNetwork:
         except BlockingIOError:
             self._lock_file.close()
             raise NetworkError(f"another tradeledger process is using {directory}; wait for it to finish") from None
-        try:
-            self.genesis: Genesis = load_genesis(self.layout.genesis)
-        except GenesisError:
-            self._lock_file.close()
-            raise
-        self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
-        self.orderer = SoloOrderer(self.layout.orderer)
-        contracts = default_contracts()
-        self._signatures = signatures = SignatureVerifier(parallel=parallel_verification)
         self.keys: dict[str, OrganizationKeys] = {}
         self.peers: dict[str, Peer] = {}
         self._vaults: dict[str, Vault] = {}
+        self.orderer: SoloOrderer | None = None
+        self._signatures = SignatureVerifier(parallel=parallel_verification)
+        try:
+            self._open_parts()
+        except BaseException:
+            self.close()  # release the folder and every file opened so far
+            raise
+
+    def _open_parts(self) -> None:
+        self.genesis: Genesis = load_genesis(self.layout.genesis)
+        self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
+        self.orderer = SoloOrderer(self.layout.orderer)
+        contracts = default_contracts()
         for org in self.genesis.organizations:
             key_path = self.layout.keys(org.name)
             if not key_path.exists():
@@ -90,10 +94,10 @@ class EmbeddedNetwork:
             self.keys[org.name] = keys
             self.peers[org.name] = Peer(
                 org.name, self.genesis, SQLiteStore(self.layout.store(org.name)), contracts,
-                keys.node_signer, signatures,
+                keys.node_signer, self._signatures,
             )
         if not self.peers:
-            raise NetworkError(f"{directory} holds no organization's keys")
+            raise NetworkError(f"{self.layout.directory} holds no organization's keys")
 
     @classmethod
     def open(cls, directory: Path, parallel_verification: bool = False) -> EmbeddedNetwork:
@@ -110,7 +114,8 @@ class EmbeddedNetwork:
             peer.store.close()
         for vault in self._vaults.values():
             vault.close()
-        self.orderer.close()
+        if self.orderer is not None:
+            self.orderer.close()
         self._signatures.close()
         self._lock_file.close()
 
@@ -150,8 +155,10 @@ class EmbeddedNetwork:
         if wait not in WAIT_LEVELS:
             raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
         leaves = [e if isinstance(e, bytes) else e.leaf_bytes() for e in envelopes]
-        # Waiting for a commit closes the block right behind these envelopes.
-        positions = self.orderer.submit(leaves, cut=(wait != "ordered"))
+        # The block closes right behind these envelopes, in the same fsync: once they are
+        # acknowledged, their block and its time are fixed, so a node that goes down before
+        # executing them cannot make them late (backdated) by cutting them after a restart.
+        positions = self.orderer.submit(leaves, cut=True)
         txids = [sha256_hex(leaf) for leaf in leaves]
         if wait == "ordered":
             return [Receipt(t, "ordered", p) for t, p in zip(txids, positions)]

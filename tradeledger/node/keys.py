@@ -15,6 +15,10 @@ from tradeledger.tlog import CosignatureSigner, NoteSigner
 KEYS_FORMAT = "tradeledger-keys/1"
 
 
+class KeyFileError(RuntimeError):
+    """An organization's key file that cannot be read."""
+
+
 @dataclass(frozen=True)
 class OrganizationKeys:
     organization: str
@@ -54,4 +58,7 @@ class OrganizationKeys:
 
     @classmethod
     def load(cls, path: Path) -> OrganizationKeys:
-        return cls.from_dict(json.loads(path.read_text()))
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise KeyFileError(f"{path} is not a readable tradeledger key file ({exc}); restore it from backup") from None

@@ -62,6 +62,8 @@ def create_network(
 ) -> Genesis:
     """Write a new network into an empty (or missing) folder and return its genesis."""
     layout = NetworkLayout(directory)
+    if directory.exists() and not directory.is_dir():
+        raise GenesisError(f"{directory} is a file; choose a new folder for a new network")
     if layout.genesis.exists() or (directory.exists() and any(directory.iterdir())):
         raise GenesisError(f"{directory} is not empty; choose a new folder for a new network")
     origin = f"tradeledger.local/{name}-{os.urandom(4).hex()}"

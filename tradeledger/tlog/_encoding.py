@@ -53,6 +53,18 @@ def b64decode(text: str, what: str) -> bytes:
     return raw
 
 
+def decode_text(data: object, what: str, error: type[ValueError]) -> str:
+    """`data` as a str, decoding bytes as UTF-8; anything else raises `error`."""
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            return bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise error(f"{what} is not valid UTF-8: {exc}") from None
+    if not isinstance(data, str):
+        raise error(f"{what} must be str or bytes, not {type(data).__name__}")
+    return data
+
+
 def parse_decimal(text: str, what: str, maximum: int = MAX_UINT64) -> int:
     """ASCII decimal with no leading zeros ("0" itself is allowed)."""
     if not _DECIMAL.fullmatch(text):

@@ -16,22 +16,11 @@ are not implemented; their lines are ignored like any unknown key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import nacl.signing
-
-from ._encoding import b64encode, is_uint, key_name_problem
+from ._encoding import is_uint
 from .checkpoint import Checkpoint
-from .note import (
-    KeyFormatError,
-    NoteSignature,
-    SignedNote,
-    VerifierKey,
-    compute_key_id,
-    _ed25519_verify,
-    _parse_ed25519_vkey,
-    _parse_signer_key,
-)
+from .note import NoteSignature, SignedNote, _Ed25519Signer, _Ed25519Verifier
 
 __all__ = [
     "COSIGNATURE_TYPE",
@@ -85,36 +74,14 @@ def cosignature_timestamp(signature: NoteSignature | bytes) -> int:
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
+class CosignatureVerifier(_Ed25519Verifier):
     """Verifies one witness's cosignature/v1 lines.
 
     Implements the note :class:`~.note.Verifier` protocol, so it can be mixed
     with log verifiers in :meth:`~.note.SignedNote.verify`.
     """
 
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        problem = key_name_problem(self.name)
-        if problem:
-            raise KeyFormatError(problem)
-        if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
-            raise KeyFormatError("an Ed25519 public key must be exactly 32 bytes")
-        object.__setattr__(self, "_key", nacl.signing.VerifyKey(self.public_key))
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> "CosignatureVerifier":
-        """From a vkey with signature type 0x04 (tlog-cosignature "Format")."""
-        return cls(*_parse_ed25519_vkey(vkey, COSIGNATURE_TYPE))
-
-    @property
-    def key_id(self) -> int:
-        return compute_key_id(self.name, COSIGNATURE_TYPE, self.public_key)
-
-    @property
-    def vkey(self) -> str:
-        return VerifierKey(self.name, self.key_id, COSIGNATURE_TYPE, self.public_key).to_text()
+    _KEY_TYPE = COSIGNATURE_TYPE
 
     def verify_timestamp(self, message: bytes, signature: bytes) -> int | None:
         """The cosignature's timestamp if `signature` is valid over note text `message`, else None."""
@@ -124,7 +91,7 @@ class CosignatureVerifier:
         if timestamp > MAX_TIMESTAMP:
             return None
         signed = f"{_HEADER}time {timestamp}\n".encode("ascii") + message
-        return timestamp if _ed25519_verify(self._key, signed, signature[8:]) else None  # type: ignore[attr-defined]
+        return timestamp if self._verify_ed25519(signed, signature[8:]) else None
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         return self.verify_timestamp(message, signature) is not None
@@ -145,50 +112,15 @@ class CosignatureVerifier:
 
 
 @dataclass(frozen=True)
-class CosignatureSigner:
+class CosignatureSigner(_Ed25519Signer[CosignatureVerifier]):
     """Produces cosignature/v1 lines for one witness key."""
 
-    seed: bytes = field(repr=False)
-    name: str
-
-    def __post_init__(self) -> None:
-        problem = key_name_problem(self.name)
-        if problem:
-            raise KeyFormatError(problem)
-        if not isinstance(self.seed, bytes) or len(self.seed) != 32:
-            raise KeyFormatError("an Ed25519 seed must be exactly 32 bytes")
-        object.__setattr__(self, "_key", nacl.signing.SigningKey(self.seed))
-
-    @classmethod
-    def from_skey(cls, skey: str) -> "CosignatureSigner":
-        """From ``PRIVATE+KEY+<name>+<hex id>+base64(0x04||seed)``."""
-        name, seed = _parse_signer_key(skey, COSIGNATURE_TYPE)
-        return cls(seed, name)
-
-    @property
-    def public_key(self) -> bytes:
-        return bytes(self._key.verify_key)  # type: ignore[attr-defined]
-
-    @property
-    def key_id(self) -> int:
-        return compute_key_id(self.name, COSIGNATURE_TYPE, self.public_key)
-
-    @property
-    def vkey(self) -> str:
-        return self.verifier().vkey
-
-    @property
-    def skey(self) -> str:
-        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{b64encode(bytes([COSIGNATURE_TYPE]) + self.seed)}"
-
-    def verifier(self) -> CosignatureVerifier:
-        return CosignatureVerifier(self.name, self.public_key)
+    _VERIFIER = CosignatureVerifier
 
     def sign(self, body: Checkpoint | str, timestamp: int) -> NoteSignature:
         """The cosignature line over checkpoint `body` at `timestamp` (POSIX seconds)."""
         message = cosigned_message(body, timestamp)
-        sig = self._key.sign(message).signature  # type: ignore[attr-defined]
-        return NoteSignature(self.name, self.key_id, timestamp.to_bytes(8, "big") + sig)
+        return NoteSignature(self.name, self.key_id, timestamp.to_bytes(8, "big") + self._sign_ed25519(message))
 
     def cosign(self, note: SignedNote | str, timestamp: int) -> SignedNote:
         """Add (or replace) this witness's cosignature on a signed checkpoint note.

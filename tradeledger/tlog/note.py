@@ -24,12 +24,12 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 
 import nacl.exceptions
 import nacl.signing
 
-from ._encoding import b64decode, b64encode, is_uint, key_name_problem, note_text_problem
+from ._encoding import b64decode, b64encode, decode_text, is_uint, key_name_problem, note_text_problem
 
 __all__ = [
     "ED25519_TYPE",
@@ -325,13 +325,7 @@ class SignedNote:
     @classmethod
     def from_text(cls, msg: str | bytes) -> "SignedNote":
         """Parse a signed note.  Does not verify anything; see :meth:`verify`."""
-        if isinstance(msg, (bytes, bytearray)):
-            try:
-                msg = bytes(msg).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise NoteError(f"note is not valid UTF-8: {exc}") from None
-        if not isinstance(msg, str):
-            raise NoteError(f"note must be str or bytes, not {type(msg).__name__}")
+        msg = decode_text(msg, "note", NoteError)
         problem = note_text_problem(msg)
         if problem:
             raise NoteError(f"note contains a {problem}")
@@ -422,12 +416,6 @@ def sign_note(text: str, *signers: Signer) -> SignedNote:
     return SignedNote(text, tuple(s.sign(text) for s in signers))
 
 
-def _check_seed(seed: object) -> bytes:
-    if not isinstance(seed, bytes) or len(seed) != _SEED_SIZE:
-        raise KeyFormatError("an Ed25519 seed must be exactly 32 bytes")
-    return seed
-
-
 def _parse_signer_key(skey: str, key_type: int) -> tuple[str, bytes]:
     """Parse ``PRIVATE+KEY+<name>+<hex id>+<base64(type||seed)>`` for an Ed25519-based type.
 
@@ -465,19 +453,15 @@ def _parse_ed25519_vkey(vkey: str, key_type: int) -> tuple[str, bytes]:
     return parsed.name, parsed.public_key
 
 
-def _ed25519_verify(verify_key: nacl.signing.VerifyKey, message: bytes, signature: bytes) -> bool:
-    if len(signature) != _ED25519_SIG_SIZE:
-        return False
-    try:
-        verify_key.verify(message, signature)
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
-        return False
-    return True
-
-
 @dataclass(frozen=True)
-class NoteVerifier:
-    """Verifies Ed25519 (type 0x01) note signatures for one key."""
+class _Ed25519Verifier:
+    """The Ed25519 public-key plumbing shared by every Ed25519-based verifier.
+
+    A subclass sets ``_KEY_TYPE`` (the signature type byte its vkeys carry and
+    its key ID is computed with) and defines ``verify``: what message is signed.
+    """
+
+    _KEY_TYPE: ClassVar[int]
 
     name: str
     public_key: bytes
@@ -491,24 +475,41 @@ class NoteVerifier:
         object.__setattr__(self, "_key", nacl.signing.VerifyKey(self.public_key))
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> "NoteVerifier":
-        return cls(*_parse_ed25519_vkey(vkey, ED25519_TYPE))
+    def from_vkey(cls, vkey: str) -> Self:
+        """From a vkey ``<name>+<hex key ID>+base64(type byte || 32-byte key)`` of this class's type."""
+        return cls(*_parse_ed25519_vkey(vkey, cls._KEY_TYPE))
 
     @property
     def key_id(self) -> int:
-        return compute_key_id(self.name, ED25519_TYPE, self.public_key)
+        return compute_key_id(self.name, self._KEY_TYPE, self.public_key)
 
     @property
     def vkey(self) -> str:
-        return VerifierKey(self.name, self.key_id, ED25519_TYPE, self.public_key).to_text()
+        return VerifierKey(self.name, self.key_id, self._KEY_TYPE, self.public_key).to_text()
 
-    def verify(self, message: bytes, signature: bytes) -> bool:
-        return _ed25519_verify(self._key, message, signature)  # type: ignore[attr-defined]
+    def _verify_ed25519(self, message: bytes, signature: bytes) -> bool:
+        """Whether `signature` is exactly a valid 64-byte Ed25519 signature over `message`."""
+        if len(signature) != _ED25519_SIG_SIZE:
+            return False
+        try:
+            self._key.verify(message, signature)  # type: ignore[attr-defined]
+        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
+            return False
+        return True
+
+
+_V = TypeVar("_V", bound=_Ed25519Verifier)
 
 
 @dataclass(frozen=True)
-class NoteSigner:
-    """Signs note texts with Ed25519 (type 0x01) under a key name."""
+class _Ed25519Signer(Generic[_V]):
+    """The Ed25519 private-key plumbing shared by every Ed25519-based signer.
+
+    A subclass sets ``_VERIFIER`` (its verifier class, whose ``_KEY_TYPE`` it
+    shares) and defines ``sign``: what message is signed.
+    """
+
+    _VERIFIER: ClassVar[type[_Ed25519Verifier]]
 
     seed: bytes = field(repr=False)
     name: str
@@ -517,11 +518,14 @@ class NoteSigner:
         problem = key_name_problem(self.name)
         if problem:
             raise KeyFormatError(problem)
-        object.__setattr__(self, "_key", nacl.signing.SigningKey(_check_seed(self.seed)))
+        if not isinstance(self.seed, bytes) or len(self.seed) != _SEED_SIZE:
+            raise KeyFormatError("an Ed25519 seed must be exactly 32 bytes")
+        object.__setattr__(self, "_key", nacl.signing.SigningKey(self.seed))
 
     @classmethod
-    def from_skey(cls, skey: str) -> "NoteSigner":
-        name, seed = _parse_signer_key(skey, ED25519_TYPE)
+    def from_skey(cls, skey: str) -> Self:
+        """From ``PRIVATE+KEY+<name>+<hex key ID>+base64(type byte || seed)`` of this class's type."""
+        name, seed = _parse_signer_key(skey, cls._VERIFIER._KEY_TYPE)
         return cls(seed, name)
 
     @property
@@ -530,7 +534,7 @@ class NoteSigner:
 
     @property
     def key_id(self) -> int:
-        return compute_key_id(self.name, ED25519_TYPE, self.public_key)
+        return compute_key_id(self.name, self._VERIFIER._KEY_TYPE, self.public_key)
 
     @property
     def vkey(self) -> str:
@@ -538,13 +542,34 @@ class NoteSigner:
 
     @property
     def skey(self) -> str:
-        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{b64encode(bytes([ED25519_TYPE]) + self.seed)}"
+        key_material = bytes([self._VERIFIER._KEY_TYPE]) + self.seed
+        return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{b64encode(key_material)}"
 
-    def verifier(self) -> NoteVerifier:
-        return NoteVerifier(self.name, self.public_key)
+    def verifier(self) -> _V:
+        return self._VERIFIER(self.name, self.public_key)  # type: ignore[return-value]
+
+    def _sign_ed25519(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature over `message`."""
+        return self._key.sign(message).signature  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class NoteVerifier(_Ed25519Verifier):
+    """Verifies Ed25519 (type 0x01) note signatures for one key."""
+
+    _KEY_TYPE = ED25519_TYPE
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        return self._verify_ed25519(message, signature)
+
+
+@dataclass(frozen=True)
+class NoteSigner(_Ed25519Signer[NoteVerifier]):
+    """Signs note texts with Ed25519 (type 0x01) under a key name."""
+
+    _VERIFIER = NoteVerifier
 
     def sign(self, text: str) -> NoteSignature:
         """Signature line over the note text (including its final newline)."""
         _check_note_text(text)
-        sig = self._key.sign(text.encode("utf-8")).signature  # type: ignore[attr-defined]
-        return NoteSignature(self.name, self.key_id, sig)
+        return NoteSignature(self.name, self.key_id, self._sign_ed25519(text.encode("utf-8")))

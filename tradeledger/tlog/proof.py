@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ._encoding import b64decode, b64encode, is_uint, parse_decimal
+from ._encoding import b64decode, b64encode, decode_text, is_uint, parse_decimal
 from .checkpoint import HASH_SIZE, Checkpoint, CheckpointError
 from .note import NoteError, SignedNote
 from .policy import CheckpointVerification, Policy
@@ -91,13 +91,7 @@ class TlogProof:
 
     @classmethod
     def from_text(cls, text: str | bytes) -> "TlogProof":
-        if isinstance(text, (bytes, bytearray)):
-            try:
-                text = bytes(text).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ProofFormatError(f"proof is not valid UTF-8: {exc}") from None
-        if not isinstance(text, str):
-            raise ProofFormatError(f"proof must be str or bytes, not {type(text).__name__}")
+        text = decode_text(text, "proof", ProofFormatError)
         # Header lines are all non-empty, so the first empty line ends them.
         head, sep, note = text.partition("\n\n")
         if not sep:
