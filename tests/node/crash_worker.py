@@ -32,8 +32,8 @@ except ImportError:  # pragma: no cover - the helper's home moved
     from tradeledger.crypto import commit_document  # noqa: E402
 
 DOC_TYPES = ("commercial_invoice", "packing_list", "bill_of_lading", "certificate_of_origin", "mill_test_report")
-# Weighted so that "ordered" acks often leave envelopes pending in the stream (no cut yet)
-# when the kill lands, and committed/final acks exercise block commits and cosigning.
+# Weighted toward "ordered": those acks leave envelopes in the stream that no peer has
+# executed when the kill lands; committed/final acks exercise block commits and cosigning.
 WAIT_CHOICES = ("ordered", "ordered", "committed", "final")
 
 
