@@ -170,7 +170,7 @@ MALFORMED = [
     (f"log {W['X1'].vkey}\nquorum none\n", "has signature type 0x04; a log key must be type 0x01", 1),
     (f"log {ECDSA_VKEY}\nquorum none\n", "has signature type 0x02; a log key must be type 0x01", 1),
     (f"witness X1 {LOG.vkey}\nquorum none\n", "has signature type 0x01; a witness key must be type 0x04", 1),
-    (f"witness X1\nquorum none\n", "expected 'witness <name> <vkey> [<url>]'", 1),
+    ("witness X1\nquorum none\n", "expected 'witness <name> <vkey> [<url>]'", 1),
     (f"{wline('X1')} url extra\nquorum none\n", "expected 'witness <name> <vkey> [<url>]'", 1),
     (f"log {LOG.vkey}\n# c\nlog {LOG.vkey}\nquorum none\n", "duplicate log key", 3),
     # Same public key under another name is still a duplicate.

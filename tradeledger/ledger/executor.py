@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key, sha256_hex
 from tradeledger.ledger.contract import ContractSet, Event, Rejected, TxContext

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tradeledger import merkle
-from tradeledger.crypto import canonical_bytes
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
 from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
@@ -149,8 +148,6 @@ class Peer:
         self.store.add_signatures(height, new, final)
         return final
 
-    def own_signatures(self, height: int) -> CheckpointRecord | None:
-        return self.store.checkpoint(height)
 
 
 class ForkDetected(RuntimeError):

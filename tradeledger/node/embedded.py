@@ -9,7 +9,6 @@ the policy's quorum of cosignatures).
 from __future__ import annotations
 
 import fcntl
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from tradeledger.contracts import default_contracts
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope, sign_envelope
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.ledger.genesis import Genesis, GenesisError, load_genesis
+from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.node.keys import OrganizationKeys
 from tradeledger.node.layout import NetworkLayout

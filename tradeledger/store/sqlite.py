@@ -185,10 +185,6 @@ class SQLiteStore:
         for level, idx, data in rows:
             yield level, idx, _blob(data)
 
-    def has_txid(self, txid: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM txs WHERE txid = ? LIMIT 1", (txid,)).fetchone() is not None
-
     @staticmethod
     def _tx(row) -> TxRecord:
         return TxRecord(row[0], row[1], _blob(row[2]), bool(row[3]), row[4], row[5], row[6])
