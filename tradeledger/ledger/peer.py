@@ -149,7 +149,6 @@ class Peer:
         return final
 
 
-
 class ForkDetected(RuntimeError):
     """Two valid checkpoints for the same log size disagree: history has been split."""
 
