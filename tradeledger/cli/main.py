@@ -205,13 +205,12 @@ def show_log(
         table = Table(title=f"log of {network.genesis.name}: {size} leaves")
         for column in ("leaf", "block", "time (UTC)", "signer org", "contract.action", "verdict", "txid"):
             table.add_column(column)
-        registry = network.reader.store
         for record in store.txs(max(0, size - limit)):
             header = store.header(record.height)
             try:
                 envelope = decode_envelope(record.leaf)
                 action = f"{envelope.contract}.{envelope.action}"
-                key = registry.get_state("registry", "key:" + envelope.signer.partition("#")[0])
+                key = store.get_state("registry", "key:" + envelope.signer.partition("#")[0])
                 org = key["organization"] if key else "?"
             except ValueError:
                 action, org = "(malformed)", "?"

@@ -63,10 +63,10 @@ def did_of(signer_url: str) -> str:
     return signer_url.partition("#")[0]
 
 
-def resolve_signer(state: StateReader, signer_url: str) -> tuple[Signer, bytes]:
+def resolve_signer(state: StateReader, signer_url: str) -> Signer:
     """The registered, active key behind a signer DID URL, or Rejected with the reason."""
     try:
-        public_key = public_key_from_did_key(signer_url)
+        public_key_from_did_key(signer_url)  # refuse what is not an Ed25519 did:key URL
     except DidKeyError as exc:
         raise Rejected(f"signer: {exc}") from None
     did = did_of(signer_url)
@@ -78,8 +78,7 @@ def resolve_signer(state: StateReader, signer_url: str) -> tuple[Signer, bytes]:
     org = state.get_state(REGISTRY, org_key(record["organization"]))
     if org is None or org["status"] != "active":
         raise Rejected(f"organization {record['organization']} of signer {did} is not active")
-    signer = Signer(
+    return Signer(
         key=did, organization=org["name"], role=org["role"], member=record["member"],
         admin=record["admin"],
     )
-    return signer, public_key

@@ -96,7 +96,7 @@ class Executor:
             raise Rejected(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
         if -age > genesis.max_future_ms:
             raise Rejected(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
-        signer, _public_key = resolve_signer(tx, envelope.signer)
+        signer = resolve_signer(tx, envelope.signer)
         if not verdicts.result(offset):
             raise Rejected(f"bad signature by {signer.key}")
         action = self.contracts.find(envelope.contract, envelope.action)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -32,21 +33,27 @@ def verify_chunk(items: Sequence[SignatureItem]) -> list[bool]:
 
 
 class PendingVerdicts:
-    """Verdicts of one block's signatures, some still being computed in the worker."""
+    """Verdicts of one block's signatures, some still being computed in the worker.
 
-    def __init__(self, known: list[bool | None], chunks: list[tuple[int, Future]]):
+    Chunks are consumed in block order, as execution reaches them; each valid verdict is
+    remembered by the verifier as it is read.
+    """
+
+    def __init__(self, verifier: SignatureVerifier, txids: Sequence[str], known: list[bool | None],
+                 chunks: list[tuple[list[int], Future]]):
+        self._verifier = verifier
+        self._txids = txids
         self._known = known
-        self._chunks = dict(chunks)  # first index -> future of that chunk
+        self._chunks = deque(chunks)  # (indices, future of their verdicts), in index order
 
     def result(self, index: int) -> bool:
-        verdict = self._known[index]
-        if verdict is None:
-            first = index - index % CHUNK
-            for offset, value in enumerate(self._chunks.pop(first).result()):
-                if value is not None:
-                    self._known[first + offset] = value
-            verdict = self._known[index]
-        return bool(verdict)
+        while self._known[index] is None:
+            indices, future = self._chunks.popleft()
+            for i, verdict in zip(indices, future.result()):
+                self._known[i] = verdict
+                if verdict:
+                    self._verifier.remember(self._txids[i])
+        return bool(self._known[index])
 
 
 class SignatureVerifier:
@@ -56,7 +63,7 @@ class SignatureVerifier:
         self._parallel = (os.cpu_count() or 1) > 1 if parallel is None else parallel
         self._pool: ProcessPoolExecutor | None = None
 
-    def _remember(self, txid: str) -> None:
+    def remember(self, txid: str) -> None:
         if len(self._verified) >= self._capacity:
             self._verified.pop(next(iter(self._verified)))
         self._verified[txid] = None
@@ -66,7 +73,7 @@ class SignatureVerifier:
             return True
         if not verify_signature(public_key, message, signature):
             return False
-        self._remember(txid)
+        self.remember(txid)
         return True
 
     def start(self, txids: Sequence[str], items: Sequence[SignatureItem | None]) -> PendingVerdicts:
@@ -76,19 +83,16 @@ class SignatureVerifier:
             for txid, item in zip(txids, items)
         ]
         todo = [i for i, verdict in enumerate(known) if verdict is None]
+        chunks: list[tuple[list[int], Future]] = []
         if not self._parallel or len(todo) < PARALLEL_THRESHOLD:
             for i in todo:
                 known[i] = self.verify(txids[i], *items[i])  # type: ignore[misc]
-            return PendingVerdicts(known, [])
-        pool = self._worker()
-        chunks = []
-        for first in range(0, len(items), CHUNK):
-            indices = [i for i in range(first, min(first + CHUNK, len(items))) if known[i] is None]
-            if indices:
-                future = pool.submit(verify_chunk, [items[i] for i in indices])
-                chunks.append((first, _expand(future, indices, first)))
-        pending = PendingVerdicts(known, chunks)
-        return _Remembering(pending, txids, self)
+        else:
+            pool = self._worker()
+            for first in range(0, len(todo), CHUNK):
+                indices = todo[first:first + CHUNK]
+                chunks.append((indices, pool.submit(verify_chunk, [items[i] for i in indices])))
+        return PendingVerdicts(self, txids, known, chunks)
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -100,37 +104,3 @@ class SignatureVerifier:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def _expand(future: Future, indices: list[int], first: int) -> Future:
-    """A future of the chunk's verdicts laid out by offset from `first` (None elsewhere)."""
-    laid_out: Future = Future()
-
-    def done(source: Future) -> None:
-        try:
-            verdicts = source.result()
-        except BaseException as exc:  # the worker died: report it where the verdict is needed
-            laid_out.set_exception(exc)
-            return
-        row: list[bool | None] = [None] * (max(indices) - first + 1)
-        for index, verdict in zip(indices, verdicts):
-            row[index - first] = verdict
-        laid_out.set_result(row)
-
-    future.add_done_callback(done)
-    return laid_out
-
-
-class _Remembering(PendingVerdicts):
-    """Pending verdicts that record each valid signature in the verifier's memory."""
-
-    def __init__(self, pending: PendingVerdicts, txids: Sequence[str], verifier: SignatureVerifier):
-        self.__dict__.update(pending.__dict__)
-        self._txids = txids
-        self._verifier = verifier
-
-    def result(self, index: int) -> bool:
-        verdict = super().result(index)
-        if verdict:
-            self._verifier._remember(self._txids[index])
-        return verdict

@@ -1,0 +1,46 @@
+"""Signature verdicts are the same whether checked here or in the worker process."""
+
+import pytest
+
+from tradeledger.crypto import KeyPair
+from tradeledger.ledger.signatures import PARALLEL_THRESHOLD, SignatureVerifier
+
+
+def items(count: int):
+    key = KeyPair.generate()
+    signed = []
+    for i in range(count):
+        message = f"envelope {i}".encode()
+        signature = key.sign(message)
+        if i % 7 == 3:  # every seventh signature is over another message
+            signature = key.sign(b"something else")
+        signed.append((key.public_key, message, signature))
+    return [f"{i:064x}" for i in range(count)], signed
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_verdicts_in_block_order_match_each_signature(parallel):
+    txids, signed = items(PARALLEL_THRESHOLD * 3 + 5)
+    signed[10] = None  # an envelope that could not be decoded
+    verifier = SignatureVerifier(parallel=parallel)
+    try:
+        verdicts = verifier.start(txids, signed)
+        got = [verdicts.result(i) for i in range(len(txids))]
+        expected = [item is not None and i % 7 != 3 for i, item in enumerate(signed)]
+        assert got == expected
+        # valid signatures are remembered: a second peer's pass needs no worker
+        again = verifier.start(txids, signed)
+        assert [again.result(i) for i in range(len(txids))] == expected
+    finally:
+        verifier.close()
+
+
+def test_verdicts_may_be_read_out_of_order():
+    txids, signed = items(PARALLEL_THRESHOLD * 2)
+    verifier = SignatureVerifier(parallel=True)
+    try:
+        verdicts = verifier.start(txids, signed)
+        assert verdicts.result(len(txids) - 4) is ((len(txids) - 4) % 7 != 3)
+        assert verdicts.result(3) is False and verdicts.result(0) is True
+    finally:
+        verifier.close()
