@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from tradeledger.cli import access as access_commands
+from tradeledger.cli.origin import entry_tools_app, origin_app
+from tradeledger.cli.common import DirOption, console, err, parse_refs, progress, when
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import documents
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
-from tradeledger.node.documents import anchor_documents, prove_document, read_files
+from tradeledger.node.documents import anchor_documents, prove_commitment, prove_document, read_files
 
 app = typer.Typer(
     name="tradeledger",
@@ -27,32 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-# soft_wrap: a reason or a location stays on one line even when output goes to a pipe.
-console = Console(emoji=False, highlight=False, soft_wrap=True)
-err = Console(stderr=True, emoji=False, highlight=False, soft_wrap=True)
-
-DirOption = typer.Option(..., "--dir", "-d", help="The network folder.")
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=err, transient=True)
-
-
-def _when(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
-
-
-def _parse_refs(refs: list[str]) -> dict[str, str]:
-    parsed: dict[str, str] = {}
-    for ref in refs:
-        name, sep, value = ref.partition("=")
-        if not sep or not name or not value:
-            fail(f"--ref {ref!r}: write references as KEY=VALUE, for example --ref entry=B76-0324527-8")
-        parsed[name] = value
-    return parsed
-
-
 @app.command()
 @friendly_errors
 def init(directory: Path = DirOption, name: str = typer.Option("demo", help="A short network name.")) -> None:
@@ -72,17 +45,19 @@ def init(directory: Path = DirOption, name: str = typer.Option("demo", help="A s
 def anchor(
     files: list[Path] = typer.Argument(..., help="Files to anchor; they stay in the organization's vault."),
     directory: Path = DirOption,
-    organization: Optional[str] = typer.Option(None, "--as", help="Organization that anchors (default: importer)."),
+    organization: str | None = typer.Option(None, "--as", help="Organization that anchors (default: importer)."),
     doc_type: str = typer.Option("document", "--type", help="Document type, e.g. commercial_invoice."),
     ref: list[str] = typer.Option([], "--ref", help="Business reference KEY=VALUE, repeatable."),
     wait: str = typer.Option("final", help="Wait until ordered, committed or final."),
+    structured: bool = typer.Option(False, "--structured",
+                                    help="Commit a JSON object field by field, to disclose chosen fields later."),
 ) -> None:
     """Anchor files' salted commitments; prints one JSON line per file."""
-    refs = _parse_refs(ref)
+    refs = parse_refs(ref)
     contents = read_files(files)
     with EmbeddedNetwork(directory) as network:
         org = organization or _default_org(network)
-        results = anchor_documents(network, org, contents, doc_type, refs, wait)
+        results = anchor_documents(network, org, contents, doc_type, refs, wait, structured)
     failed = False
     for result in results:
         print(json.dumps(result.to_dict(), sort_keys=True))
@@ -101,18 +76,28 @@ def _default_org(network: EmbeddedNetwork) -> str:
 @app.command()
 @friendly_errors
 def proof(
-    file: Path = typer.Argument(..., help="The anchored file."),
+    file: Path | None = typer.Argument(None, help="The anchored file (or give --commitment)."),
     directory: Path = DirOption,
     output: Path = typer.Option(..., "--output", "-o", help="Where to write the proof bundle."),
-    organization: Optional[str] = typer.Option(None, "--as", help="Whose vault holds the file (default: any)."),
+    organization: str | None = typer.Option(None, "--as", help="Whose vault holds the file (default: any)."),
+    fields: str | None = typer.Option(None, "--fields",
+                                      help="Disclose only these fields (comma-separated) of a --structured file."),
+    commitment: str | None = typer.Option(None, "--commitment",
+                                          help="Prove existence and time of a commitment, disclosing nothing."),
 ) -> None:
     """Write the proof bundle of an anchored file, against a final checkpoint."""
     if not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
-    content = read_files([file])[0][1]
+    if (file is None) == (commitment is None):
+        fail("give the anchored FILE, or --commitment C for a bundle that discloses nothing")
+    chosen = sorted({f.strip() for f in fields.split(",") if f.strip()}) if fields is not None else None
+    if commitment is not None and chosen is not None:
+        fail("--fields needs the FILE whose fields to disclose")
+    content = read_files([file])[0][1] if file is not None else b""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        bundle = prove_document(network, content, organization)
+        bundle = (prove_commitment(network, commitment) if commitment is not None
+                  else prove_document(network, content, organization, chosen))
     output.write_text(json.dumps(bundle.to_dict(), indent=2) + "\n")
     proof_index = bundle.tlog_proof.split("\n")[1]
     console.print(f"wrote {output}  ({proof_index}, leaf of {len(bundle.tlog_proof.splitlines())} proof lines)")
@@ -120,18 +105,22 @@ def proof(
 
 @app.command()
 def verify(
-    file: Path = typer.Argument(..., help="The document to check."),
-    bundle_file: Path = typer.Argument(..., metavar="BUNDLE.json"),
-    policy: Optional[Path] = typer.Option(None, help="A C2SP tlog-policy file to trust instead of the bundle's."),
+    paths: list[Path] = typer.Argument(..., metavar="[FILE] BUNDLE.json",
+                                       help="The document (optional) and its proof bundle."),
+    policy: Path | None = typer.Option(None, help="A C2SP tlog-policy file to trust instead of the bundle's."),
 ) -> None:
-    """Verify a document against a proof bundle, offline. Exit 0 when valid, 1 when not."""
+    """Verify a proof bundle offline, with the document when you have it (a bundle that
+    discloses fields, or nothing, verifies alone). Exit 0 when valid, 1 when not."""
+    if len(paths) > 2:
+        _unreadable("give at most a FILE and a BUNDLE.json")
+    file, bundle_file = (paths[0], paths[1]) if len(paths) == 2 else (None, paths[0])
     try:
-        content = file.read_bytes()
+        content = file.read_bytes() if file is not None else None
         data = json.loads(bundle_file.read_text())
         bundle = ProofBundle.from_dict(data)
         pinned = policy.read_text() if policy else None
     except OSError as exc:
-        _unreadable(f"cannot read {exc.filename or file}: {exc.strerror}")
+        _unreadable(f"cannot read {exc.filename or bundle_file}: {exc.strerror}")
     except (ValueError, BundleError) as exc:
         _unreadable(f"{bundle_file} is not a tradeledger proof bundle ({exc}); ask its sender for the file "
                     "`tradeledger proof` wrote")
@@ -152,13 +141,13 @@ def _unreadable(reason: str) -> None:
 @friendly_errors
 def audit(directory: Path = DirOption) -> None:
     """Re-verify everything: envelopes, leaves, headers, checkpoints, state. Exit 0 when intact."""
-    with EmbeddedNetwork(directory) as network, _progress() as progress:
+    with EmbeddedNetwork(directory) as network, progress() as bars:
         tasks: dict[str, int] = {}
 
         def advance(name: str, done: int, total: int) -> None:
             if name not in tasks:
-                tasks[name] = progress.add_task(f"audit {name}", total=total)
-            progress.update(tasks[name], completed=done)
+                tasks[name] = bars.add_task(f"audit {name}", total=total)
+            bars.update(tasks[name], completed=done)
 
         reports, disagreements = audit_network(network, advance)
     broken = False
@@ -215,7 +204,7 @@ def show_log(
             except ValueError:
                 action, org = "(malformed)", "?"
             verdict = "[green]valid[/green]" if record.valid else f"[red]invalid[/red]: {record.reason}"
-            table.add_row(str(record.leaf_index), str(record.height), _when(header.time_ms) if header else "",
+            table.add_row(str(record.leaf_index), str(record.height), when(header.time_ms) if header else "",
                           org, action, verdict, record.txid[:16] + "…")
         console.print(table)
 
@@ -239,7 +228,7 @@ def show(txid: str = typer.Argument(..., help="Transaction id (or a unique prefi
             "leaf_index": record.leaf_index,
             "valid": record.valid,
             **({"reason": record.reason} if record.reason else {}),
-            "block": {"height": record.height, "time": _when(header.time_ms) if header else None,
+            "block": {"height": record.height, "time": when(header.time_ms) if header else None,
                       "final": bool(checkpoint and checkpoint.final)},
             "envelope": json.loads(record.leaf),
             "events": events,
@@ -259,8 +248,8 @@ def _by_prefix(store, prefix: str):
 @friendly_errors
 def find(
     directory: Path = DirOption,
-    ref: Optional[str] = typer.Option(None, "--ref", help="Business reference KEY=VALUE, e.g. entry=B76-0324527-8."),
-    commitment: Optional[str] = typer.Option(None, help="A document commitment (64 hex digits)."),
+    ref: str | None = typer.Option(None, "--ref", help="Business reference KEY=VALUE, e.g. entry=B76-0324527-8."),
+    commitment: str | None = typer.Option(None, help="A document commitment (64 hex digits)."),
 ) -> None:
     """Find anchored documents by reference or commitment; prints JSON lines."""
     if (ref is None) == (commitment is None):
@@ -268,7 +257,7 @@ def find(
     with EmbeddedNetwork(directory) as network:
         store = network.reader.store
         if ref is not None:
-            [(name, value)] = _parse_refs([ref]).items()
+            [(name, value)] = parse_refs([ref]).items()
             found = documents.find_by_reference(store, name, value)
         else:
             if not COMMITMENT_PATTERN.match(commitment or ""):
@@ -290,6 +279,11 @@ def demo(
     from tradeledger.cli.demo import run_demo
 
     run_demo(directory, console)
+
+
+access_commands.register(app)
+app.add_typer(origin_app, name="origin")
+app.add_typer(entry_tools_app, name="entry")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,9 +1,9 @@
 """Contracts: deterministic state machines, one module each, over the ledger framework."""
 
-from tradeledger.contracts import documents, registry
+from tradeledger.contracts import access, documents, entries, registry
 from tradeledger.ledger.contract import ContractSet
 
 
 def default_contracts() -> ContractSet:
     """The contracts every tradeledger network runs."""
-    return ContractSet([registry.contract, documents.contract])
+    return ContractSet([registry.contract, documents.contract, entries.contract, access.contract])

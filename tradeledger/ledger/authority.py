@@ -15,6 +15,7 @@ from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.state import StateKey, StateReader
 
 REGISTRY = "registry"
+ACCESS = "access"  # the access contract's namespace; genesis seeds its default policy
 
 
 def org_key(name: str) -> str:
@@ -37,8 +38,11 @@ def key_record(did: str, organization: str, member: str, admin: bool, since_ms: 
 
 
 def genesis_writes(genesis: Genesis) -> dict[StateKey, Any]:
-    """The registry records a network starts with."""
-    writes: dict[StateKey, Any] = {(REGISTRY, "rules:admin_roles"): list(genesis.admin_roles)}
+    """The registry records, and the default access policy, a network starts with."""
+    writes: dict[StateKey, Any] = {
+        (REGISTRY, "rules:admin_roles"): list(genesis.admin_roles),
+        (ACCESS, "policy"): genesis.access.to_dict(),
+    }
     for org in genesis.organizations:
         writes[(REGISTRY, org_key(org.name))] = {
             "name": org.name, "role": org.role, "display_name": org.display_name,

@@ -6,7 +6,9 @@ ledger and covered by a checkpoint the network's quorum cosigned.
       "format": "tradeledger-proof/1",
       "envelope": {...},                 leaf bytes = JCS(envelope)
       "commitment_pointer": "/commitments/0",
-      "document": {"sha256": hex, "salt": hex},     only when the holder discloses it
+      "document": {"sha256": hex, "salt": hex},     only when the holder discloses it, or
+                  {"fields": {"_sd": [...], "_sd_alg": "sha-256"}, "salt": hex,
+                   "disclosures": [...]}              chosen fields of a structured document
       "tlog_proof": "c2sp.org/tlog-proof@v1\\n...",  C2SP tlog-proof with the cosigned checkpoint
       "policy": "..."                    the network's C2SP tlog-policy (a convenience:
                                          a verifier pins the policy it trusts)
@@ -15,11 +17,13 @@ ledger and covered by a checkpoint the network's quorum cosigned.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from tradeledger import merkle
 from tradeledger.crypto import canonical_bytes, commitment_of, sha256, verify_signature
+from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
 from tradeledger.ledger.envelope import Envelope, EnvelopeError
 from tradeledger.tlog import Policy, PolicyError, ProofFormatError, TlogProof
 
@@ -50,12 +54,54 @@ class DisclosedDocument:
 
 
 @dataclass(frozen=True)
+class DisclosedFields:
+    """Some fields of a structured document: its field summary, the commitment salt, and
+    the disclosures of the fields shown; the others stay salted digests."""
+
+    summary: FieldSummary
+    salt: bytes
+    disclosures: tuple[str, ...]
+
+    @property
+    def sha256(self) -> bytes:
+        return sha256(self.summary.document_bytes())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fields": self.summary.to_dict(), "salt": self.salt.hex(), "disclosures": list(self.disclosures)}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> DisclosedFields:
+        if not isinstance(data, dict) or set(data) != {"fields", "salt", "disclosures"}:
+            raise BundleError("disclosed fields hold exactly fields, salt and disclosures")
+        try:
+            salt = bytes.fromhex(data["salt"])
+        except (TypeError, ValueError) as exc:
+            raise BundleError("document salt must be hex") from exc
+        if len(salt) != 32:
+            raise BundleError("document salt is 32 bytes")
+        disclosures = data["disclosures"]
+        if not isinstance(disclosures, list) or not all(isinstance(d, str) for d in disclosures):
+            raise BundleError("disclosures must be a list of strings")
+        try:
+            summary = FieldSummary.from_dict(data["fields"])
+        except DisclosureError as exc:
+            raise BundleError(str(exc)) from None
+        return cls(summary, salt, tuple(disclosures))
+
+
+def _document_from_dict(data: Any) -> DisclosedDocument | DisclosedFields:
+    if isinstance(data, dict) and "fields" in data:
+        return DisclosedFields.from_dict(data)
+    return DisclosedDocument.from_dict(data)
+
+
+@dataclass(frozen=True)
 class ProofBundle:
     envelope: dict[str, Any]
     commitment_pointer: str
     tlog_proof: str
     policy: str
-    document: DisclosedDocument | None = None
+    document: DisclosedDocument | DisclosedFields | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -82,7 +128,7 @@ class ProofBundle:
             commitment_pointer=data["commitment_pointer"],
             tlog_proof=data["tlog_proof"],
             policy=data["policy"],
-            document=DisclosedDocument.from_dict(document) if document is not None else None,
+            document=_document_from_dict(document) if document is not None else None,
         )
 
 
@@ -152,15 +198,26 @@ def verify_bundle(
         return fail("the commitment pointer does not point at a commitment string")
     details["commitment"] = commitment
 
-    if document is not None:
-        if bundle.document is None:
-            return fail("the bundle does not disclose the document's salt, so the file cannot be matched")
-        if sha256(document) != bundle.document.sha256:
+    disclosed = bundle.document
+    if document is not None and disclosed is None:
+        return fail("the bundle does not disclose the document's salt, so the file cannot be matched")
+    if isinstance(disclosed, DisclosedDocument):
+        if document is not None and sha256(document) != disclosed.sha256:
             return fail("the file's SHA-256 differs from the bundle's: this is not the anchored document")
-    if bundle.document is not None:
-        if commitment_of(bundle.document.sha256, bundle.document.salt) != commitment:
-            return fail("SHA-256(salt || SHA-256(document)) does not equal the anchored commitment")
-        details["document_sha256"] = bundle.document.sha256.hex()
+        details["document_sha256"] = disclosed.sha256.hex()
+    elif isinstance(disclosed, DisclosedFields):
+        try:
+            fields = open_fields(disclosed.summary, disclosed.disclosures)
+        except DisclosureError as exc:
+            return fail(f"disclosed fields: {exc}")
+        details["disclosed_fields"] = fields
+        details["withheld_fields"] = len(disclosed.summary.digests) - len(fields)
+        if document is not None:
+            problem = _fields_match_file(fields, document)
+            if problem:
+                return fail(problem)
+    if disclosed is not None and commitment_of(disclosed.sha256, disclosed.salt) != commitment:
+        return fail("SHA-256(salt || SHA-256(document)) does not equal the anchored commitment")
 
     try:
         policy = Policy.from_text(pinned_policy if pinned_policy is not None else bundle.policy)
@@ -183,3 +240,17 @@ def verify_bundle(
     if not result.ok:
         return fail(result.reason or "the tlog proof does not verify")
     return BundleVerification(True, "", details)
+
+
+def _fields_match_file(fields: dict[str, Any], document: bytes) -> str:
+    """Why the disclosed fields are not those of the file, or "" when they are."""
+    try:
+        content = json.loads(document)
+    except ValueError:
+        return "the bundle discloses fields of a JSON document, and the file is not JSON"
+    if not isinstance(content, dict):
+        return "the bundle discloses fields of a JSON object, and the file is not one"
+    for name, value in fields.items():
+        if name not in content or json.dumps(content[name], sort_keys=True) != json.dumps(value, sort_keys=True):
+            return f"field {name!r} of the file differs from the disclosed field"
+    return ""

@@ -84,6 +84,12 @@ class Executor:
             in_block.add(txid)
         return BlockExecution(outcomes, block.encoded)
 
+    def preview(self, state: StateReader, seen_txids: Callable[[Collection[str]], set[str]],
+                leaf: bytes, next_leaf: int, time_ms: int) -> TxOutcome:
+        """How one envelope would fare if its block closed at `time_ms`, changing nothing:
+        lets a client refuse bad input before it reaches the log."""
+        return self.execute_block(state, seen_txids, [leaf], next_leaf, time_ms).outcomes[0]
+
     def _execute(
         self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int,
         verdicts: PendingVerdicts, offset: int,

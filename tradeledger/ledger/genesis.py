@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tradeledger.crypto import DidKeyError, canonical_bytes, public_key_from_did_key, sha256_hex
+from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError
 
 GENESIS_FORMAT = "tradeledger-genesis/1"
 ROLES = frozenset(
@@ -66,6 +67,7 @@ class Genesis:
     max_block_transactions: int = 500
     max_past_ms: int = 10 * 60 * 1000  # envelopes older than this at block time are refused
     max_future_ms: int = 2 * 60 * 1000  # ... and this far ahead of the block time
+    access: AccessPolicy = field(default_factory=AccessPolicy)  # default rules; owners grant more
     raw: bytes = field(default=b"", compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +82,7 @@ class Genesis:
             "max_block_transactions": self.max_block_transactions,
             "max_past_ms": self.max_past_ms,
             "max_future_ms": self.max_future_ms,
+            "access": self.access.to_dict(),
         }
 
     @cached_property
@@ -102,7 +105,7 @@ class Genesis:
         if not isinstance(data, dict) or data.get("format") != GENESIS_FORMAT:
             raise GenesisError(f"not a genesis document: expected \"format\": \"{GENESIS_FORMAT}\"")
         known = {"format", "name", "origin", "created_ms", "organizations", "policy", "admin_roles",
-                 "max_block_transactions", "max_past_ms", "max_future_ms"}
+                 "max_block_transactions", "max_past_ms", "max_future_ms", "access"}
         extra = sorted(set(data) - known)
         if extra:
             raise GenesisError(f"genesis has unknown fields {extra}")
@@ -122,6 +125,10 @@ class Genesis:
             raise GenesisError("genesis field 'admin_roles' must be a list of role names")
         if ints["max_block_transactions"] < 1:
             raise GenesisError("max_block_transactions must be at least 1")
+        try:
+            access = AccessPolicy.from_dict(data.get("access", {}), ROLES)
+        except AccessPolicyError as exc:
+            raise GenesisError(f"access: {exc}") from exc
         genesis = cls(
             name=data["name"],
             origin=data["origin"],
@@ -132,6 +139,7 @@ class Genesis:
             max_block_transactions=ints["max_block_transactions"],
             max_past_ms=ints["max_past_ms"],
             max_future_ms=ints["max_future_ms"],
+            access=access,
         )
         genesis.validate()
         return genesis

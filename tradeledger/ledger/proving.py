@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tradeledger import merkle
-from tradeledger.ledger.bundle import DisclosedDocument, ProofBundle
+from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.store.base import Store
 from tradeledger.tlog import TlogProof
@@ -21,7 +21,7 @@ def build_bundle(
     genesis: Genesis,
     leaf_index: int,
     commitment_pointer: str,
-    document: DisclosedDocument | None = None,
+    document: DisclosedDocument | DisclosedFields | None = None,
 ) -> ProofBundle:
     record = store.tx_by_index(leaf_index)
     if record is None:

@@ -80,6 +80,11 @@ class StateView:
         self._overlay = overlay
         self.namespace = namespace
 
+    @property
+    def reader(self) -> StateReader:
+        """All of the state as this transaction sees it, for query helpers shared with nodes."""
+        return self._overlay
+
     def get(self, key: str, namespace: str | None = None) -> Any | None:
         return self._overlay.get_state(namespace or self.namespace, key)
 

@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tradeledger.contracts import documents
+import json
+
+from tradeledger.contracts import access, documents
 from tradeledger.crypto import commit_document, sha256
-from tradeledger.ledger.bundle import DisclosedDocument, ProofBundle
+from tradeledger.crypto.disclosure import DisclosureError, FieldDisclosure, FieldSummary, commit_fields
+from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
 from tradeledger.node.embedded import WAIT_LEVELS, EmbeddedNetwork, NetworkError
 from tradeledger.vault.store import CommitmentRecord
@@ -49,21 +52,32 @@ def anchor_documents(
     doc_type: str,
     refs: dict[str, str],
     wait: str = "final",
+    structured: bool = False,
 ) -> list[AnchorResult]:
+    """Anchor each file's salted commitment; `structured` commits a JSON object field by
+    field, so that chosen fields can be disclosed later."""
     if wait not in WAIT_LEVELS:
         raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
     vault = network.vault(organization)
     prepared = []
     for path, content in files:
-        commitment, salt, digest = commit_document(content)
+        fields: dict[str, str] = {}
+        committed = content
+        if structured:
+            structure = commit_fields(_json_object(path, content))
+            fields = {name: d.encoded for name, d in structure.disclosures.items()}
+            committed = structure.summary.document_bytes()
+        commitment, salt, _digest = commit_document(committed)
         envelope = network.sign(organization, documents.NAMESPACE, "anchor",
                                 {"doc_type": doc_type, "refs": refs}, [commitment])
-        prepared.append((path, content, commitment, salt, digest, envelope))
+        prepared.append((path, content, commitment, salt, fields, envelope))
     # The salt is kept before the envelope is ordered: a crash after ordering must not
     # lose the only means of proving the document against its commitment.
-    for _path, content, commitment, salt, digest, _env in prepared:
-        vault.put_document(content)
-        vault.record_commitment(CommitmentRecord(commitment, digest.hex(), salt, doc_type))
+    for _path, content, commitment, salt, fields, _env in prepared:
+        digest = vault.put_document(content)
+        vault.record_commitment(CommitmentRecord(commitment, digest, salt, doc_type))
+        if fields:
+            vault.record_field_disclosures(commitment, fields)
     receipts = network.submit([p[5] for p in prepared], wait=wait, viewer=organization)
     results = []
     for (path, _content, commitment, *_rest), receipt in zip(prepared, receipts):
@@ -73,22 +87,94 @@ def anchor_documents(
     return results
 
 
-def prove_document(network: EmbeddedNetwork, content: bytes, organization: str | None = None) -> ProofBundle:
-    """The proof bundle, disclosing hash and salt, of a document some hosted vault holds."""
+def _json_object(path: Path, content: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        raise NetworkError(f"{path} is not JSON; only a JSON object can be committed field by field") from None
+    if not isinstance(value, dict) or not value:
+        raise NetworkError(f"{path} is not a non-empty JSON object; only those can be committed field by field")
+    try:
+        commit_fields(value)
+    except DisclosureError as exc:
+        raise NetworkError(f"{path}: {exc}") from None
+    return value
+
+
+def prove_document(network: EmbeddedNetwork, content: bytes, organization: str | None = None,
+                   fields: list[str] | None = None) -> ProofBundle:
+    """The proof bundle of a document some hosted vault holds: disclosing its hash and
+    salt, or for a document committed field by field, the chosen `fields` (all if None)."""
     digest = sha256(content)
     owners = [organization] if organization else list(network.keys)
     reader = network.reader.store
     for owner in owners:
-        for record in network.vault(owner).commitments_of(digest.hex()):
+        vault = network.vault(owner)
+        for record in vault.commitments_of(digest.hex()):
             anchored = documents.find_by_commitment(reader, record.commitment)
             if anchored is None:
                 continue
-            try:
-                return build_bundle(reader, network.genesis, anchored["leaf_index"], COMMITMENT_POINTER,
-                                    DisclosedDocument(digest, record.salt))
-            except NotProvable as exc:
-                raise NetworkError(str(exc)) from None
+            disclosures = vault.field_disclosures(record.commitment)
+            disclosed: DisclosedDocument | DisclosedFields
+            if disclosures:
+                disclosed = _disclosed_fields(disclosures, record.salt, fields)
+            elif fields is not None:
+                raise NetworkError("this document was anchored whole; anchor it with --structured "
+                                   "to disclose chosen fields")
+            else:
+                disclosed = DisclosedDocument(digest, record.salt)
+            return _bundle(network, anchored, disclosed)
     raise NetworkError(
         "no vault in this network holds an anchored commitment for this file "
         f"(sha256 {digest.hex()}); anchor it first with `tradeledger anchor`"
+    )
+
+
+def _disclosed_fields(disclosures: dict[str, str], salt: bytes, fields: list[str] | None) -> DisclosedFields:
+    unknown = sorted(set(fields or ()) - set(disclosures))
+    if unknown:
+        raise NetworkError(f"the document has no fields {unknown}; it has {sorted(disclosures)}")
+    chosen = sorted(disclosures) if fields is None else sorted(set(fields))
+    summary = FieldSummary(tuple(sorted(FieldDisclosure.from_encoded(d).digest for d in disclosures.values())))
+    return DisclosedFields(summary, salt, tuple(disclosures[name] for name in chosen))
+
+
+def _bundle(network: EmbeddedNetwork, anchored: dict[str, Any],
+            disclosed: DisclosedDocument | DisclosedFields | None) -> ProofBundle:
+    try:
+        return build_bundle(network.reader.store, network.genesis, anchored["leaf_index"], COMMITMENT_POINTER,
+                            disclosed)
+    except NotProvable as exc:
+        raise NetworkError(str(exc)) from None
+
+
+def prove_commitment(network: EmbeddedNetwork, commitment: str) -> ProofBundle:
+    """The existence-and-time bundle of an anchored commitment, disclosing nothing: what
+    remains provable after the document itself is purged."""
+    anchored = documents.find_by_commitment(network.reader.store, commitment)
+    if anchored is None:
+        raise NetworkError(f"no document with commitment {commitment} is anchored in this network")
+    return _bundle(network, anchored, None)
+
+
+def purge_document(network: EmbeddedNetwork, owner: str, commitment: str) -> dict[str, Any]:
+    """Record the purge on the ledger (refused before the retention period ends), then
+    drop the private payload from the owner's vault; commitment and salt stay."""
+    vault = network.vault(owner)
+    kept = vault.commitment(commitment)
+    if kept is None:
+        raise NetworkError(f"{owner}'s vault holds no document with commitment {commitment}")
+    receipt = network.submit_checked(owner, access.NAMESPACE, "purge", {"commitment": commitment})
+    removed = vault.remove_document(kept.document_sha256) if not _still_needed(network, owner, kept) else False
+    vault.drop_field_disclosures(commitment)
+    return {"commitment": commitment, "removed_bytes": removed, **receipt.to_dict()}
+
+
+def _still_needed(network: EmbeddedNetwork, owner: str, kept: CommitmentRecord) -> bool:
+    """The same bytes anchored again under another, unpurged commitment stay."""
+    reader = network.reader.store
+    return any(
+        other.commitment != kept.commitment and access.purge_record(reader, other.commitment) is None
+        and documents.find_by_commitment(reader, other.commitment) is not None
+        for other in network.vault(owner).commitments_of(kept.document_sha256)
     )

@@ -34,6 +34,10 @@ class NetworkError(RuntimeError):
     """The network folder cannot be used as asked."""
 
 
+class Refused(NetworkError):
+    """The ledger's rules refuse a transaction; the message is the contract's reason."""
+
+
 @dataclass(frozen=True)
 class Receipt:
     txid: str
@@ -148,6 +152,27 @@ class EmbeddedNetwork:
             keys.admin, network=self.genesis.network_id, contract=contract, action=action, args=args,
             commitments=tuple(commitments), created_ms=now_ms() if created_ms is None else created_ms,
         )
+
+    def preview(self, organization: str, envelope: Envelope) -> tuple[bool, str]:
+        """Would `envelope` be valid if ordered now? Judged on `organization`'s own peer;
+        nothing is written anywhere."""
+        peer = self.peer(organization)
+        outcome = peer.executor.preview(peer.store, peer.store.seen_txids, envelope.leaf_bytes(),
+                                        peer.head.log_size, now_ms())
+        return outcome.valid, outcome.reason
+
+    def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
+                       commitments: Sequence[str] = (), wait: str = "final") -> Receipt:
+        """Sign as `organization`, refuse with the contract's reason what would be invalid
+        (so bad input leaves the log untouched), else submit and wait."""
+        envelope = self.sign(organization, contract, action, args, commitments)
+        valid, reason = self.preview(organization, envelope)
+        if not valid:
+            raise Refused(reason)
+        receipt = self.submit([envelope], wait=wait, viewer=organization)[0]
+        if receipt.valid is False:  # the state moved between the check and the block
+            raise Refused(receipt.reason)
+        return receipt
 
     def submit(self, envelopes: Sequence[Envelope | bytes], wait: str = "final",
                viewer: str | None = None) -> list[Receipt]:

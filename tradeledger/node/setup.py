@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tradeledger.crypto import KeyPair
+from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
 from tradeledger.ledger.checkpoints import witness_key_name
 from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec
 from tradeledger.node.keys import OrganizationKeys
@@ -59,6 +60,7 @@ def create_network(
     name: str = "demo",
     max_block_transactions: int = 500,
     policy: str | None = None,
+    access: AccessPolicy | None = None,
 ) -> Genesis:
     """Write a new network into an empty (or missing) folder and return its genesis."""
     layout = NetworkLayout(directory)
@@ -90,6 +92,7 @@ def create_network(
         ),
         policy=policy_text,
         max_block_transactions=max_block_transactions,
+        access=access if access is not None else default_access_policy(),
     )
     genesis.validate()
     directory.mkdir(parents=True, exist_ok=True)

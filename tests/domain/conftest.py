@@ -1,0 +1,8 @@
+"""Make the shared test helpers (_origin_builders.py) importable under any pytest import mode."""
+
+import sys
+from pathlib import Path
+
+_HERE = str(Path(__file__).parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)

@@ -1,0 +1,200 @@
+"""Disclosure: private bytes travel from the owner's vault to an entitled requester's vault.
+
+The workflow (DESIGN.md decisions 10 and 11):
+1. the requester signs an `access.request` (what, which fields, why) into the ledger; a
+   default rule or a live grant approves it at once, else the owner approves or denies;
+2. the requester's node asks the owner's node for the payload with a *signed access
+   request*, through one `Transfer` interface (in-process here; node to node in a
+   cluster), never through the ordering stream;
+3. the owner's node checks the signature against the requester's registered key and the
+   request against its own copy of the ledger, commits an `access.record_access`
+   transaction (which the contract accepts only while a rule or grant covers the request
+   at the block's time), and only then sends the payload;
+4. the requester's node checks the payload against the anchored commitment and keeps it.
+A payload that does not match its commitment is refused on arrival and nothing is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tradeledger.contracts import access, documents
+from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_did_key, sha256, verify_signature
+from tradeledger.crypto.disclosure import DisclosureError, FieldDisclosure, FieldSummary, open_fields
+from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.contract import Rejected
+from tradeledger.node.embedded import EmbeddedNetwork, NetworkError, now_ms
+from tradeledger.vault.store import ReceivedDocument
+
+REQUEST_FORMAT = "tradeledger-access-request/1"
+
+
+class AccessDenied(NetworkError):
+    """The owner's node refuses to deliver; the message says why."""
+
+
+class DeliveryRejected(NetworkError):
+    """A delivered payload does not match the anchored commitment; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class SignedAccessRequest:
+    """What a requester's node sends the owner's node: which approved request, signed by
+    a key the ledger registers for the requesting organization."""
+
+    request_id: str
+    requester: str
+    signer: str  # DID URL of the requester's key
+    created_ms: int
+    signature: bytes = b""
+
+    def signing_bytes(self) -> bytes:
+        return canonical_bytes({
+            "format": REQUEST_FORMAT, "request_id": self.request_id, "requester": self.requester,
+            "signer": self.signer, "created_ms": self.created_ms,
+        })
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": REQUEST_FORMAT, "request_id": self.request_id, "requester": self.requester,
+                "signer": self.signer, "created_ms": self.created_ms, "signature": self.signature.hex()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SignedAccessRequest:
+        try:
+            if data["format"] != REQUEST_FORMAT:
+                raise ValueError
+            return cls(str(data["request_id"]), str(data["requester"]), str(data["signer"]),
+                       int(data["created_ms"]), bytes.fromhex(data["signature"]))
+        except (KeyError, TypeError, ValueError):
+            raise AccessDenied(f"not a {REQUEST_FORMAT} message") from None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The payload: a whole document with its commitment salt, or a structured document's
+    field summary, salt and the disclosures of the granted fields."""
+
+    request_id: str
+    commitment: str
+    owner: str
+    salt: bytes
+    document: bytes | None = None
+    summary: FieldSummary | None = None
+    disclosures: tuple[str, ...] = ()
+    access_txid: str = ""
+
+
+class Transfer(Protocol):
+    def fetch(self, owner: str, request: SignedAccessRequest) -> Delivery: ...
+
+
+class LocalTransfer:
+    """The embedded network's transfer: every owner's node serves in this process."""
+
+    def __init__(self, network: EmbeddedNetwork):
+        self._network = network
+
+    def fetch(self, owner: str, request: SignedAccessRequest) -> Delivery:
+        return serve(self._network, owner, request)
+
+
+# --- the owner's node ------------------------------------------------------------------
+
+def serve(network: EmbeddedNetwork, owner: str, request: SignedAccessRequest) -> Delivery:
+    """Check a signed access request, record the access on the ledger, then deliver."""
+    state = network.peer(owner).store
+    try:
+        signer = resolve_signer(state, request.signer)
+    except Rejected as exc:
+        raise AccessDenied(exc.reason) from None
+    if signer.organization != request.requester:
+        raise AccessDenied(f"key {signer.key} belongs to {signer.organization}, not {request.requester}")
+    if not verify_signature(public_key_from_did_key(request.signer), request.signing_bytes(), request.signature):
+        raise AccessDenied("the access request's signature does not verify")
+    if abs(now_ms() - request.created_ms) > network.genesis.max_past_ms:
+        raise AccessDenied("the access request is stale; sign a fresh one")
+    record = access.find_request(state, request.request_id)
+    if record is None or record["requester"] != request.requester or record["owner"] != owner:
+        raise AccessDenied(f"no request {request.request_id} by {request.requester} to {owner} is on the ledger")
+    if record["status"] != "approved":
+        raise AccessDenied(f"request {request.request_id} is {record['status']}"
+                           + (f": {record['reason']}" if record["reason"] else ""))
+    vault = network.vault(owner)
+    kept = vault.commitment(record["commitment"])
+    if kept is None or access.purge_record(state, record["commitment"]) is not None \
+            or not vault.has_document(kept.document_sha256):
+        raise AccessDenied(f"{owner}'s vault no longer holds document {record['commitment']}")
+    disclosures = vault.field_disclosures(record["commitment"])
+    if record["fields"] and not disclosures:
+        raise AccessDenied("the document was committed whole; its fields cannot be disclosed one by one")
+    missing = [name for name in record["fields"] if name not in disclosures]
+    if missing:
+        raise AccessDenied(f"the document has no fields {missing}")
+    # The access is on the ledger before any byte leaves the vault; the contract accepts
+    # the record only while a rule or a live grant covers the request.
+    try:
+        receipt = network.submit_checked(owner, access.NAMESPACE, "record_access",
+                                         {"request_id": request.request_id}, wait="committed")
+    except NetworkError as exc:
+        raise AccessDenied(str(exc)) from None
+    if disclosures:
+        chosen = record["fields"] or sorted(disclosures)
+        summary = FieldSummary(tuple(sorted(FieldDisclosure.from_encoded(d).digest for d in disclosures.values())))
+        return Delivery(request.request_id, record["commitment"], owner, kept.salt, None, summary,
+                        tuple(disclosures[name] for name in chosen), receipt.txid)
+    return Delivery(request.request_id, record["commitment"], owner, kept.salt,
+                    vault.get_document(kept.document_sha256), None, (), receipt.txid)
+
+
+# --- the requester's node ------------------------------------------------------------
+
+def sign_access_request(network: EmbeddedNetwork, requester: str, request_id: str) -> SignedAccessRequest:
+    key = network.organization_keys(requester).admin
+    unsigned = SignedAccessRequest(request_id, requester, key.verification_method, now_ms())
+    return SignedAccessRequest(unsigned.request_id, unsigned.requester, unsigned.signer, unsigned.created_ms,
+                               key.sign(unsigned.signing_bytes()))
+
+
+def receive(network: EmbeddedNetwork, requester: str, delivery: Delivery) -> ReceivedDocument:
+    """Check a delivery against the commitment anchored on the ledger, then keep it."""
+    state = network.peer(requester).store
+    anchored = documents.find_by_commitment(state, delivery.commitment)
+    if anchored is None:
+        raise DeliveryRejected(f"no document with commitment {delivery.commitment} is anchored")
+    fields: dict[str, Any] | None = None
+    if delivery.summary is not None:
+        try:
+            fields = open_fields(delivery.summary, delivery.disclosures)
+        except DisclosureError as exc:
+            raise DeliveryRejected(f"tampered payload: {exc}") from None
+        digest = sha256(delivery.summary.document_bytes())
+    elif delivery.document is not None:
+        digest = sha256(delivery.document)
+    else:
+        raise DeliveryRejected("the delivery carries no payload")
+    if len(delivery.salt) != 32 or commitment_of(digest, delivery.salt) != delivery.commitment:
+        raise DeliveryRejected("tampered payload: it does not match the anchored commitment")
+    vault = network.vault(requester)
+    document_sha256 = vault.put_document(delivery.document) if delivery.document is not None else None
+    received = ReceivedDocument(delivery.request_id, delivery.commitment, delivery.owner, document_sha256,
+                                fields, now_ms())
+    vault.record_received(received)
+    return received
+
+
+def disclose(network: EmbeddedNetwork, request_id: str, requester: str | None = None,
+             transfer: Transfer | None = None) -> ReceivedDocument:
+    """Fetch an approved request's payload from its owner and keep it in the requester's vault."""
+    record = access.find_request(network.reader.store, request_id)
+    if record is None:
+        raise AccessDenied(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+    requester = requester or record["requester"]
+    signed = sign_access_request(network, requester, request_id)
+    delivery = (transfer or LocalTransfer(network)).fetch(record["owner"], signed)
+    return receive(network, requester, delivery)
+
+
+def field_names(network: EmbeddedNetwork, owner: str, commitment: str) -> Sequence[str]:
+    return sorted(network.vault(owner).field_disclosures(commitment))
