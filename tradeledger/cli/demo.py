@@ -1,7 +1,8 @@
 """`tradeledger demo`: a short, readable walk through the embedded ledger.
 
 An importer anchors an entry's supporting documents (they stay in its vault); customs
-finds them by entry number; anyone verifies a proof bundle offline; the registry admits
+finds them by entry number; anyone verifies a proof bundle offline; customs sees only the
+invoice fields it was granted, and every access is on the ledger; the registry admits
 and revokes a member key; replayed and backdated envelopes are refused; the audit
 re-verifies everything and catches a tampered copy. Later capabilities add their steps.
 """
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tradeledger.contracts import documents
+from tradeledger.contracts import access, documents, entries
 from tradeledger.crypto import KeyPair
 from tradeledger.ledger.bundle import ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import sign_envelope
@@ -25,7 +26,9 @@ from tradeledger.ledger.genesis import load_genesis
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
 from tradeledger.node.audit import audit_network
 from tradeledger.node.documents import anchor_documents, prove_document
+from tradeledger.node.disclosure import AccessDenied, disclose
 from tradeledger.node.embedded import now_ms
+from tradeledger.ledger.authority import utc_text
 
 ENTRY_NUMBER = "B76-0324527-8"  # CBP's worked example of an entry number (CATAIR App. E)
 BILL_OF_LADING = "MAEU240551873"
@@ -94,9 +97,11 @@ def run_demo(directory: Path, console: Console) -> None:
         say(f"\n[bold]2. The importer anchors entry {ENTRY_NUMBER}'s documents[/bold]: "
             "only salted commitments enter the ledger; the files stay in its vault")
         table = Table("document", "leaf", "block", "status", "commitment")
+        commitments: dict[str, str] = {}
         for doc_type, path in paths.items():
             [result] = anchor_documents(net, "importer", [(path, path.read_bytes())], doc_type,
-                                        {"entry": ENTRY_NUMBER, "bol": BILL_OF_LADING})
+                                        {"entry": ENTRY_NUMBER, "bol": BILL_OF_LADING}, structured=True)
+            commitments[doc_type] = result.commitment
             r = result.receipt
             table.add_row(doc_type, str(r["leaf_index"]), str(r["height"]), r["status"], result.commitment[:20] + "…")
         say(table)
@@ -119,7 +124,9 @@ def run_demo(directory: Path, console: Console) -> None:
         say(f"  the same bundle with an altered invoice (28500.00 -> 2850.00): valid={bad.ok}: {bad.reason}")
         say(f"  by hand: tradeledger verify {invoice} {bundle_path}")
 
-        say("\n[bold]5. The registry[/bold]: the importer admits a member key, then revokes it")
+        _who_sees_what(net, commitments, say)
+
+        say("\n[bold]6. The registry[/bold]: the importer admits a member key, then revokes it")
         clerk = KeyPair.generate()
         receipts = net.submit([net.sign("importer", "registry", "admit_member",
                                         {"organization": "importer", "member": "clerk", "key": clerk.did})])
@@ -135,7 +142,7 @@ def run_demo(directory: Path, console: Console) -> None:
         refused = net.submit([late])[0]
         say(f"  after revocation the clerk's key is refused: valid={refused.valid}: {refused.reason}")
 
-        say("\n[bold]6. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
+        say("\n[bold]7. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
         replay = net.submit([clerk_anchor])[0]
         say(f"  replay: valid={replay.valid}: {replay.reason}")
         old = net.sign("exporter", "documents", "anchor", {"doc_type": "certificate_of_origin", "refs": {}},
@@ -143,7 +150,7 @@ def run_demo(directory: Path, console: Console) -> None:
         backdated = net.submit([old])[0]
         say(f"  backdated by an hour: valid={backdated.valid}: {backdated.reason}")
 
-        say("\n[bold]7. Audit[/bold]: every peer replays every envelope and re-checks every signature")
+        say("\n[bold]8. Audit[/bold]: every peer replays every envelope and re-checks every signature")
         reports, disagreements = audit_network(net)
         for report in reports:
             say(f"  {report.organization}: {'intact' if report.ok else 'BROKEN'} ({report.blocks} blocks, "
@@ -151,7 +158,7 @@ def run_demo(directory: Path, console: Console) -> None:
         if disagreements or not all(r.ok for r in reports):
             raise NetworkError("the demo network failed its own audit")
 
-    say("\n[bold]8. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
+    say("\n[bold]9. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
     tampered = directory / "tampered-copy"
     shutil.copytree(directory / "network", tampered)
     (tampered / ".lock").unlink(missing_ok=True)
@@ -165,3 +172,53 @@ def run_demo(directory: Path, console: Console) -> None:
             say(f"  {report.organization}: BROKEN: {report.problems[0]}")
     say(f"\n[green]Done.[/green] The network lives in {directory / 'network'}; try "
         f"`tradeledger log --dir {directory / 'network'}`.")
+
+
+def _who_sees_what(net: EmbeddedNetwork, commitments: dict[str, str], say) -> None:
+    say("\n[bold]5. Documents stay home[/bold]: customs sees only what the importer granted, "
+        "and every access is on the ledger")
+    invoice = commitments["commercial_invoice"]
+    granted = ["buyer", "invoiceNumber", "seller", "totalPaymentDue"]
+    net.submit_checked("importer", access.NAMESPACE, "grant", {
+        "grantee": "customs", "commitment": invoice, "fields": granted,
+        "purpose": "valuation review of entry " + ENTRY_NUMBER, "expires_ms": now_ms() + 30 * 86_400_000})
+    say(f"  the importer grants customs the invoice fields {', '.join(granted)} for 30 days")
+    request = net.submit_checked("customs", access.NAMESPACE, "request", {
+        "commitment": invoice, "fields": ["invoiceNumber", "totalPaymentDue"], "purpose": "valuation review"})
+    received = disclose(net, request.txid)
+    say(f"  customs requests invoiceNumber and totalPaymentDue: approved by the grant; delivered and "
+        f"checked against the commitment: {json.dumps(received.fields, sort_keys=True)}")
+    prices = net.submit_checked("customs", access.NAMESPACE, "request", {
+        "commitment": invoice, "fields": ["invoiceLineItems"], "purpose": "unit price review"})
+    net.submit_checked("importer", access.NAMESPACE, "deny", {
+        "request_id": prices.txid, "reason": "unit prices are a trade secret; see the totals"})
+    try:
+        disclose(net, prices.txid)
+    except AccessDenied as refused:
+        say(f"  customs asks for the line items (unit prices): the importer denies; delivery refused: {refused}")
+    packing = commitments["packing_list"]
+    early = net.submit_checked("customs", access.NAMESPACE, "request", {
+        "commitment": packing, "purpose": "cargo examination"})
+    say(f"  customs asks for the packing list before the entry is filed: {_status(net, early.txid)}")
+    net.submit_checked("importer", entries.NAMESPACE, "file", {
+        "entry_number": ENTRY_NUMBER, "filed_with": "customs", "importer": "importer",
+        "imported_on": utc_text(now_ms())[:10],
+        "lines": [{"line": 1, "hts": "7208.51.0030", "origin": "MX", "flags": []}]})
+    again = net.submit_checked("customs", access.NAMESPACE, "request", {
+        "commitment": packing, "purpose": "cargo examination"})
+    received = disclose(net, again.txid)
+    say(f"  the importer files entry {ENTRY_NUMBER} with customs; asked again, the genesis rule "
+        f"\"customs sees the supporting documents of entries filed with it\" approves: "
+        f"{_status(net, again.txid)}; {len(received.fields or {})} fields delivered")
+    say("  the access log, from the ledger:")
+    for record in access.access_records(net.peer("customs").store):
+        basis = record["basis"]
+        why = f"grant {basis['grant'][:12]}…" if "grant" in basis else f"rule {basis.get('relation')}"
+        say(f"    {utc_text(record['at_ms'])}  {record['requester']} saw {record['doc_type']} "
+            f"fields {record['fields'] or 'all'} ({why}; purpose: {record['purpose']})")
+    say("  by hand: tradeledger access-log --dir DIR; tradeledger proof FILE --fields a,b -o B.json")
+
+
+def _status(net: EmbeddedNetwork, request_id: str) -> str:
+    record = access.find_request(net.reader.store, request_id)
+    return record["status"] if record else "unknown"
