@@ -44,3 +44,29 @@ def test_verdicts_may_be_read_out_of_order():
         assert verdicts.result(3) is False and verdicts.result(0) is True
     finally:
         verifier.close()
+
+
+def test_prefetched_leaves_give_the_same_verdicts_as_checks_at_execution(network):
+    """A peer catching up hands the next blocks' raw leaves to the worker early; the
+    verdicts it reads later are those of checking each envelope itself."""
+    from tradeledger.crypto import sha256_hex
+
+    owners = list(network.keys)
+    envelopes = [network.sign(owners[i % len(owners)], "documents", "anchor",
+                              {"doc_type": "invoice", "refs": {}}, [f"{i:064x}"]) for i in range(PARALLEL_THRESHOLD + 9)]
+    leaves = [e.leaf_bytes() for e in envelopes]
+    leaves[4] = leaves[4].replace(b'"invoice"', b'"invoicf"')  # signature no longer covers it
+    leaves[5] = leaves[5] + b" "  # not canonical
+    txids = [sha256_hex(leaf) for leaf in leaves]
+    verifier = SignatureVerifier(parallel=True)
+    try:
+        verifier.prefetch(txids, leaves)
+        # The items are those of the unaltered envelopes: the verdicts must come from the
+        # worker's own reading of the leaves, which for leaf 4 fails.
+        items = [(e.signer_public_key(), e.signing_bytes(), e.signature) for e in envelopes]
+        items[5] = None  # what execution passes for an envelope it could not decode
+        verdicts = verifier.start(txids, items)
+        got = [verdicts.result(i) for i in range(len(leaves))]
+        assert got == [i not in (4, 5) for i in range(len(leaves))]
+    finally:
+        verifier.close()

@@ -1,10 +1,12 @@
 """Envelope signature checks: remembered per process, and overlapped with execution.
 
 Signature verification is the floor of the commit path: every envelope's Ed25519
-signature must be checked, and libsodium holds Python's GIL while it does. For a large
-block the checks therefore run in one worker process, in chunks, while this process
-decodes and executes the block's envelopes in order, waiting for a chunk's verdicts only
-when it reaches them. A verdict depends only on the key, message and signature, so where
+signature must be checked. Execution is Python and holds the GIL, so a worker thread
+would get the GIL too rarely to keep up; the checks therefore run in one worker process,
+in chunks, while this process decodes and executes envelopes in order, waiting for a
+chunk's verdicts only when it reaches them. When a peer catches up over several blocks,
+the worker starts on the following blocks' raw leaves (`prefetch`) while this process
+executes the current one. A verdict depends only on the key, message and signature, so where
 it is computed cannot change any outcome.
 
 In the embedded network every organization's peer lives in one process: the first peer
@@ -25,11 +27,29 @@ from tradeledger.crypto import verify_signature
 SignatureItem = tuple[bytes, bytes, bytes]  # (public key, message, signature)
 PARALLEL_THRESHOLD = 64  # fewer checks than this are not worth a trip to the worker
 CHUNK = 64
+PREFETCH_LIMIT = 100_000  # leaves whose verdicts may be in flight at once
 
 
 def verify_chunk(items: Sequence[SignatureItem]) -> list[bool]:
     """Run in the worker process: verdicts for a chunk of signatures."""
     return [verify_signature(key, message, signature) for key, message, signature in items]
+
+
+def check_leaves(leaves: Sequence[bytes]) -> list[bool]:
+    """Run in the worker process: for each leaf, is it a canonical envelope whose signer is
+    an Ed25519 did:key that signed it? (Whether that key is registered is execution's job.)"""
+    from tradeledger.ledger.envelope import EnvelopeError, decode_envelope
+
+    verdicts = []
+    for leaf in leaves:
+        try:
+            envelope = decode_envelope(leaf)
+            public_key = envelope.signer_public_key()
+        except EnvelopeError:
+            verdicts.append(False)
+            continue
+        verdicts.append(verify_signature(public_key, envelope.signing_bytes(), envelope.signature))
+    return verdicts
 
 
 class PendingVerdicts:
@@ -40,13 +60,19 @@ class PendingVerdicts:
     """
 
     def __init__(self, verifier: SignatureVerifier, txids: Sequence[str], known: list[bool | None],
-                 chunks: list[tuple[list[int], Future]]):
+                 chunks: list[tuple[list[int], Future]], prefetched: dict[int, tuple[Future, int]] | None = None):
         self._verifier = verifier
         self._txids = txids
         self._known = known
         self._chunks = deque(chunks)  # (indices, future of their verdicts), in index order
+        self._prefetched = prefetched or {}  # index -> (future of a leaf chunk's verdicts, place in it)
 
     def result(self, index: int) -> bool:
+        if self._known[index] is None and index in self._prefetched:
+            future, place = self._prefetched.pop(index)
+            verdict = self._known[index] = future.result()[place]
+            if verdict:
+                self._verifier.remember(self._txids[index])
         while self._known[index] is None:
             indices, future = self._chunks.popleft()
             for i, verdict in zip(indices, future.result()):
@@ -62,6 +88,7 @@ class SignatureVerifier:
         self._capacity = capacity
         self._parallel = (os.cpu_count() or 1) > 1 if parallel is None else parallel
         self._pool: ProcessPoolExecutor | None = None
+        self._prefetched: dict[str, tuple[Future, int]] = {}  # txid -> (future, place in its chunk)
 
     def remember(self, txid: str) -> None:
         if len(self._verified) >= self._capacity:
@@ -76,13 +103,32 @@ class SignatureVerifier:
         self.remember(txid)
         return True
 
+    def prefetch(self, txids: Sequence[str], leaves: Sequence[bytes]) -> None:
+        """Start checking the signatures of leaves that blocks still to be executed hold,
+        so the worker verifies block n+1 while this process executes block n."""
+        if not self._parallel or len(self._prefetched) > PREFETCH_LIMIT:
+            return
+        pool = self._worker()
+        todo = [(txid, leaf) for txid, leaf in zip(txids, leaves)
+                if txid not in self._verified and txid not in self._prefetched]
+        for first in range(0, len(todo), CHUNK):
+            chunk = todo[first:first + CHUNK]
+            future = pool.submit(check_leaves, [leaf for _txid, leaf in chunk])
+            for place, (txid, _leaf) in enumerate(chunk):
+                self._prefetched[txid] = (future, place)
+
     def start(self, txids: Sequence[str], items: Sequence[SignatureItem | None]) -> PendingVerdicts:
         """Begin checking a block's signatures; None items (undecodable) verify False."""
         known: list[bool | None] = [
             False if item is None else True if txid in self._verified else None
             for txid, item in zip(txids, items)
         ]
-        todo = [i for i, verdict in enumerate(known) if verdict is None]
+        prefetched: dict[int, tuple[Future, int]] = {}
+        for i, txid in enumerate(txids):
+            flight = self._prefetched.pop(txid, None)
+            if flight is not None and known[i] is None:
+                prefetched[i] = flight
+        todo = [i for i, verdict in enumerate(known) if verdict is None and i not in prefetched]
         chunks: list[tuple[list[int], Future]] = []
         if not self._parallel or len(todo) < PARALLEL_THRESHOLD:
             for i in todo:
@@ -92,7 +138,7 @@ class SignatureVerifier:
             for first in range(0, len(todo), CHUNK):
                 indices = todo[first:first + CHUNK]
                 chunks.append((indices, pool.submit(verify_chunk, [items[i] for i in indices])))
-        return PendingVerdicts(self, txids, known, chunks)
+        return PendingVerdicts(self, txids, known, chunks, prefetched)
 
     def _worker(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -101,6 +147,7 @@ class SignatureVerifier:
         return self._pool
 
     def close(self) -> None:
+        self._prefetched.clear()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
