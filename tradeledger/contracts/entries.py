@@ -36,6 +36,7 @@ class EntryLine(Args):
     hts: str
     origin: str
     flags: list[str] = []  # partner agencies (organization names) the line is flagged for
+    marks: list[str] = []  # trademarks the goods bear, for the border IPR check
 
     @field_validator("hts")
     @classmethod
