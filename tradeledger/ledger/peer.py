@@ -78,7 +78,7 @@ class Peer:
                 # A window with no closing item: widen it until a block closes.
                 batch *= 2
                 continue
-            self._prefetch_signatures(blocks[1:])
+            self._prefetch_signatures(blocks)
             for block in blocks:
                 committed.append(self.apply(block))
 
