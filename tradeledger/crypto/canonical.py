@@ -5,11 +5,12 @@ decimal strings or integer minor units, and integers stay within the I-JSON safe
 (|n| <= 2^53 - 1) so that every peer, in any language, computes the same bytes.
 
 `rfc8785` is the reference implementation. For data that passes `check_ledger_data`
-(no floats, safe integers, string keys) the standard library's encoder produces the same
-bytes, with one exception that we route to the reference: JCS sorts object keys by UTF-16
-code units while Python sorts by code points, and the two orders differ only when a key
-holds a character at or above U+E000. tests/crypto/test_canonical.py proves the fast path
-byte-identical to rfc8785 on generated ledger data.
+(no floats, safe integers, string keys) a C encoder with sorted keys (orjson, else the
+standard library's) produces the same bytes, with one exception that we route to the
+reference: JCS sorts object keys by UTF-16 code units while both sort by code points, and
+the two orders differ only when a key holds a character at or above U+E000.
+tests/crypto/test_canonical.py proves the fast path byte-identical to rfc8785 on
+generated ledger data.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ import json
 import re
 from typing import Any
 
+import orjson
 import rfc8785
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
-# Characters whose UTF-16 order differs from their code point order against the
-# supplementary planes; their presence anywhere routes encoding to the reference.
-_REFERENCE_ORDER_CHARS = re.compile("[\ue000-\U0010ffff]")
+# UTF-8 lead bytes of the characters (U+E000 and above) whose UTF-16 order differs from
+# their code point order; their presence anywhere routes encoding to the reference.
+_REFERENCE_ORDER_BYTES = re.compile(rb"[\xee-\xf4]")
 
 _encode = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
@@ -82,13 +84,14 @@ def canonical_bytes(value: Any) -> bytes:
 
 
 def _encode_checked(value: Any) -> bytes:
-    text = _encode(value)
-    if _REFERENCE_ORDER_CHARS.search(text):
-        return rfc8785.dumps(value)
+    """Canonical bytes of data that passed `check_ledger_data`."""
     try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:  # a lone surrogate in a string
-        raise NonCanonicalDataError(f"string is not valid Unicode: {exc.reason}") from exc
+        data = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError as exc:  # a lone surrogate in a string
+        raise NonCanonicalDataError(f"string is not valid Unicode: {exc}") from None
+    if not data.isascii() and _REFERENCE_ORDER_BYTES.search(data):
+        return rfc8785.dumps(value)
+    return data
 
 
 def json_string(text: str) -> str:
