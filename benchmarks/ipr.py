@@ -10,7 +10,16 @@ some gray-market goods, so that both yes and no answers are measured.
     .venv/bin/python benchmarks/ipr.py                    # 10**6 licenses, 20,000 checks
     .venv/bin/python benchmarks/ipr.py --licenses 50000   # quick run
 
-The last line is machine-readable:
+Then, unless --ledger-licenses 0, the same kind of world is committed through the real
+ledger path on an embedded network (signed envelopes, solo orderer, the ipr contract
+validating every grant on customs' peer, SQLite store): --ledger-licenses licenses
+(default 10**4) in chains up to 10 deep, ~1% terminations, usage counted by customs'
+check of filed entries. It times --ledger-checks checks through the LicenseBook over that
+peer's state (contracts.ipr_book) and compares every answer with an in-memory mirror.
+
+    .venv/bin/python benchmarks/ipr.py --licenses 50000 --ledger-licenses 10000
+
+The last line is machine-readable (the in-memory measurement):
 ipr_checks_per_s=<x> p50_ms=<y> p99_ms=<z>
 """
 
@@ -20,13 +29,26 @@ import argparse
 import collections
 import random
 import resource
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from tradeledger.contracts.ipr import block_day
+from tradeledger.contracts.ipr_book import LedgerLicenseBook
+from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.ipr import (
     IprRefused,
     License,
@@ -41,6 +63,12 @@ from tradeledger.domain.ipr import (
 )
 from tradeledger.domain.ipr.lineage import lineage
 from tradeledger.domain.ipr.scope import ScopeAxis, effective_cap, effective_values
+from tradeledger.ledger.envelope import sign_envelope
+from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.node.embedded import now_ms
+from tradeledger.node.keys import OrganizationKeys
+from tradeledger.node.layout import NetworkLayout
+from tradeledger.node.setup import OrgPlan
 
 LICENSES_PER_MARK = 500
 PARTIES_PER_LICENSE = 0.2  # licensee pool size relative to the number of licenses
@@ -207,14 +235,236 @@ def percentile(samples_ns: list[int], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] / 1e6
 
 
+# --------------------------------------------------------------------------- through the ledger
+
+LEDGER_PARTIES_PER_LICENSE = 0.02  # importer organizations in the genesis, relative to licenses
+LEDGER_BATCH = 500  # envelopes per block
+
+
+class LedgerWorld:
+    """An embedded network hosting only customs' peer, and every organization's signing key.
+
+    The other organizations sign envelopes here, as their own machines would; only customs'
+    node executes and stores, as one node of a real network does."""
+
+    def __init__(self, directory: Path, parties: list[str], console: Console) -> None:
+        organizations = [OrgPlan("customs", "customs", "Customs"), OrgPlan("brand", "rights_holder", "Brand owner")]
+        organizations += [OrgPlan(party, "importer", party) for party in parties]
+        create_network(directory, organizations, name="iprbench", max_block_transactions=LEDGER_BATCH)
+        layout = NetworkLayout(directory)
+        self.keys = {org.name: OrganizationKeys.load(layout.keys(org.name)) for org in organizations}
+        for org in organizations[1:]:
+            layout.keys(org.name).unlink()  # this folder hosts customs' node only
+        self.net = EmbeddedNetwork(directory)
+        self.console = console
+        self.queue: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.committed = 0
+        self.commit_seconds = 0.0
+
+    def add(self, organization: str, contract: str, action: str, args: dict[str, Any]) -> None:
+        self.queue.append((organization, contract, action, args))
+        if len(self.queue) >= LEDGER_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.queue:
+            return
+        started = time.perf_counter()
+        # Signed just before ordering: an envelope must be fresh at its block's time.
+        leaves = [
+            sign_envelope(self.keys[org].admin, network=self.net.genesis.network_id, contract=contract,
+                          action=action, args=args, created_ms=now_ms()).leaf_bytes()
+            for org, contract, action, args in self.queue
+        ]
+        receipts = self.net.submit(leaves, wait="committed")
+        self.commit_seconds += time.perf_counter() - started
+        refused = [(item, r.reason) for item, r in zip(self.queue, receipts) if not r.valid]
+        if refused:
+            raise SystemExit(f"the ledger refused {len(refused)} envelopes; first: {refused[0]}")
+        self.committed += len(receipts)
+        self.queue = []
+
+    @property
+    def store(self):
+        return self.net.peer("customs").store
+
+
+def ledger_license(license: License) -> dict[str, Any]:
+    """The ipr contract's arguments for a license the mirror granted (the ledger sets licensor
+    and grant day from the envelope and the block)."""
+    return {
+        "license_id": license.license_id, "mark": license.mark, "licensee": license.licensee,
+        "parent_id": license.parent_id, "hts_prefixes": list(license.hts_prefixes),
+        "countries": list(license.countries), "manufacturers": list(license.manufacturers),
+        "quantity_cap": license.quantity_cap, "start": license.start.isoformat(), "end": license.end.isoformat(),
+        "may_sublicense": license.may_sublicense, "further_generations": license.further_generations,
+    }
+
+
+def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng: random.Random,
+                    on_progress: Callable[[int], None]) -> tuple[MemoryLicenseBook, dict[str, int]]:
+    """Commit recordations, licenses, terminations and checked entries; the in-memory mirror
+    holds the same records (granted on the block's day), validated by the same rules."""
+    mirror = MemoryLicenseBook()
+    today = block_day(now_ms())
+    n_marks = max(1, n_licenses // LICENSES_PER_MARK)
+    marks = [f"MARK-{m:05d}" for m in range(n_marks)]
+    for m, mark in enumerate(marks):
+        countries = tuple(sorted(rng.sample(COUNTRIES, 4)))
+        recordation = Recordation(
+            recordation_id=f"TMK {m:05d}", registration_number=f"{6_000_000 + m}", kind=RecordationKind.TRADEMARK,
+            mark=mark, owner="brand", goods_description="benchmark goods",
+            hts_prefixes=tuple(sorted(rng.sample(HEADINGS, 3))), manufacturing_countries=countries,
+            authorized_manufacturers=tuple(f"{countries[k % 4]}MAK{m:05d}{k}" for k in range(6)),
+            gray_market_protection=rng.random() < 0.3, filed_on=today, expires_on=date(2040, 12, 31),
+        )
+        mirror.file_recordation(recordation)
+        mirror.decide_recordation(RecordationDecision(recordation.recordation_id, True, today))
+        world.add("brand", "ipr", "record", {
+            "recordation_id": recordation.recordation_id, "registration_number": recordation.registration_number,
+            "kind": "trademark", "mark": mark, "goods_description": recordation.goods_description,
+            "hts_prefixes": list(recordation.hts_prefixes), "manufacturing_countries": list(countries),
+            "authorized_manufacturers": list(recordation.authorized_manufacturers),
+            "gray_market_protection": recordation.gray_market_protection, "expires_on": "2040-12-31"})
+        world.add("customs", "ipr", "decide", {"recordation_id": recordation.recordation_id, "accepted": True})
+    world.flush()
+
+    # Every license is granted on the block's day and starts then: a sub-license can only be
+    # granted while its parent is in force.
+    open_nodes: dict[str, list[License]] = {mark: [] for mark in marks}
+    made = 0
+    while made < n_licenses:
+        mark = marks[rng.randrange(n_marks)]
+        recordation = mirror.recordation_for_mark(mark)
+        chain_length = rng.randint(1, MAX_DEPTH)
+        parent: License | None = None
+        if open_nodes[mark] and rng.random() < 0.3:  # branch off an existing chain
+            parent = open_nodes[mark][rng.randrange(len(open_nodes[mark]))]
+            chain_length = min(chain_length, parent.further_generations)
+        for _ in range(min(chain_length, n_licenses - made)):
+            generations = (chain_length - 1) if parent is None else parent.further_generations - 1
+            above = [] if parent is None else list(lineage(mirror, parent).links)
+            end = today + timedelta(days=rng.randint(400, 1100)) if parent is None else max(
+                today, parent.end - timedelta(days=rng.randint(0, 30)))
+            licensor = "brand" if parent is None else parent.licensee
+            cap_above = effective_cap(above)
+            hts = narrower(rng, effective_values(recordation, above, ScopeAxis.HTS))
+            if hts and rng.random() < 0.3:
+                hts = tuple(sorted({prefix + "99" if len(prefix) == 4 else prefix for prefix in hts}))
+            licensee = parties[rng.randrange(len(parties))]
+            while licensee == licensor:
+                licensee = parties[rng.randrange(len(parties))]
+            grant = License(
+                license_id=f"L{made:07d}", mark=mark, licensor=licensor, licensee=licensee, hts_prefixes=hts,
+                countries=narrower(rng, effective_values(recordation, above, ScopeAxis.COUNTRY)),
+                manufacturers=narrower(rng, effective_values(recordation, above, ScopeAxis.MANUFACTURER)),
+                quantity_cap=None if rng.random() < 0.4 else rng.randint(1_000, cap_above or 1_000_000),
+                start=today, end=end, may_sublicense=generations > 0, further_generations=generations,
+                parent_id=None if parent is None else parent.license_id, granted_on=today,
+            )
+            mirror.grant(grant)
+            world.add(licensor, "ipr", "license", ledger_license(grant))
+            made += 1
+            if generations > 0:
+                open_nodes[mark].append(grant)
+            parent = grant
+            if made % 500 == 0:
+                on_progress(made)
+    world.flush()
+    on_progress(made)
+
+    terminations = 0
+    for _ in range(n_licenses // 100):
+        grant = mirror.license(f"L{rng.randrange(n_licenses):07d}")
+        day = today + timedelta(days=rng.randint(1, max(1, (grant.end - today).days)))
+        try:
+            mirror.terminate(Termination(grant.license_id, grant.licensor, day, today, "benchmark"))
+        except IprRefused:
+            continue  # already terminated
+        world.add(grant.licensor, "ipr", "terminate",
+                  {"license_id": grant.license_id, "reason": "benchmark", "effective_on": day.isoformat()})
+        terminations += 1
+    world.flush()
+
+    # Usage the real way: the licensee files an entry of goods within its license, customs
+    # checks it, and the authorized units count against the chain's caps.
+    entries_checked = authorized = 0
+    for i in range(n_licenses // 10):
+        grant = mirror.license(f"L{rng.randrange(n_licenses):07d}")
+        recordation = mirror.recordation_for_mark(grant.mark)
+        above = lineage(mirror, grant).links
+        countries = effective_values(recordation, above, ScopeAxis.COUNTRY)
+        makers = [mid for mid in effective_values(recordation, above, ScopeAxis.MANUFACTURER) if mid[:2] in countries]
+        if not makers:
+            continue
+        maker = rng.choice(makers)
+        hts = (rng.choice(effective_values(recordation, above, ScopeAxis.HTS)) + "9999999999")[:10]
+        number = str(complete_entry_number(f"B76-{i:07d}"))
+        quantity = rng.randint(1, 500)
+        world.add(grant.licensee, "entries", "file", {
+            "entry_number": number, "filed_with": "customs", "importer": grant.licensee, "entry_type": "01",
+            "port_code": "2704", "entry_date": today.isoformat(), "imported_on": today.isoformat(),
+            "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": maker[:2],
+            "lines": [{"line": 1, "description": "benchmark goods", "hts": f"{hts[:4]}.{hts[4:6]}.{hts[6:]}",
+                       "origin": maker[:2], "entered_value": "1000.00", "mid": maker, "marks": [grant.mark]}]})
+        world.add("customs", "ipr", "check_entry", {"entry_number": number, "lines": [{"line": 1, "quantity": quantity}]})
+        decision = authorize(mirror, Question(grant.licensee, grant.mark, hts, maker, maker[:2], today, quantity,
+                                              entry_number=number))
+        if decision.authorized and decision.chain:
+            mirror.record_usage(UsageRecord(number, decision.chain[-1].license_id, quantity, today))
+            authorized += 1
+        entries_checked += 1
+    world.flush()
+    return mirror, {"terminations": terminations, "entries": entries_checked, "authorized_entries": authorized}
+
+
+def measure_on_ledger(n_licenses: int, n_checks: int, seed: int, console: Console) -> dict[str, Any]:
+    rng = random.Random(seed)
+    parties = [f"party-{i:04d}" for i in range(max(10, int(n_licenses * LEDGER_PARTIES_PER_LICENSE)))]
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        world = LedgerWorld(Path(tmp) / "net", parties, console)
+        try:
+            with progress(console) as bar:
+                task = bar.add_task("committing licenses through the ledger", total=n_licenses)
+                mirror, counts = build_on_ledger(world, n_licenses, parties, rng,
+                                                 lambda done: bar.update(task, completed=done))
+            build_s = time.perf_counter() - started
+            questions = [random_question(mirror, parties, rng) for _ in range(n_checks)]
+            book = LedgerLicenseBook(world.store)
+            latencies, answers = [], []
+            clock = time.perf_counter_ns
+            begin = clock()
+            for question in questions:
+                t0 = clock()
+                answers.append(authorize(book, question))
+                latencies.append(clock() - t0)
+            total_s = (clock() - begin) / 1e9
+            # The ledger's answer is the engine's answer over the same records.
+            same = sum(answer == authorize(mirror, question) for question, answer in zip(questions, answers))
+            state_rows = sum(1 for _ in world.store.scan_state("ipr", ""))
+        finally:
+            world.net.close()
+    return {
+        "licenses": n_licenses, "parties": len(parties), "build_s": build_s, "committed": world.committed,
+        "commit_per_s": world.committed / world.commit_seconds, "state_rows": state_rows, **counts,
+        "checks": n_checks, "per_s": n_checks / total_s, "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99), "same": same,
+        "authorized": sum(answer.authorized for answer in answers),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--licenses", type=int, default=1_000_000, help="licenses in the book (default 10**6)")
     parser.add_argument("--checks", type=int, default=20_000, help="authorization checks to time")
     parser.add_argument("--seed", type=int, default=133)
+    parser.add_argument("--ledger-licenses", type=int, default=10_000,
+                        help="licenses committed through the ledger for the second measurement (0: skip it)")
+    parser.add_argument("--ledger-checks", type=int, default=5_000, help="checks timed through the ledger's book")
     args = parser.parse_args()
-    if args.licenses < 1 or args.checks < 1:
-        parser.error("--licenses and --checks must be at least 1")
+    if args.licenses < 1 or args.checks < 1 or args.ledger_licenses < 0 or args.ledger_checks < 1:
+        parser.error("--licenses, --checks and --ledger-checks must be at least 1; --ledger-licenses at least 0")
     console = Console()
     rng = random.Random(args.seed)
 
@@ -256,6 +506,18 @@ def main() -> None:
     # the thread's CPU time per check shows what the code itself costs.
     console.print(f"CPU time per check: p50 {percentile(cpu_times, 0.5):.3f} ms, "
                   f"p99 {percentile(cpu_times, 0.99):.3f} ms, max {max(cpu_times) / 1e6:.3f} ms")
+    if args.ledger_licenses:
+        ledger = measure_on_ledger(args.ledger_licenses, args.ledger_checks, args.seed, console)
+        console.print(
+            f"through the ledger: {ledger['licenses']:,} licenses among {ledger['parties']:,} importer organizations, "
+            f"{ledger['terminations']:,} terminations, {ledger['entries']:,} entries filed and checked by customs "
+            f"({ledger['authorized_entries']:,} authorized); {ledger['committed']:,} envelopes committed at "
+            f"{ledger['commit_per_s']:,.0f}/s on customs' node, {ledger['state_rows']:,} ipr state rows, "
+            f"built in {ledger['build_s']:.1f} s")
+        console.print(
+            f"ledger-state LicenseBook (SQLite): p50 {ledger['p50_ms']:.3f} ms, p99 {ledger['p99_ms']:.3f} ms, "
+            f"{ledger['per_s']:,.0f} checks/s over {ledger['checks']:,} checks ({ledger['authorized']:,} authorized); "
+            f"answers equal to the in-memory book: {ledger['same']:,}/{ledger['checks']:,}")
     print(f"ipr_checks_per_s={per_s:.0f} p50_ms={p50_ms:.3f} p99_ms={p99_ms:.3f}")
 
 

@@ -23,7 +23,10 @@ from tradeledger.crypto import KeyPair
 from tradeledger.ledger.bundle import ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import load_genesis
-from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
+from tradeledger.cli.demo_identity import identity_demo_step
+from tradeledger.cli.demo_ipr import ipr_demo_step
+from tradeledger.node import DEMO_ORGANIZATIONS, EmbeddedNetwork, NetworkError, create_network
+from tradeledger.node.setup import OrgPlan
 from tradeledger.node.audit import audit_network
 from tradeledger.node.documents import anchor_documents, prove_document
 from tradeledger.node.disclosure import AccessDenied, disclose
@@ -32,6 +35,7 @@ from tradeledger.ledger.authority import utc_text
 
 ENTRY_NUMBER = "B76-0324527-8"  # CBP's worked example of an entry number (CATAIR App. E)
 BILL_OF_LADING = "MAEU240551873"
+ACEROS_MID = "MXACEDEL1500MON"  # Aceros del Norte, Av. Industrial 1500, Monterrey (19 CFR 102 App.)
 
 DOCUMENTS = {
     "commercial_invoice": {
@@ -77,13 +81,15 @@ def run_demo(directory: Path, console: Console) -> None:
     say(Panel.fit("tradeledger demo: one shared, tamper-evident ledger for customs and the trade",
                   style="bold"))
 
-    say("\n[bold]1. A network of five organizations[/bold], each with its own node, keys and vault")
-    genesis = create_network(directory / "network", name="demo")
+    organizations = DEMO_ORGANIZATIONS + (OrgPlan("brand", "rights_holder", "Acme Outdoor Inc."),)
+    say(f"\n[bold]1. A network of {len(organizations)} organizations[/bold], each with its own node, keys and vault")
+    genesis = create_network(directory / "network", organizations, name="demo")
     table = Table("--as", "role", "organization")
     for org in genesis.organizations:
         table.add_row(org.name, org.role, org.display_name)
     say(table)
-    say("Checkpoint quorum (C2SP tlog-policy): customs and 3 of the 4 other organizations.")
+    others = len(organizations) - 1
+    say(f"Checkpoint quorum (C2SP tlog-policy): customs and {others // 2 + 1} of the {others} other organizations.")
 
     files_dir = directory / "importer-files"
     files_dir.mkdir(parents=True)
@@ -125,8 +131,15 @@ def run_demo(directory: Path, console: Console) -> None:
         say(f"  by hand: tradeledger verify {invoice} {bundle_path}")
 
         _who_sees_what(net, commitments, say)
+        say("\n[bold]6. Identity[/bold]: an importer-of-record credential (W3C VC 2.0, eddsa-jcs-2022), "
+            "checked before the entry is filed")
+        identity_demo_step(net, say, directory, file_entry=lambda: _file_entry(net))
+        _after_filing(net, commitments, say)
 
-        say("\n[bold]6. The registry[/bold]: the importer admits a member key, then revokes it")
+        say("\n[bold]8. Intellectual property[/bold]: a license chain checked at the border, as of each date")
+        ipr_demo_step(net, say)
+
+        say("\n[bold]9. The registry[/bold]: the importer admits a member key, then revokes it")
         clerk = KeyPair.generate()
         receipts = net.submit([net.sign("importer", "registry", "admit_member",
                                         {"organization": "importer", "member": "clerk", "key": clerk.did})])
@@ -142,7 +155,7 @@ def run_demo(directory: Path, console: Console) -> None:
         refused = net.submit([late])[0]
         say(f"  after revocation the clerk's key is refused: valid={refused.valid}: {refused.reason}")
 
-        say("\n[bold]7. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
+        say("\n[bold]10. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
         replay = net.submit([clerk_anchor])[0]
         say(f"  replay: valid={replay.valid}: {replay.reason}")
         old = net.sign("exporter", "documents", "anchor", {"doc_type": "certificate_of_origin", "refs": {}},
@@ -150,7 +163,7 @@ def run_demo(directory: Path, console: Console) -> None:
         backdated = net.submit([old])[0]
         say(f"  backdated by an hour: valid={backdated.valid}: {backdated.reason}")
 
-        say("\n[bold]8. Audit[/bold]: every peer replays every envelope and re-checks every signature")
+        say("\n[bold]11. Audit[/bold]: every peer replays every envelope and re-checks every signature")
         reports, disagreements = audit_network(net)
         for report in reports:
             say(f"  {report.organization}: {'intact' if report.ok else 'BROKEN'} ({report.blocks} blocks, "
@@ -158,7 +171,7 @@ def run_demo(directory: Path, console: Console) -> None:
         if disagreements or not all(r.ok for r in reports):
             raise NetworkError("the demo network failed its own audit")
 
-    say("\n[bold]9. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
+    say("\n[bold]12. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
     tampered = directory / "tampered-copy"
     shutil.copytree(directory / "network", tampered)
     (tampered / ".lock").unlink(missing_ok=True)
@@ -199,17 +212,22 @@ def _who_sees_what(net: EmbeddedNetwork, commitments: dict[str, str], say) -> No
     packing = commitments["packing_list"]
     early = net.submit_checked("customs", access.NAMESPACE, "request", {
         "commitment": packing, "purpose": "cargo examination"})
-    say(f"  customs asks for the packing list before the entry is filed: {_status(net, early.txid)}")
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
-        "entry_number": ENTRY_NUMBER, "filed_with": "customs", "importer": "importer",
-        "imported_on": utc_text(now_ms())[:10],
-        "lines": [{"line": 1, "hts": "7208.51.0030", "origin": "MX", "flags": []}]})
-    again = net.submit_checked("customs", access.NAMESPACE, "request", {
+    say(f"  customs asks for the packing list before entry {ENTRY_NUMBER} is filed: no rule covers it yet, "
+        f"the request waits for the importer: {_status(net, early.txid)}")
+
+
+def _after_filing(net: EmbeddedNetwork, commitments: dict[str, str], say) -> None:
+    say(f"\n[bold]7. Once entry {ENTRY_NUMBER} is filed with customs[/bold], the genesis rules apply")
+    packing = commitments["packing_list"]
+    asked = net.submit_checked("customs", access.NAMESPACE, "request", {
         "commitment": packing, "purpose": "cargo examination"})
-    received = disclose(net, again.txid)
-    say(f"  the importer files entry {ENTRY_NUMBER} with customs; asked again, the genesis rule "
-        f"\"customs sees the supporting documents of entries filed with it\" approves: "
-        f"{_status(net, again.txid)}; {len(received.fields or {})} fields delivered")
+    received = disclose(net, asked.txid)
+    say(f"  customs asks again for the packing list: \"customs sees the supporting documents of entries filed "
+        f"with it\" approves at once: {_status(net, asked.txid)}; {len(received.fields or {})} fields delivered")
+    agency = net.submit_checked("agency", access.NAMESPACE, "request", {
+        "commitment": packing, "purpose": "food safety screening"})
+    say(f"  the agency asks for it too: no line of the entry is flagged for the agency, so the request "
+        f"waits for the importer: {_status(net, agency.txid)}")
     say("  the access log, from the ledger:")
     for record in access.access_records(net.peer("customs").store):
         basis = record["basis"]
@@ -217,6 +235,17 @@ def _who_sees_what(net: EmbeddedNetwork, commitments: dict[str, str], say) -> No
         say(f"    {utc_text(record['at_ms'])}  {record['requester']} saw {record['doc_type']} "
             f"fields {record['fields'] or 'all'} ({why}; purpose: {record['purpose']})")
     say("  by hand: tradeledger access-log --dir DIR; tradeledger proof FILE --fields a,b -o B.json")
+
+
+def _file_entry(net: EmbeddedNetwork) -> str:
+    today = utc_text(now_ms())[:10]
+    receipt = net.submit_checked("importer", entries.NAMESPACE, "file", {
+        "entry_number": ENTRY_NUMBER, "filed_with": "customs", "importer": "importer", "entry_type": "01",
+        "port_code": "2304", "entry_date": today, "imported_on": today, "importer_number": "12-345678900",
+        "mode_of_transport": "30", "country_of_export": "MX", "bill_of_lading": BILL_OF_LADING,
+        "lines": [{"line": 1, "description": "Hot-rolled steel coil, 2 mm", "hts": "7208.51.0030",
+                   "origin": "MX", "entered_value": "28500.00", "mid": ACEROS_MID, "melt_pour": "MX"}]})
+    return f"the importer files entry {ENTRY_NUMBER} with customs (leaf {receipt.leaf_index}, {receipt.status})"
 
 
 def _status(net: EmbeddedNetwork, request_id: str) -> str:

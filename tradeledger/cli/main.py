@@ -10,6 +10,8 @@ import typer
 from rich.table import Table
 
 from tradeledger.cli import access as access_commands
+from tradeledger.cli.ipr import ipr_app
+from tradeledger.cli.vc import vc_app
 from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.common import DirOption, console, err, parse_refs, progress, when
 from tradeledger.cli.errors import fail, friendly_errors
@@ -283,6 +285,8 @@ def demo(
 
 access_commands.register(app)
 app.add_typer(origin_app, name="origin")
+app.add_typer(ipr_app, name="ipr")
+app.add_typer(vc_app, name="vc")
 app.add_typer(entry_tools_app, name="entry")
 
 

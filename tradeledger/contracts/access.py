@@ -34,6 +34,7 @@ from tradeledger.ledger.state import StateReader
 
 NAMESPACE = ACCESS
 contract = Contract(NAMESPACE, "access rules, grants, requests and access records")
+NONCE = re.compile(r"^[0-9a-f]{32}$")
 REF = re.compile(r"^([a-z][a-z0-9_]{0,31})=(.{1,128})$")
 FIELD_NAME_LIMIT = 128
 
@@ -184,6 +185,14 @@ class Deny(Args):
 
 class RecordAccess(Args):
     request_id: str
+    nonce: str  # of the signed access request the owner's node answers; used once
+
+    @field_validator("nonce")
+    @classmethod
+    def _nonce(cls, v: str) -> str:
+        if not NONCE.match(v):
+            raise ValueError("the nonce is 16 random bytes in lowercase hex")
+        return v
 
 
 class Purge(Args):
@@ -294,10 +303,14 @@ def record_access(ctx: TxContext, args: RecordAccess) -> None:
     basis = access_basis(ctx.state.reader, record["requester"], record["commitment"], record["fields"],
                          ctx.block_time_ms)
     ctx.require(basis is not None, "no rule or live grant covers this request now (expired or revoked)")
+    ctx.require(ctx.state.get(f"nonce:{args.nonce}") is None,
+                "this signed access request was already answered; the requester must sign a new one")
+    ctx.state.put(f"nonce:{args.nonce}", ctx.txid)
     ctx.state.put(record_prefix(record["commitment"]) + f"{ctx.leaf_index:012d}", {
         "request": args.request_id, "requester": record["requester"], "owner": record["owner"],
         "commitment": record["commitment"], "doc_type": record["doc_type"], "fields": record["fields"],
         "purpose": record["purpose"], "basis": basis, "at_ms": ctx.block_time_ms, "txid": ctx.txid,
+        "nonce": args.nonce,
     })
     ctx.emit("accessed", request=args.request_id, requester=record["requester"],
              commitment=record["commitment"], fields=record["fields"], basis=basis)

@@ -16,6 +16,9 @@ A payload that does not match its commitment is refused on arrival and nothing i
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,10 +28,15 @@ from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_d
 from tradeledger.crypto.disclosure import DisclosureError, FieldDisclosure, FieldSummary, open_fields
 from tradeledger.ledger.authority import resolve_signer
 from tradeledger.ledger.contract import Rejected
-from tradeledger.node.embedded import EmbeddedNetwork, NetworkError, now_ms
+from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.peer import Peer
+from tradeledger.node.embedded import EmbeddedNetwork, NetworkError, Receipt, now_ms
+from tradeledger.node.keys import OrganizationKeys
+from tradeledger.vault import Vault
 from tradeledger.vault.store import ReceivedDocument
 
 REQUEST_FORMAT = "tradeledger-access-request/1"
+DELIVERY_FORMAT = "tradeledger-delivery/1"
 
 
 class AccessDenied(NetworkError):
@@ -49,16 +57,21 @@ class SignedAccessRequest:
     signer: str  # DID URL of the requester's key
     created_ms: int
     signature: bytes = b""
+    # Fresh per message: the owner's node records it with the access, and the access
+    # contract refuses a second record with the same nonce, so a captured request cannot
+    # fetch the payload again.
+    nonce: str = ""
 
     def signing_bytes(self) -> bytes:
         return canonical_bytes({
             "format": REQUEST_FORMAT, "request_id": self.request_id, "requester": self.requester,
-            "signer": self.signer, "created_ms": self.created_ms,
+            "signer": self.signer, "created_ms": self.created_ms, "nonce": self.nonce,
         })
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": REQUEST_FORMAT, "request_id": self.request_id, "requester": self.requester,
-                "signer": self.signer, "created_ms": self.created_ms, "signature": self.signature.hex()}
+                "signer": self.signer, "created_ms": self.created_ms, "nonce": self.nonce,
+                "signature": self.signature.hex()}
 
     @classmethod
     def from_dict(cls, data: Any) -> SignedAccessRequest:
@@ -66,7 +79,7 @@ class SignedAccessRequest:
             if data["format"] != REQUEST_FORMAT:
                 raise ValueError
             return cls(str(data["request_id"]), str(data["requester"]), str(data["signer"]),
-                       int(data["created_ms"]), bytes.fromhex(data["signature"]))
+                       int(data["created_ms"]), bytes.fromhex(data["signature"]), str(data["nonce"]))
         except (KeyError, TypeError, ValueError):
             raise AccessDenied(f"not a {REQUEST_FORMAT} message") from None
 
@@ -85,6 +98,44 @@ class Delivery:
     disclosures: tuple[str, ...] = ()
     access_txid: str = ""
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": DELIVERY_FORMAT, "request_id": self.request_id, "commitment": self.commitment,
+            "owner": self.owner, "salt": self.salt.hex(),
+            "document": None if self.document is None else base64.b64encode(self.document).decode("ascii"),
+            "summary": None if self.summary is None else self.summary.to_dict(),
+            "disclosures": list(self.disclosures), "access_txid": self.access_txid,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Delivery:
+        try:
+            if data["format"] != DELIVERY_FORMAT:
+                raise ValueError
+            return cls(
+                str(data["request_id"]), str(data["commitment"]), str(data["owner"]), bytes.fromhex(data["salt"]),
+                None if data["document"] is None else base64.b64decode(data["document"], validate=True),
+                None if data["summary"] is None else FieldSummary.from_dict(data["summary"]),
+                tuple(str(d) for d in data["disclosures"]), str(data["access_txid"]),
+            )
+        except (KeyError, TypeError, ValueError, DisclosureError):
+            raise DeliveryRejected(f"not a {DELIVERY_FORMAT} message") from None
+
+
+class DisclosureNode(Protocol):
+    """What the disclosure workflow needs from the node(s) it runs on: the embedded
+    network (every organization in one process) or a cluster node (one organization)."""
+
+    genesis: Genesis
+
+    @property
+    def reader(self) -> Peer: ...
+    def peer(self, name: str) -> Peer: ...
+    def vault(self, name: str) -> Vault: ...
+    def organization_keys(self, name: str) -> OrganizationKeys: ...
+    def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
+                       commitments: Sequence[str] = (), wait: str = "final") -> Receipt: ...
+
 
 class Transfer(Protocol):
     def fetch(self, owner: str, request: SignedAccessRequest) -> Delivery: ...
@@ -102,7 +153,7 @@ class LocalTransfer:
 
 # --- the owner's node ------------------------------------------------------------------
 
-def serve(network: EmbeddedNetwork, owner: str, request: SignedAccessRequest) -> Delivery:
+def serve(network: DisclosureNode, owner: str, request: SignedAccessRequest) -> Delivery:
     """Check a signed access request, record the access on the ledger, then deliver."""
     state = network.peer(owner).store
     try:
@@ -113,8 +164,11 @@ def serve(network: EmbeddedNetwork, owner: str, request: SignedAccessRequest) ->
         raise AccessDenied(f"key {signer.key} belongs to {signer.organization}, not {request.requester}")
     if not verify_signature(public_key_from_did_key(request.signer), request.signing_bytes(), request.signature):
         raise AccessDenied("the access request's signature does not verify")
-    if abs(now_ms() - request.created_ms) > network.genesis.max_past_ms:
-        raise AccessDenied("the access request is stale; sign a fresh one")
+    age = now_ms() - request.created_ms
+    if age > network.genesis.max_past_ms or -age > network.genesis.max_future_ms:
+        raise AccessDenied("the access request is stale or dated in the future; sign a fresh one")
+    if not access.NONCE.match(request.nonce):
+        raise AccessDenied("the access request carries no fresh nonce; sign a new one")
     record = access.find_request(state, request.request_id)
     if record is None or record["requester"] != request.requester or record["owner"] != owner:
         raise AccessDenied(f"no request {request.request_id} by {request.requester} to {owner} is on the ledger")
@@ -136,7 +190,8 @@ def serve(network: EmbeddedNetwork, owner: str, request: SignedAccessRequest) ->
     # the record only while a rule or a live grant covers the request.
     try:
         receipt = network.submit_checked(owner, access.NAMESPACE, "record_access",
-                                         {"request_id": request.request_id}, wait="committed")
+                                         {"request_id": request.request_id, "nonce": request.nonce},
+                                         wait="committed")
     except NetworkError as exc:
         raise AccessDenied(str(exc)) from None
     if disclosures:
@@ -150,19 +205,24 @@ def serve(network: EmbeddedNetwork, owner: str, request: SignedAccessRequest) ->
 
 # --- the requester's node ------------------------------------------------------------
 
-def sign_access_request(network: EmbeddedNetwork, requester: str, request_id: str) -> SignedAccessRequest:
+def sign_access_request(network: DisclosureNode, requester: str, request_id: str) -> SignedAccessRequest:
     key = network.organization_keys(requester).admin
-    unsigned = SignedAccessRequest(request_id, requester, key.verification_method, now_ms())
-    return SignedAccessRequest(unsigned.request_id, unsigned.requester, unsigned.signer, unsigned.created_ms,
-                               key.sign(unsigned.signing_bytes()))
+    unsigned = SignedAccessRequest(request_id, requester, key.verification_method, now_ms(),
+                                   nonce=os.urandom(16).hex())
+    return dataclasses.replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
 
 
-def receive(network: EmbeddedNetwork, requester: str, delivery: Delivery) -> ReceivedDocument:
+def receive(network: DisclosureNode, requester: str, delivery: Delivery) -> ReceivedDocument:
     """Check a delivery against the commitment anchored on the ledger, then keep it."""
     state = network.peer(requester).store
     anchored = documents.find_by_commitment(state, delivery.commitment)
     if anchored is None:
         raise DeliveryRejected(f"no document with commitment {delivery.commitment} is anchored")
+    if anchored["owner"] != delivery.owner:
+        raise DeliveryRejected(f"the document was anchored by {anchored['owner']}, not {delivery.owner}")
+    # Only checked bytes are kept: document bytes beside field disclosures are checked by nothing.
+    if delivery.summary is not None and delivery.document is not None:
+        raise DeliveryRejected("tampered payload: it carries both a document and field disclosures")
     fields: dict[str, Any] | None = None
     if delivery.summary is not None:
         try:
@@ -184,7 +244,7 @@ def receive(network: EmbeddedNetwork, requester: str, delivery: Delivery) -> Rec
     return received
 
 
-def disclose(network: EmbeddedNetwork, request_id: str, requester: str | None = None,
+def disclose(network: DisclosureNode, request_id: str, requester: str | None = None,
              transfer: Transfer | None = None) -> ReceivedDocument:
     """Fetch an approved request's payload from its owner and keep it in the requester's vault."""
     record = access.find_request(network.reader.store, request_id)
@@ -196,5 +256,5 @@ def disclose(network: EmbeddedNetwork, request_id: str, requester: str | None = 
     return receive(network, requester, delivery)
 
 
-def field_names(network: EmbeddedNetwork, owner: str, commitment: str) -> Sequence[str]:
+def field_names(network: DisclosureNode, owner: str, commitment: str) -> Sequence[str]:
     return sorted(network.vault(owner).field_disclosures(commitment))

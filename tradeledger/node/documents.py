@@ -160,11 +160,14 @@ def prove_commitment(network: EmbeddedNetwork, commitment: str) -> ProofBundle:
 def purge_document(network: EmbeddedNetwork, owner: str, commitment: str) -> dict[str, Any]:
     """Record the purge on the ledger (refused before the retention period ends), then
     drop the private payload from the owner's vault; commitment and salt stay."""
-    vault = network.vault(owner)
-    kept = vault.commitment(commitment)
+    network.organization_keys(owner)  # an unknown organization is refused with the known ones
+    # Ask the ledger first: opening the vault of an organization that has none would create one.
+    anchored = documents.find_by_commitment(network.reader.store, commitment)
+    kept = network.vault(owner).commitment(commitment) if anchored and anchored["owner"] == owner else None
     if kept is None:
         raise NetworkError(f"{owner}'s vault holds no document with commitment {commitment}")
     receipt = network.submit_checked(owner, access.NAMESPACE, "purge", {"commitment": commitment})
+    vault = network.vault(owner)
     removed = vault.remove_document(kept.document_sha256) if not _still_needed(network, owner, kept) else False
     vault.drop_field_disclosures(commitment)
     return {"commitment": commitment, "removed_bytes": removed, **receipt.to_dict()}

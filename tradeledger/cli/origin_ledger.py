@@ -1,0 +1,170 @@
+"""Certifications and verifications of origin on the ledger, JSON in and out.
+
+    certify CERT.json --as exporter                 issue a USMCA / CAFTA-DR certification (a
+                                                    verifiable credential) and anchor it
+    verify-open NUMBER LINE --reason R --as customs open a verification of a claiming line
+    verify-request VERIFICATION --as customs        ask for the certification and records
+    verify-pending VERIFICATION --as ORG            requests waiting for ORG to approve
+    verify-answer VERIFICATION CASE.json --as ORG   answer with a bill-of-materials case
+                                                    (shared/domain/origin-cases/README.md)
+    verify-show VERIFICATION                        the verification as the ledger holds it
+    determine VERIFICATION --as customs             assess, keep, grant and record the
+              [--outcome eligible|denied --reason R]   determination (the officer may overrule)
+    determination VERIFICATION --as ORG             read it: the importer, the certifier and the
+                                                    agencies concerned; anyone else is refused
+
+Each command prints one JSON object. A refusal is one line on stderr and exit 2; a party
+not entitled to a determination is refused with exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from tradeledger.cli.common import DirOption
+from tradeledger.cli.entries import emit, read_json
+from tradeledger.cli.errors import fail, friendly_errors
+from tradeledger.credentials import CredentialError
+from tradeledger.node import EmbeddedNetwork
+from tradeledger.node import origin as flows
+from tradeledger.node.certification import CertificationError, CertificationOfOrigin
+from tradeledger.node.disclosure import AccessDenied
+
+__all__ = ["verification_app"]
+
+verification_app = typer.Typer(
+    name="origin",
+    help="Certifications and verifications of origin (USMCA, CAFTA-DR) on the ledger.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+AsOption = typer.Option(..., "--as", help="The organization acting.")
+VerificationArgument = typer.Argument(..., metavar="VERIFICATION", help="The verification's id.")
+
+
+@verification_app.command("certify")
+@friendly_errors
+def certify_command(
+    certification_file: Path = typer.Argument(..., metavar="CERT.json", help="The certification's data; - for stdin."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the signed credential here."),
+) -> None:
+    """Issue a certification of origin as a verifiable credential and anchor it with its public terms."""
+    if output is not None and not output.parent.is_dir():
+        fail(f"cannot write {output}: folder {output.parent} does not exist")
+    data = read_json(certification_file, "a certification of origin")
+    try:
+        certification = CertificationOfOrigin.from_dict(data)
+    except CertificationError as exc:
+        fail(f"{certification_file}: {exc}")
+    with EmbeddedNetwork(directory) as network:
+        try:
+            issued = flows.certify(network, organization, certification)
+        except CredentialError as exc:
+            fail(f"{certification_file}: the credential cannot be issued: {exc}")
+    if output is not None:
+        output.write_text(json.dumps(issued.credential, indent=2, ensure_ascii=False) + "\n")
+    emit(issued.to_dict())
+
+
+@verification_app.command("verify-open")
+@friendly_errors
+def open_command(
+    number: str = typer.Argument(..., metavar="NUMBER", help="The entry number."),
+    line: int = typer.Argument(..., metavar="LINE", help="The line that claims preference."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    reason: str = typer.Option(..., "--reason", help="Why customs verifies (public on the ledger)."),
+) -> None:
+    """Open a verification of origin of a line claiming USMCA or CAFTA-DR preference (customs)."""
+    with EmbeddedNetwork(directory) as network:
+        verification_id = flows.open_verification(network, organization, number, line, reason)
+        emit(flows.verification(network, verification_id))
+
+
+@verification_app.command("verify-request")
+@friendly_errors
+def request_command(verification_id: str = VerificationArgument, directory: Path = DirOption,
+                    organization: str = AsOption) -> None:
+    """Ask for the certification and the entry's supporting documents (customs)."""
+    with EmbeddedNetwork(directory) as network:
+        _require_customs(network, verification_id, organization)
+        made = flows.request_records(network, verification_id)
+    emit({"verification": verification_id, "requests": [r.to_dict() for r in made]})
+
+
+@verification_app.command("verify-pending")
+@friendly_errors
+def pending_command(verification_id: str = VerificationArgument, directory: Path = DirOption,
+                    organization: str = AsOption) -> None:
+    """The verification's access requests waiting for you to approve (`tradeledger approve ID`) or deny."""
+    with EmbeddedNetwork(directory) as network:
+        network.sync()
+        emit({"verification": verification_id, "pending": flows.pending_requests(network, organization,
+                                                                                  verification_id)})
+
+
+@verification_app.command("verify-answer")
+@friendly_errors
+def answer_command(
+    verification_id: str = VerificationArgument,
+    case_file: Path = typer.Argument(..., metavar="CASE.json", help="A bill-of-materials case; - for stdin."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+) -> None:
+    """Answer with a bill-of-materials case, disclosed to customs only (importer, certifier or producer)."""
+    case = read_json(case_file, "a rules-of-origin case")
+    with EmbeddedNetwork(directory) as network:
+        commitment = flows.answer_verification(network, organization, verification_id, case)
+        emit({"verification": verification_id, "commitment": commitment,
+              "status": flows.verification(network, verification_id)["status"]})
+
+
+@verification_app.command("verify-show")
+@friendly_errors
+def show_command(verification_id: str = VerificationArgument, directory: Path = DirOption) -> None:
+    """The verification as the ledger holds it: who was asked, who answered, whether determined."""
+    with EmbeddedNetwork(directory) as network:
+        network.sync()
+        emit(flows.verification(network, verification_id))
+
+
+@verification_app.command("determine")
+@friendly_errors
+def determine_command(
+    verification_id: str = VerificationArgument,
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    outcome: str | None = typer.Option(None, "--outcome", help="Overrule the assessment: eligible or denied."),
+    reason: str | None = typer.Option(None, "--reason", help="The officer's reason (with --outcome)."),
+) -> None:
+    """Assess what was disclosed, keep the determination in customs' vault, grant it and record it (customs)."""
+    if (outcome is None) != (reason is None):
+        fail("give --outcome and --reason together, or neither")
+    with EmbeddedNetwork(directory) as network:
+        _require_customs(network, verification_id, organization)
+        determination, commitment = flows.determine_origin(network, verification_id, outcome, reason)
+    emit({"commitment": commitment, "determination": determination.to_dict()})
+
+
+@verification_app.command("determination")
+@friendly_errors
+def determination_command(verification_id: str = VerificationArgument, directory: Path = DirOption,
+                          organization: str = AsOption) -> None:
+    """Read a determination from customs' vault, if the policy entitles you to it."""
+    with EmbeddedNetwork(directory) as network:
+        try:
+            determination = flows.read_determination(network, organization, verification_id)
+        except AccessDenied as exc:
+            fail(f"refused: {exc}", code=1)
+    emit(determination.to_dict())
+
+
+def _require_customs(network: EmbeddedNetwork, verification_id: str, organization: str) -> None:
+    record = flows.verification(network, verification_id)
+    if record["customs"] != organization:
+        fail(f"only {record['customs']}, which opened verification {verification_id}, acts on it")

@@ -1,0 +1,526 @@
+"""`tradeledger vc`: verifiable credentials, status lists, the trust registry and DIDs.
+
+    vc issue CRED.json --dir D --as ORG [-o OUT.json] [--status LIST:INDEX]   sign as ORG's did:key
+    vc verify FILE [--dir D] [--at WHEN]          JSON verified / trusted / errors; exit 0 when verified
+    vc validate FILE                              the VC 2.0 data model alone; exit 0 when valid
+    vc publish-list LIST --purpose revocation|suspension --dir D --as ORG
+    vc revoke | suspend | unsuspend (CRED.json | --list LIST --index N) --dir D --as ORG
+    vc status-list LIST --of ORG --dir D [--at WHEN]   the list credential as it stood then
+    vc present CRED.json... --challenge C [--domain X] --dir D --as ORG [-o OUT.json]
+    vc verify-presentation FILE --challenge C [--domain X] [--dir D]
+    vc trust --type T --issuer DID|ORG --dir D --as ORG;  vc end-trust ENTRY;  vc trusted
+    vc did DID|ORG [--dir D] [--at WHEN] [--resolution]
+
+Without --dir, `verify` checks the data model, the proofs and the validity dates offline (a
+did:key issuer needs no ledger) and reports status and trust as not checked. Bad input (a
+missing file, malformed JSON, a malformed DID, an index outside the list ...) is one line on
+stderr and exit 2; a credential that does not verify is a JSON answer and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+
+from tradeledger.cli.common import DirOption
+from tradeledger.cli.errors import fail, friendly_errors
+from tradeledger.contracts import status as status_contract
+from tradeledger.contracts import trust as trust_contract
+from tradeledger.credentials import (
+    CredentialError,
+    KeyResolutionError,
+    create_presentation,
+    did_key_resolver,
+    issue_credential,
+    validate_credential,
+    verify_credential,
+    verify_presentation,
+)
+from tradeledger.credentials.datetimes import parse_datetime
+from tradeledger.credentials.status_list import (
+    REVOCATION,
+    STATUS_LIST_ENTRY,
+    SUSPENSION,
+)
+from tradeledger.identity import (
+    IdentityError,
+    WebBase,
+    resolve_did,
+    status_entry,
+    status_list_credential_at,
+    verify_presentation_with_ledger,
+    verify_with_ledger,
+)
+from tradeledger.identity.documents import DidResolution, did_key_document
+from tradeledger.identity.resolver import from_ms, to_ms
+from tradeledger.identity.verification import trust_findings
+from tradeledger.identity.web import web_base_of_genesis
+from tradeledger.ledger.authority import REGISTRY, member_key
+from tradeledger.node import EmbeddedNetwork
+from tradeledger.node.embedded import now_ms
+
+__all__ = ["vc_app"]
+
+vc_app = typer.Typer(
+    name="vc",
+    help="Verifiable credentials (W3C VC 2.0, eddsa-jcs-2022): issue, verify, revoke, present; DIDs and trust.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+OptionalDir = typer.Option(None, "--dir", "-d", help="The network folder (keys, status and trust from the ledger).")
+AsOption = typer.Option(..., "--as", help="The organization acting (its administrator key signs).")
+AtOption = typer.Option(None, "--at", help="Answer as of this time, e.g. 2027-01-31T00:00:00Z (default: now).")
+ReasonOption = typer.Option("", "--reason", help="Why (recorded on the ledger).")
+
+
+def _command(command: F) -> F:
+    """friendly_errors, plus the credential and identity errors as one line each."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (CredentialError, IdentityError) as exc:
+            fail(str(exc))
+
+    return friendly_errors(run)  # type: ignore[return-value]
+
+
+def _print(data: Any, indent: int | None = 2) -> None:
+    print(json.dumps(data, indent=indent, sort_keys=indent is None, ensure_ascii=False))
+
+
+def _read_json(path: Path, what: str = "credential") -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such file; give the path of a {what} JSON file")
+    except IsADirectoryError:
+        fail(f"{path}: is a folder; give the path of a {what} JSON file")
+    except UnicodeDecodeError:
+        fail(f"{path}: not UTF-8 text; a {what} is a UTF-8 JSON file")
+    except OSError as exc:
+        fail(f"{path}: cannot be read ({exc.strerror})")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    except RecursionError:
+        fail(f"{path}: JSON nested too deeply to be a {what}")
+    raise AssertionError("unreachable: fail() exits")
+
+
+def _read_object(path: Path, what: str = "credential") -> dict[str, Any]:
+    data = _read_json(path, what)
+    if not isinstance(data, dict):
+        fail(f"{path}: a {what} is a JSON object, not {type(data).__name__}")
+    return data
+
+
+def _check_writable(output: Path | None) -> None:
+    """Refuse an output in a missing folder before anything is signed or submitted."""
+    if output is not None and not output.parent.is_dir():
+        fail(f"cannot write {output}: folder {output.parent} does not exist")
+
+
+def _write(output: Path, document: dict[str, Any]) -> None:
+    output.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _moment(text: str | None, option: str) -> int | None:
+    if text is None:
+        return None
+    try:
+        return to_ms(parse_datetime(text).moment)
+    except CredentialError as exc:
+        fail(f"{option} {text!r}: {exc}")
+    raise AssertionError("unreachable: fail() exits")
+
+
+def _base(network: EmbeddedNetwork) -> WebBase:
+    return web_base_of_genesis(network.genesis.canonical)
+
+
+def _submit(network: EmbeddedNetwork, organization: str, contract: str, action: str,
+            args: dict[str, Any]) -> dict[str, Any]:
+    return network.submit_checked(organization, contract, action, args).to_dict()
+
+
+# --- issuing and verifying ------------------------------------------------------------------
+
+
+def _status_option(text: str) -> tuple[str, int]:
+    list_id, sep, index = text.rpartition(":")
+    if not sep or not list_id or not index.isdigit():
+        fail(f"--status {text!r}: write LIST:INDEX, for example --status ior-suspension:42")
+    return list_id, int(index)
+
+
+@vc_app.command("issue")
+@_command
+def issue(
+    credential: Path = typer.Argument(..., metavar="CREDENTIAL.json", help="The unsigned credential."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the signed credential here "
+                                                                     "(default: print it)."),
+    status: list[str] = typer.Option([], "--status", help="Add a status entry LIST:INDEX of one of your "
+                                                          "published lists; repeatable."),
+) -> None:
+    """Sign a credential as ORG: the issuer becomes ORG's did:key, the proof eddsa-jcs-2022."""
+    doc = _read_object(credential)
+    _check_writable(output)
+    if "proof" in doc:
+        fail(f"{credential} already has a proof; issue the unsigned credential")
+    entries = [_status_option(s) for s in status]
+    with EmbeddedNetwork(directory) as network:
+        keys = network.organization_keys(organization)
+        base, state = _base(network), network.reader.store
+        added = [status_entry(state, base, organization, list_id, index).to_dict() for list_id, index in entries]
+        doc = _with_issuer(doc, keys.admin.did)
+        if added:
+            present = doc.get("credentialStatus")
+            present = [] if present is None else present if isinstance(present, list) else [present]
+            merged = [*present, *added]
+            doc["credentialStatus"] = merged[0] if len(merged) == 1 else merged
+        signed = issue_credential(doc, keys.admin, keys.admin.verification_method)
+        findings = trust_findings(state, signed, now_ms())
+    if output is None:
+        _print(signed)
+        return
+    _write(output, signed)
+    _print({"output": str(output), "id": signed.get("id"), "issuer": keys.admin.did,
+            "verificationMethod": keys.admin.verification_method,
+            "trusted": all(f.trusted for f in findings), "trust_reasons": [f.to_dict() for f in findings]})
+
+
+def _with_issuer(doc: dict[str, Any], did: str) -> dict[str, Any]:
+    issuer = doc.get("issuer")
+    return {**doc, "issuer": {**issuer, "id": did} if isinstance(issuer, dict) else did}
+
+
+@vc_app.command("verify")
+@_command
+def verify(
+    file: Path = typer.Argument(..., metavar="FILE", help="A signed credential (JSON)."),
+    directory: Path | None = OptionalDir,
+    at: str | None = AtOption,
+) -> None:
+    """Verify a credential; print verified, trusted, errors and warnings; exit 0 when verified."""
+    doc = _read_json(file)
+    at_ms = _moment(at, "--at")
+    if directory is None:
+        result = _verify_offline(doc, at_ms)
+    else:
+        with EmbeddedNetwork(directory) as network:
+            network.sync()
+            result = verify_with_ledger(doc, network.reader.store, at_ms, base=_base(network))
+    _print(result)
+    _exit_unless(result)
+
+
+def _offline_key(verification_method: str) -> bytes:
+    """did:key methods carry their key; anything else needs the ledger."""
+    if isinstance(verification_method, str) and verification_method.startswith("did:web:"):
+        raise KeyResolutionError(f"{verification_method} is a did:web key: give --dir DIR to resolve it "
+                                 "from the network's registry")
+    return did_key_resolver(verification_method)
+
+
+def _verify_offline(doc: Any, at_ms: int | None) -> dict[str, Any]:
+    result = verify_credential(doc, resolver=_offline_key,
+                               now=from_ms(at_ms) if at_ms is not None else None).to_dict()
+    reason = "not checked: give --dir to consult the network's trust registry"
+    return {"verified": result["verified"], "trusted": None, "errors": result["errors"],
+            "warnings": result["warnings"], "trust_reasons": [{"trusted": None, "reason": reason}],
+            "issuer": result["issuer"], "proofs": result["proofs"], "statuses": result["statuses"],
+            "offline": True}
+
+
+def _exit_unless(result: dict[str, Any]) -> None:
+    if not result["verified"]:
+        first = result["errors"][0] if result["errors"] else {"message": "not verified", "code": "?"}
+        print(f"not verified: {first['message']} [{first['code']}]", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+@vc_app.command("validate")
+@_command
+def validate(file: Path = typer.Argument(..., metavar="FILE", help="A credential (JSON).")) -> None:
+    """Check the VC 2.0 data model alone (no proof, no ledger); exit 0 when valid."""
+    report = validate_credential(_read_json(file))
+    _print({"valid": report.ok, "errors": [p.to_dict() for p in report.errors],
+            "warnings": [p.to_dict() for p in report.warnings]})
+    if not report.ok:
+        first = report.errors[0]
+        print(f"not valid: {first}", file=sys.stderr)
+        raise typer.Exit(1)
+
+
+# --- status lists -----------------------------------------------------------------------------
+
+
+@vc_app.command("publish-list")
+@_command
+def publish_list(
+    list_id: str = typer.Argument(..., metavar="LIST", help="A name for the list, e.g. ior-suspension."),
+    purpose: str = typer.Option(..., "--purpose", help="revocation (final) or suspension (reversible)."),
+    length: int = typer.Option(status_contract.MIN_STATUS_LIST_LENGTH, "--length", help="Entries (>= 131072)."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+) -> None:
+    """Publish a Bitstring Status List on the ledger, for the credentials you issue."""
+    with EmbeddedNetwork(directory) as network:
+        receipt = _submit(network, organization, status_contract.NAMESPACE, "publish",
+                          {"list_id": list_id, "purpose": purpose, "length": length})
+        url = _base(network).status_list_url(organization, list_id)
+    _print({"list": list_id, "url": url, "purpose": purpose, "length": length, **receipt}, indent=None)
+
+
+def _status_target(network: EmbeddedNetwork, organization: str, credential: Path | None, list_id: str | None,
+                   index: int | None, purpose: str) -> tuple[str, int]:
+    """(list, index) from the credential's status entry for `purpose`, or from --list/--index."""
+    if (credential is None) == (list_id is None or index is None):
+        fail("give either a credential file or both --list LIST and --index N")
+    if credential is None:
+        return list_id, index  # type: ignore[return-value]
+    doc = _read_object(credential)
+    status = doc.get("credentialStatus")
+    entries = [e for e in (status if isinstance(status, list) else [status])
+               if isinstance(e, dict) and e.get("type") == STATUS_LIST_ENTRY and e.get("statusPurpose") == purpose]
+    if not entries:
+        fail(f"{credential} has no {purpose} status entry ({STATUS_LIST_ENTRY}); it cannot be changed")
+    entry = entries[0]
+    where = _base(network).parse_status_list_url(str(entry.get("statusListCredential")))
+    if where is None:
+        fail(f"{credential}: its {purpose} list {entry.get('statusListCredential')!r} is not on this network")
+    owner, found = where
+    if owner != organization:
+        fail(f"{credential}: its {purpose} list belongs to {owner}; only {owner} changes it (--as {owner})")
+    text = str(entry.get("statusListIndex"))
+    if not text.isdigit():
+        fail(f"{credential}: statusListIndex {text!r} is not a base-10 integer")
+    return found, int(text)
+
+
+def _change_status(action: str, purpose: str, credential: Path | None, list_id: str | None, index: int | None,
+                   directory: Path, organization: str, reason: str) -> None:
+    with EmbeddedNetwork(directory) as network:
+        target, position = _status_target(network, organization, credential, list_id, index, purpose)
+        listed = status_contract.find_list(network.reader.store, organization, target)
+        if listed is not None and listed["purpose"] != purpose:
+            fail(f"{target} is a {listed['purpose']} list; use `vc "
+                 f"{'revoke' if listed['purpose'] == REVOCATION else 'suspend'}` for it")
+        receipt = _submit(network, organization, status_contract.NAMESPACE, action,
+                          {"list_id": target, "index": position, "reason": reason})
+    _print({"list": target, "index": position, "purpose": purpose, "bit": 1 if action == "set" else 0,
+            **receipt}, indent=None)
+
+
+CredentialArgument = typer.Argument(None, metavar="[CREDENTIAL.json]", help="The credential (or --list/--index).")
+ListOption = typer.Option(None, "--list", help="The status list (instead of a credential file).")
+IndexOption = typer.Option(None, "--index", help="The entry in the list.")
+
+
+@vc_app.command("revoke")
+@_command
+def revoke(credential: Path | None = CredentialArgument, list_id: str | None = ListOption,
+           index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
+           reason: str = ReasonOption) -> None:
+    """Revoke a credential you issued: set its revocation bit on the ledger. Final."""
+    _change_status("set", REVOCATION, credential, list_id, index, directory, organization, reason)
+
+
+@vc_app.command("suspend")
+@_command
+def suspend(credential: Path | None = CredentialArgument, list_id: str | None = ListOption,
+            index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
+            reason: str = ReasonOption) -> None:
+    """Suspend a credential you issued: set its suspension bit on the ledger (`unsuspend` lifts it)."""
+    _change_status("set", SUSPENSION, credential, list_id, index, directory, organization, reason)
+
+
+@vc_app.command("unsuspend")
+@_command
+def unsuspend(credential: Path | None = CredentialArgument, list_id: str | None = ListOption,
+              index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
+              reason: str = ReasonOption) -> None:
+    """Lift a suspension: clear the credential's suspension bit on the ledger."""
+    _change_status("clear", SUSPENSION, credential, list_id, index, directory, organization, reason)
+
+
+@vc_app.command("status-list")
+@_command
+def status_list(
+    list_id: str = typer.Argument(..., metavar="LIST", help="The list's name, or its URL."),
+    owner: str | None = typer.Option(None, "--of", help="The organization that published it (not with a URL)."),
+    directory: Path = DirOption,
+    at: str | None = AtOption,
+) -> None:
+    """Print the BitstringStatusListCredential as the ledger had it at --at (unsigned)."""
+    at_ms = _moment(at, "--at")
+    with EmbeddedNetwork(directory) as network:
+        network.sync()
+        base = _base(network)
+        if list_id.startswith("https://"):
+            where = base.parse_status_list_url(list_id)
+            if where is None:
+                fail(f"{list_id} is not a status list URL of this network ({base.https_base}/orgs/ORG/status/LIST)")
+            owner, list_id = where
+        elif owner is None:
+            fail("say whose list it is with --of ORG, or give the list's URL")
+        _print(status_list_credential_at(network.reader.store, base, owner, list_id,
+                                         now_ms() if at_ms is None else at_ms))
+
+
+# --- presentations ----------------------------------------------------------------------------
+
+
+@vc_app.command("present")
+@_command
+def present(
+    credentials: list[Path] = typer.Argument(..., metavar="CREDENTIAL.json...", help="Credentials to present."),
+    challenge: str = typer.Option(..., "--challenge", help="The verifier's challenge (a nonce it issued)."),
+    domain: str | None = typer.Option(None, "--domain", help="The verifier's domain."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the presentation here (default: print)."),
+) -> None:
+    """Present credentials as ORG (the holder), signed for the verifier's challenge and domain."""
+    docs = [_read_object(path) for path in credentials]
+    _check_writable(output)
+    with EmbeddedNetwork(directory) as network:
+        admin = network.organization_keys(organization).admin
+    presentation = create_presentation(docs, holder=admin.did, signer=admin,
+                                       verification_method=admin.verification_method,
+                                       challenge=challenge, domain=domain)
+    if output is None:
+        _print(presentation)
+        return
+    _write(output, presentation)
+    _print({"output": str(output), "holder": admin.did, "credentials": len(docs), "challenge": challenge,
+            "domain": domain}, indent=None)
+
+
+@vc_app.command("verify-presentation")
+@_command
+def verify_presentation_command(
+    file: Path = typer.Argument(..., metavar="FILE", help="A signed presentation (JSON)."),
+    challenge: str = typer.Option(..., "--challenge", help="The challenge you issued."),
+    domain: str | None = typer.Option(None, "--domain", help="Your domain, when you asked for one."),
+    directory: Path | None = OptionalDir,
+    at: str | None = AtOption,
+) -> None:
+    """Verify a presentation and every credential in it; exit 0 when verified."""
+    doc = _read_json(file, "presentation")
+    at_ms = _moment(at, "--at")
+    if directory is None:
+        result = verify_presentation(doc, challenge=challenge, domain=domain, resolver=_offline_key,
+                                     now=from_ms(at_ms) if at_ms is not None else None).to_dict()
+        result = {**result, "trusted": None, "offline": True}
+    else:
+        with EmbeddedNetwork(directory) as network:
+            network.sync()
+            result = verify_presentation_with_ledger(doc, network.reader.store, challenge=challenge, domain=domain,
+                                                     at_ms=at_ms, base=_base(network))
+    _print(result)
+    _exit_unless(result)
+
+
+# --- the trust registry -----------------------------------------------------------------------
+
+
+def _issuer_did(network: EmbeddedNetwork, issuer: str) -> str:
+    """A DID as given, or an organization's name for its administrator's did:key."""
+    if issuer.startswith("did:"):
+        return issuer
+    record = network.reader.store.get_state(REGISTRY, member_key(issuer, "admin"))
+    if record is None:
+        fail(f"--issuer {issuer!r} is neither a DID nor an organization of this network")
+    return record["key"]
+
+
+@vc_app.command("trust")
+@_command
+def trust(
+    credential_type: str = typer.Option(..., "--type", help="The credential type, e.g. ImporterOfRecordCredential."),
+    issuer: str = typer.Option(..., "--issuer", help="The issuer's DID, or an organization (its admin did:key)."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+    valid_from: str | None = typer.Option(None, "--from", help="When trust starts (not before now; default now)."),
+    valid_until: str | None = typer.Option(None, "--until", help="When trust ends (default: until ended)."),
+    note: str = typer.Option("", "--note", help="A note recorded with the decision."),
+) -> None:
+    """Add an issuer to the trust registry for a credential type (as that type's authority)."""
+    with EmbeddedNetwork(directory) as network:
+        did = _issuer_did(network, issuer)
+        receipt = _submit(network, organization, trust_contract.NAMESPACE, "trust", {
+            "credential_type": credential_type, "issuer": did, "valid_from_ms": _moment(valid_from, "--from"),
+            "valid_until_ms": _moment(valid_until, "--until"), "note": note})
+    _print({"entry": receipt["txid"], "credential_type": credential_type, "issuer": did, **receipt}, indent=None)
+
+
+@vc_app.command("end-trust")
+@_command
+def end_trust(
+    entry: str = typer.Argument(..., metavar="ENTRY", help="The trust entry's id (printed by `vc trust`)."),
+    reason: str = typer.Option(..., "--reason", help="Why trust ends (recorded on the ledger)."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+) -> None:
+    """End a trust registry entry; credentials are trusted up to that moment, not after."""
+    with EmbeddedNetwork(directory) as network:
+        receipt = _submit(network, organization, trust_contract.NAMESPACE, "end", {"entry": entry, "reason": reason})
+    _print({"entry": entry, **receipt}, indent=None)
+
+
+@vc_app.command("trusted")
+@_command
+def trusted(
+    directory: Path = DirOption,
+    credential_type: str | None = typer.Option(None, "--type", help="Only this credential type."),
+) -> None:
+    """The trust registry's entries (JSON lines), ended ones included."""
+    with EmbeddedNetwork(directory) as network:
+        network.sync()
+        for record in trust_contract.trusted_issuers(network.reader.store, credential_type):
+            _print(record, indent=None)
+
+
+# --- DIDs ---------------------------------------------------------------------------------------
+
+
+@vc_app.command("did")
+@_command
+def did_command(
+    identifier: str = typer.Argument(..., metavar="DID", help="A did:key, an organization's did:web, or its name."),
+    directory: Path | None = OptionalDir,
+    at: str | None = AtOption,
+    resolution: bool = typer.Option(False, "--resolution", help="Print the whole DID resolution result "
+                                                                "(document and metadata)."),
+) -> None:
+    """Print the DID document, resolved offline from the ledger's registry."""
+    at_ms = _moment(at, "--at")
+    if directory is None:
+        if not identifier.startswith("did:key:"):
+            fail(f"{identifier}: only a did:key resolves without the ledger; give --dir DIR")
+        result = DidResolution(did_key_document(identifier))
+    else:
+        with EmbeddedNetwork(directory) as network:
+            network.sync()
+            base = _base(network)
+            if not identifier.startswith("did:"):
+                network.genesis.organization(identifier)  # an unknown name lists the known ones
+                identifier = base.organization_did(identifier)
+            result = resolve_did(network.reader.store, base, identifier, at_ms)
+    _print(result.to_dict() if resolution else result.did_document)
+    if result.deactivated:
+        print(f"note: {identifier} is deactivated (see didDocumentMetadata with --resolution)", file=sys.stderr)
