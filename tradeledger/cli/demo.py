@@ -25,6 +25,7 @@ from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import load_genesis
 from tradeledger.cli.demo_identity import identity_demo_step
 from tradeledger.cli.demo_ipr import ipr_demo_step
+from tradeledger.cli.demo_origin import origin_demo_step
 from tradeledger.node import DEMO_ORGANIZATIONS, EmbeddedNetwork, NetworkError, create_network
 from tradeledger.node.setup import OrgPlan
 from tradeledger.node.audit import audit_network
@@ -139,7 +140,10 @@ def run_demo(directory: Path, console: Console) -> None:
         say("\n[bold]8. Intellectual property[/bold]: a license chain checked at the border, as of each date")
         ipr_demo_step(net, say)
 
-        say("\n[bold]9. The registry[/bold]: the importer admits a member key, then revokes it")
+        say("\n[bold]9. Free trade agreement origin[/bold] (USMCA): certify, file with S, verify, determine")
+        origin_demo_step(net, say)
+
+        say("\n[bold]10. The registry[/bold]: the importer admits a member key, then revokes it")
         clerk = KeyPair.generate()
         receipts = net.submit([net.sign("importer", "registry", "admit_member",
                                         {"organization": "importer", "member": "clerk", "key": clerk.did})])
@@ -155,7 +159,7 @@ def run_demo(directory: Path, console: Console) -> None:
         refused = net.submit([late])[0]
         say(f"  after revocation the clerk's key is refused: valid={refused.valid}: {refused.reason}")
 
-        say("\n[bold]10. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
+        say("\n[bold]11. Replayed and backdated envelopes are kept as evidence and refused[/bold]")
         replay = net.submit([clerk_anchor])[0]
         say(f"  replay: valid={replay.valid}: {replay.reason}")
         old = net.sign("exporter", "documents", "anchor", {"doc_type": "certificate_of_origin", "refs": {}},
@@ -163,7 +167,7 @@ def run_demo(directory: Path, console: Console) -> None:
         backdated = net.submit([old])[0]
         say(f"  backdated by an hour: valid={backdated.valid}: {backdated.reason}")
 
-        say("\n[bold]11. Audit[/bold]: every peer replays every envelope and re-checks every signature")
+        say("\n[bold]12. Audit[/bold]: every peer replays every envelope and re-checks every signature")
         reports, disagreements = audit_network(net)
         for report in reports:
             say(f"  {report.organization}: {'intact' if report.ok else 'BROKEN'} ({report.blocks} blocks, "
@@ -171,7 +175,7 @@ def run_demo(directory: Path, console: Console) -> None:
         if disagreements or not all(r.ok for r in reports):
             raise NetworkError("the demo network failed its own audit")
 
-    say("\n[bold]12. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
+    say("\n[bold]13. Tampering is caught[/bold]: a copy of the network where someone edits the broker's store")
     tampered = directory / "tampered-copy"
     shutil.copytree(directory / "network", tampered)
     (tampered / ".lock").unlink(missing_ok=True)

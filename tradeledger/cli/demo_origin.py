@@ -125,7 +125,6 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
 
 def origin_demo_step(net: EmbeddedNetwork, say: Callable[..., Any]) -> None:
     """Both scenarios, narrated with `say` (a rich console's print)."""
-    say("\n[bold]USMCA origin: certify, file, verify, determine[/bold]")
     say("[bold]a. An electric motor from Mexico: the claim stands[/bold]")
     _scenario(net, say, str(complete_entry_number("NWI-0000101")), "electric motor", "8501.10.4020", "28500",
               MOTOR_CASE)

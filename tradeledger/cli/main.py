@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from tradeledger.cli import access as access_commands
+from tradeledger.cli.entries import entry_app
 from tradeledger.cli.ipr import ipr_app
+from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
 from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.common import DirOption, console, err, parse_refs, progress, when
@@ -283,11 +285,19 @@ def demo(
     run_demo(directory, console)
 
 
+def _merged(into: typer.Typer, *others: typer.Typer) -> typer.Typer:
+    """One command group from several modules' commands (e.g. `entry check-digit` from the
+    domain tools and `entry file` from the ledger workflow)."""
+    for other in others:
+        into.registered_commands.extend(other.registered_commands)
+    return into
+
+
 access_commands.register(app)
-app.add_typer(origin_app, name="origin")
+app.add_typer(_merged(origin_app, verification_app), name="origin")
+app.add_typer(_merged(entry_tools_app, entry_app), name="entry")
 app.add_typer(ipr_app, name="ipr")
 app.add_typer(vc_app, name="vc")
-app.add_typer(entry_tools_app, name="entry")
 
 
 def main() -> None:  # pragma: no cover - console entry point
