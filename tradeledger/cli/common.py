@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -42,3 +46,37 @@ def parse_refs(refs: list[str]) -> dict[str, str]:
     return parsed
 
 
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def read_json(path: Path, what: str) -> Any:
+    """A JSON file's value (`-` reads stdin), or a one-line refusal naming the file and
+    what is wrong; `what` names the expected content, e.g. "credential"."""
+    name = "stdin" if str(path) == "-" else str(path)
+    try:
+        text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{name}: no such file; give the path of {_a(what)} JSON file")
+    except IsADirectoryError:
+        fail(f"{name}: is a folder; give the path of {_a(what)} JSON file")
+    except UnicodeDecodeError:
+        fail(f"{name}: not UTF-8 text; {_a(what)} is a UTF-8 JSON file")
+    except OSError as exc:
+        fail(f"{name}: cannot be read ({exc.strerror})")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    except RecursionError:
+        fail(f"{name}: JSON nested too deeply to be {_a(what)}")
+    raise AssertionError("unreachable: fail() exits")
+
+
+def read_json_object(path: Path, what: str) -> dict[str, Any]:
+    data = read_json(path, what)
+    if not isinstance(data, dict):
+        fail(f"{'stdin' if str(path) == '-' else path}: {_a(what)} is a JSON object, not {type(data).__name__}")
+    return data

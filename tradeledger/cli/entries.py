@@ -19,18 +19,17 @@ one line on stderr ("error: ...") and exit 2, and changes nothing.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from tradeledger.cli.common import DirOption
+from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import entries, origin
 from tradeledger.node import EmbeddedNetwork
 
-__all__ = ["entry_app", "read_json"]
+__all__ = ["entry_app"]
 
 entry_app = typer.Typer(
     name="entry",
@@ -41,28 +40,6 @@ entry_app = typer.Typer(
 )
 AsOption = typer.Option(..., "--as", help="The organization acting.")
 NumberArgument = typer.Argument(..., metavar="NUMBER", help="The entry number, XXX-NNNNNNN-C.")
-
-
-def read_json(path: Path, what: str) -> Any:
-    """A JSON file's value, or a one-line refusal naming the file and what is wrong."""
-    name = "stdin" if str(path) == "-" else str(path)
-    try:
-        text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{name}: no such file; give the path of {what}")
-    except IsADirectoryError:
-        fail(f"{name}: is a folder; give the path of {what}")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text; {what} is a UTF-8 JSON file")
-    except OSError as exc:
-        fail(f"{name}: cannot be read ({exc.strerror})")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except RecursionError:
-        fail(f"{name}: JSON nested too deeply to be {what}")
-    raise AssertionError("unreachable: fail() exits")
 
 
 def emit(data: Any) -> None:
@@ -97,7 +74,7 @@ def file_command(
     organization: str = AsOption,
 ) -> None:
     """File an entry summary with customs (as the importer of record or a broker)."""
-    summary = _object(read_json(summary_file, "an entry summary"), summary_file, "an entry summary")
+    summary = _object(read_json(summary_file, "entry summary"), summary_file, "an entry summary")
     _submit(directory, organization, "file", summary)
 
 
@@ -137,7 +114,7 @@ def amend_command(
     reason: str = typer.Option(..., "--reason", help="Why the summary changes (kept in its history)."),
 ) -> None:
     """Amend an entry summary: a new version; the earlier ones stay readable."""
-    summary = _object(read_json(summary_file, "an entry summary"), summary_file, "an entry summary")
+    summary = _object(read_json(summary_file, "entry summary"), summary_file, "an entry summary")
     given = summary.pop("entry_number", number)
     if given != number:
         fail(f"{summary_file} is for entry {given}, not {number}")

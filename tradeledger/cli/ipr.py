@@ -19,14 +19,13 @@ and nothing reaches the ledger.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from tradeledger.cli.common import DirOption
+from tradeledger.cli.common import DirOption, read_json, read_json_object
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import ipr
 from tradeledger.contracts.ipr_book import (
@@ -76,34 +75,6 @@ def _day(text: str | None, option: str) -> date:
     raise AssertionError("unreachable: fail() exits")
 
 
-def _read_json(path: Path, what: str) -> Any:
-    name = "stdin" if str(path) == "-" else str(path)
-    try:
-        text = sys.stdin.read() if name == "stdin" else path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{name}: no such file; give the path of a {what} JSON file")
-    except IsADirectoryError:
-        fail(f"{name}: is a folder; give the path of a {what} JSON file")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text; a {what} is a UTF-8 JSON file")
-    except OSError as exc:
-        fail(f"{name}: cannot be read ({exc.strerror})")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except RecursionError:
-        fail(f"{name}: JSON nested too deeply to be a {what}")
-    raise AssertionError("unreachable: fail() exits")
-
-
-def _json_object(path: Path, what: str) -> dict[str, Any]:
-    data = _read_json(path, what)
-    if not isinstance(data, dict):
-        fail(f"{'stdin' if str(path) == '-' else path}: a {what} is a JSON object, not {type(data).__name__}")
-    return data
-
-
 def _print(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
@@ -128,7 +99,7 @@ def record(
     """Record a trademark or copyright you own (recordation_id, registration_number, kind,
     mark, goods_description, hts_prefixes, manufacturing_countries, authorized_manufacturers,
     gray_market_protection, expires_on); it waits for customs to accept it."""
-    filing = _json_object(recordation_file, "recordation")
+    filing = read_json_object(recordation_file, "recordation")
     key = recordation_key(filing["recordation_id"]) if isinstance(filing.get("recordation_id"), str) else None
     _print(_submit(directory, organization, "record", filing, key))
 
@@ -173,7 +144,7 @@ def license_command(
 ) -> None:
     """Grant a license of a mark you own (license_id, mark, licensee, hts_prefixes,
     countries, manufacturers, quantity_cap, start, end, may_sublicense, further_generations)."""
-    terms = _json_object(terms_file, "license")
+    terms = read_json_object(terms_file, "license")
     if terms.get("parent_id") is not None:
         fail(f"the terms name parent license {terms['parent_id']!r}; grant it with "
              f"`ipr sublicense {terms['parent_id']} TERMS.json`")
@@ -190,7 +161,7 @@ def sublicense(
 ) -> None:
     """Grant a sub-license under a license you hold; it must lie within its parent's scope,
     dates and generations."""
-    terms = _json_object(terms_file, "license")
+    terms = read_json_object(terms_file, "license")
     if terms.get("parent_id") not in (None, parent_id):
         fail(f"the terms name parent {terms['parent_id']!r} but the command names {parent_id!r}; drop one")
     _grant(directory, organization, {**terms, "parent_id": parent_id})
@@ -240,7 +211,7 @@ def check(
             _print(answer)
             return
         assert question_file is not None
-        data = _json_object(question_file, "question")
+        data = read_json_object(question_file, "question")
         if on is not None or "on" not in data:
             data = {**data, "on": _day(on, "--on").isoformat()}
         try:
@@ -263,7 +234,7 @@ def check_entry(
 ) -> None:
     """Customs runs the border check for every marked line of an entry: failing lines are
     flagged for review with the reason; authorized lines count against license caps."""
-    facts = _read_json(facts_file, "list of line facts")
+    facts = read_json(facts_file, "list of line facts")
     if not isinstance(facts, list):
         fail(f"{'stdin' if str(facts_file) == '-' else facts_file}: line facts are a JSON list of objects")
     _print(_submit(directory, organization, "check_entry", {"entry_number": entry_number, "lines": facts},

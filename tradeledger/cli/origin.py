@@ -12,11 +12,11 @@ a good that does not qualify is an answer, not a failure.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import typer
 
+from tradeledger.cli.common import read_json
 from tradeledger.cli.errors import fail
 from tradeledger.domain.entry_number import (
     EntryNumberError,
@@ -41,27 +41,6 @@ entry_tools_app = typer.Typer(
 )
 
 
-def _read_case(case_file: Path) -> object:
-    name = "stdin" if str(case_file) == "-" else str(case_file)
-    try:
-        text = sys.stdin.read() if name == "stdin" else case_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{name}: no such file; give the path of a case JSON file")
-    except IsADirectoryError:
-        fail(f"{name}: is a folder; give the path of a case JSON file")
-    except UnicodeDecodeError:
-        fail(f"{name}: not UTF-8 text; a case is a UTF-8 JSON file")
-    except OSError as exc:
-        fail(f"{name}: cannot be read ({exc.strerror})")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{name}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except RecursionError:
-        fail(f"{name}: JSON nested too deeply to be a case")
-    raise AssertionError("unreachable: fail() exits")
-
-
 @origin_app.command("qualify")
 def qualify_command(
     case_file: Path = typer.Argument(
@@ -69,7 +48,7 @@ def qualify_command(
     ),
 ) -> None:
     """Evaluate a case and print the result JSON (qualifies, criterion, RVC, reasons)."""
-    data = _read_case(case_file)
+    data = read_json(case_file, "case")
     try:
         case = OriginCase.from_dict(data)
     except OriginCaseError as exc:

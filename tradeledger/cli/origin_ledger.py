@@ -24,8 +24,8 @@ from pathlib import Path
 
 import typer
 
-from tradeledger.cli.common import DirOption
-from tradeledger.cli.entries import emit, read_json
+from tradeledger.cli.common import DirOption, read_json
+from tradeledger.cli.entries import emit
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.credentials import CredentialError
 from tradeledger.node import EmbeddedNetwork
@@ -56,7 +56,7 @@ def certify_command(
     """Issue a certification of origin as a verifiable credential and anchor it with its public terms."""
     if output is not None and not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
-    data = read_json(certification_file, "a certification of origin")
+    data = read_json(certification_file, "certification of origin")
     try:
         certification = CertificationOfOrigin.from_dict(data)
     except CertificationError as exc:
@@ -117,7 +117,7 @@ def answer_command(
     organization: str = AsOption,
 ) -> None:
     """Answer with a bill-of-materials case, disclosed to customs only (importer, certifier or producer)."""
-    case = read_json(case_file, "a rules-of-origin case")
+    case = read_json(case_file, "rules-of-origin case")
     with EmbeddedNetwork(directory) as network:
         commitment = flows.answer_verification(network, organization, verification_id, case)
         emit({"verification": verification_id, "commitment": commitment,

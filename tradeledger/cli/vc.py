@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from tradeledger.cli.common import DirOption
+from tradeledger.cli.common import DirOption, read_json, read_json_object
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import status as status_contract
 from tradeledger.contracts import trust as trust_contract
@@ -98,33 +98,6 @@ def _print(data: Any, indent: int | None = 2) -> None:
     print(json.dumps(data, indent=indent, sort_keys=indent is None, ensure_ascii=False))
 
 
-def _read_json(path: Path, what: str = "credential") -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{path}: no such file; give the path of a {what} JSON file")
-    except IsADirectoryError:
-        fail(f"{path}: is a folder; give the path of a {what} JSON file")
-    except UnicodeDecodeError:
-        fail(f"{path}: not UTF-8 text; a {what} is a UTF-8 JSON file")
-    except OSError as exc:
-        fail(f"{path}: cannot be read ({exc.strerror})")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        fail(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    except RecursionError:
-        fail(f"{path}: JSON nested too deeply to be a {what}")
-    raise AssertionError("unreachable: fail() exits")
-
-
-def _read_object(path: Path, what: str = "credential") -> dict[str, Any]:
-    data = _read_json(path, what)
-    if not isinstance(data, dict):
-        fail(f"{path}: a {what} is a JSON object, not {type(data).__name__}")
-    return data
-
-
 def _check_writable(output: Path | None) -> None:
     """Refuse an output in a missing folder before anything is signed or submitted."""
     if output is not None and not output.parent.is_dir():
@@ -176,7 +149,7 @@ def issue(
                                                           "published lists; repeatable."),
 ) -> None:
     """Sign a credential as ORG: the issuer becomes ORG's did:key, the proof eddsa-jcs-2022."""
-    doc = _read_object(credential)
+    doc = read_json_object(credential, "credential")
     _check_writable(output)
     if "proof" in doc:
         fail(f"{credential} already has a proof; issue the unsigned credential")
@@ -215,7 +188,7 @@ def verify(
     at: str | None = AtOption,
 ) -> None:
     """Verify a credential; print verified, trusted, errors and warnings; exit 0 when verified."""
-    doc = _read_json(file)
+    doc = read_json(file, "credential")
     at_ms = _moment(at, "--at")
     if directory is None:
         result = _verify_offline(doc, at_ms)
@@ -256,7 +229,7 @@ def _exit_unless(result: dict[str, Any]) -> None:
 @_command
 def validate(file: Path = typer.Argument(..., metavar="FILE", help="A credential (JSON).")) -> None:
     """Check the VC 2.0 data model alone (no proof, no ledger); exit 0 when valid."""
-    report = validate_credential(_read_json(file))
+    report = validate_credential(read_json(file, "credential"))
     _print({"valid": report.ok, "errors": [p.to_dict() for p in report.errors],
             "warnings": [p.to_dict() for p in report.warnings]})
     if not report.ok:
@@ -292,7 +265,7 @@ def _status_target(network: EmbeddedNetwork, organization: str, credential: Path
         fail("give either a credential file or both --list LIST and --index N")
     if credential is None:
         return list_id, index  # type: ignore[return-value]
-    doc = _read_object(credential)
+    doc = read_json_object(credential, "credential")
     status = doc.get("credentialStatus")
     entries = [e for e in (status if isinstance(status, list) else [status])
                if isinstance(e, dict) and e.get("type") == STATUS_LIST_ENTRY and e.get("statusPurpose") == purpose]
@@ -395,7 +368,7 @@ def present(
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the presentation here (default: print)."),
 ) -> None:
     """Present credentials as ORG (the holder), signed for the verifier's challenge and domain."""
-    docs = [_read_object(path) for path in credentials]
+    docs = [read_json_object(path, "credential") for path in credentials]
     _check_writable(output)
     with EmbeddedNetwork(directory) as network:
         admin = network.organization_keys(organization).admin
@@ -420,7 +393,7 @@ def verify_presentation_command(
     at: str | None = AtOption,
 ) -> None:
     """Verify a presentation and every credential in it; exit 0 when verified."""
-    doc = _read_json(file, "presentation")
+    doc = read_json(file, "presentation")
     at_ms = _moment(at, "--at")
     if directory is None:
         result = verify_presentation(doc, challenge=challenge, domain=domain, resolver=_offline_key,
