@@ -12,6 +12,7 @@ from rich.table import Table
 from tradeledger.cli import access as access_commands
 from tradeledger.cli.entries import entry_app
 from tradeledger.cli.ipr import ipr_app
+from tradeledger.cli.network import network_app
 from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
 from tradeledger.cli.origin import entry_tools_app, origin_app
@@ -298,6 +299,7 @@ app.add_typer(_merged(origin_app, verification_app), name="origin")
 app.add_typer(_merged(entry_tools_app, entry_app), name="entry")
 app.add_typer(ipr_app, name="ipr")
 app.add_typer(vc_app, name="vc")
+app.add_typer(network_app, name="network")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -23,7 +23,7 @@ network_app = typer.Typer(
 
 
 def _short(hex_text: str) -> str:
-    return hex_text[:12] if hex_text else "-"
+    return hex_text[:8] if hex_text else "-"
 
 
 @network_app.command()
@@ -62,18 +62,18 @@ def status(
         print(json.dumps({"servers": [s.to_dict() for s in servers], "nodes": [n.to_dict() for n in nodes]},
                          indent=2, sort_keys=True))
     else:
-        table = Table(title="nodes")
-        table.add_column("organization", no_wrap=True)
-        for column in ("pid", "height", "leaves", "root", "final", "final root", "forks", "health"):
-            table.add_column(column, overflow="fold")
+        table = Table(title="nodes (roots abbreviated; --json for everything)")
+        for column in ("node", "height", "leaves", "root", "final", "final root", "forks"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("health", overflow="fold")
         for node in nodes:
             s = node.status
             if s is None:
-                table.add_row(node.organization, str(node.pid), "-", "-", "-", "-", "-", "-",
+                table.add_row(node.organization, "-", "-", "-", "-", "-", "-",
                               f"down: {node.problem}" if not node.running else f"no answer: {node.problem}")
                 continue
             health = "ok" if s.healthy else ("FORK" if s.forks else (s.last_error or "unhealthy"))
-            table.add_row(node.organization, str(node.pid), str(s.height), str(s.log_size), _short(s.log_root),
+            table.add_row(node.organization, str(s.height), str(s.log_size), _short(s.log_root),
                           str(s.final_height), _short(s.final_root), str(len(s.forks)), health)
         console.print(table)
         console.print("nats-servers: " + ", ".join(
