@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from tradeledger.cli import access as access_commands
 from tradeledger.cli.entries import entry_app
 from tradeledger.cli.origin_ledger import verification_app
+from tradeledger.cli.vc import vc_app
 from tradeledger.credentials import verify_credential
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import create_network
@@ -29,6 +30,7 @@ from tradeledger.node.embedded import now_ms
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 app.add_typer(entry_app, name="entry")
 app.add_typer(verification_app, name="origin")
+app.add_typer(vc_app, name="vc")
 access_commands.register(app)
 
 WORKED = Path(__file__).resolve().parents[1] / "domain" / "data" / "origin-cases"
@@ -123,7 +125,62 @@ def test_a_refused_filing_is_one_line_and_changes_nothing(world, tmp_path):
     assert_unchanged(before, fingerprint(world["net"]))
 
 
-def test_the_lifecycle_through_the_cli(world, tmp_path):
+@pytest.fixture(scope="module")
+def broker(world) -> dict[str, Any]:
+    """The broker, refused at first, registers a license from customs and the importer's power of
+    attorney: unsigned credentials signed with `vc issue`, the issuers trusted with `vc trust`."""
+    root, net = world["root"], world["net"]
+    refusal = run("entry", "file", "-", "--dir", net, "--as", "broker",
+                  stdin=json.dumps(summary(entry_number=str(complete_entry_number("NWI-0000150")))))
+    ok("vc", "trust", "--type", "CustomsBrokerLicenseCredential", "--issuer", "customs", "--dir", net, "--as", "customs")
+    ok("vc", "trust", "--type", "PowerOfAttorneyCredential", "--issuer", "importer", "--dir", net, "--as", "importer")
+    broker_did = ok("vc", "did", "broker", "--dir", net)["id"]
+    validity = {"validFrom": f"{TODAY.year}-01-01T00:00:00Z", "validUntil": f"{TODAY.year + 1}-12-31T23:59:59Z"}
+    license_file = write(root / "license.json", {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential", "CustomsBrokerLicenseCredential"],
+        "issuer": {"name": "U.S. Customs and Border Protection"}, **validity,
+        "credentialSubject": {"type": ["CustomsBrokerLicense"], "id": broker_did,
+                              "name": "Harbor Customs Brokerage Inc.", "licenseNumber": "21044", "filerCode": "H7K"}})
+    poa_file = write(root / "poa.json", {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/traceability/v1"],
+        "type": ["VerifiableCredential", "PowerOfAttorneyCredential"],
+        "issuer": {"type": ["Organization"], "name": "Northwind Imports LLC"}, **validity,
+        "credentialSubject": {"type": ["Organization"], "id": broker_did, "name": "Harbor Customs Brokerage Inc."}})
+    ok("vc", "issue", license_file, "--dir", net, "--as", "customs", "-o", root / "license.vc.json")
+    ok("vc", "issue", poa_file, "--dir", net, "--as", "importer", "-o", root / "poa.vc.json")
+    registered = ok("entry", "register-broker", "--license", root / "license.vc.json", "--poa", root / "poa.vc.json",
+                    "--dir", net, "--as", "broker")
+    return {"refusal": refusal, "registered": registered}
+
+
+def test_a_broker_files_only_after_registering_its_license_and_power_of_attorney(world, broker):
+    assert_refused(broker["refusal"], "broker broker has no registered CustomsBrokerLicenseCredential; "
+                                      "register one with `tradeledger entry register-broker`")
+    registered = broker["registered"]
+    assert [r["action"] for r in registered["registered"]] == ["register_license", "register_power_of_attorney"]
+    assert all(r["valid"] is True for r in registered["registered"])
+    assert (registered["license"]["license_number"], registered["license"]["filer_code"]) == ("21044", "H7K")
+    assert [p["importer"] for p in registered["powers_of_attorney"]] == ["importer"]
+    shown = ok("entry", "broker", "broker", "--dir", world["net"])
+    assert shown["may_file_for"] == {"importer": True} and shown["refusals"] == {}
+    other = ok("entry", "broker", "broker", "--dir", world["net"], "--for", "exporter")
+    assert other["may_file_for"] == {"exporter": False}
+    assert "holds no PowerOfAttorneyCredential from exporter" in other["refusals"]["exporter"]
+
+
+def test_register_broker_refuses_a_credential_that_does_not_verify(world, broker, tmp_path):
+    forged = json.loads((world["root"] / "license.vc.json").read_text())
+    forged["credentialSubject"]["filerCode"] = "ZZZ"
+    before = fingerprint(world["net"])
+    assert_refused(run("entry", "register-broker", "--license", write(tmp_path / "forged.json", forged),
+                       "--dir", world["net"], "--as", "broker"), "does not verify: signature does not verify")
+    assert_refused(run("entry", "register-broker", "--dir", world["net"], "--as", "broker"),
+                   "give --license LICENSE.json, --poa POA.json or both")
+    assert_unchanged(before, fingerprint(world["net"]))
+
+
+def test_the_lifecycle_through_the_cli(world, broker, tmp_path):
     number = str(complete_entry_number("NWI-0000201"))
     net = world["net"]
     ok("entry", "file", "-", "--dir", net, "--as", "broker", stdin=json.dumps(summary(entry_number=number)))

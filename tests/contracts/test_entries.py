@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _brokers import make_broker
 
 from tradeledger.contracts import entries
 from tradeledger.domain.entry_number import complete_entry_number
@@ -43,6 +44,7 @@ def net(tmp_path_factory):
     directory = tmp_path_factory.mktemp("entries") / "net"
     create_network(directory, ORGANIZATIONS)
     with EmbeddedNetwork(directory) as network:
+        make_broker(network, "broker", "importer")  # licensed, with the importer's power of attorney
         yield network
 
 

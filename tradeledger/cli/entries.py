@@ -5,6 +5,8 @@
     tradeledger entry amend NUMBER SUMMARY.json --reason R --as importer
     tradeledger entry accept|liquidate NUMBER --as customs [--reason R]
     tradeledger entry reject|review NUMBER --reason R --as customs
+    tradeledger entry register-broker --license LICENSE.json --poa POA.json --as broker
+    tradeledger entry broker BROKER [--for IMPORTER]         its license, powers of attorney, standing
 
 ENTRY.json holds entry_number, filed_with, importer and the summary: entry_type,
 port_code, entry_date, imported_on, importer_number, mode_of_transport, country_of_export,
@@ -14,6 +16,10 @@ amendment's SUMMARY.json holds the summary alone. Each command prints one JSON o
 change prints the entry's entry_status, version, flagged claims and missing documents
 beside the ledger receipt (whose status says ordered, committed or final). A refusal is
 one line on stderr ("error: ...") and exit 2, and changes nothing.
+
+A broker files for an importer only with a CustomsBrokerLicenseCredential (from an issuer
+customs trusts) and the importer's PowerOfAttorneyCredential naming it: signed credentials
+(`tradeledger vc issue`), registered once with `entry register-broker`.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ import typer
 
 from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.errors import fail, friendly_errors
-from tradeledger.contracts import entries, origin
+from tradeledger.contracts import brokers, entries, origin
 from tradeledger.node import EmbeddedNetwork
+from tradeledger.node.embedded import now_ms
 
 __all__ = ["entry_app"]
 
@@ -143,3 +150,53 @@ for _action, _required, _help in (
     ("liquidate", False, "Liquidate an accepted entry (customs); waits for open verifications of origin."),
 ):
     entry_app.command(_action, help=_help)(_decision(_action, _required))
+
+
+# --- brokers -------------------------------------------------------------------------------------
+
+@entry_app.command("register-broker")
+@friendly_errors
+def register_broker_command(
+    license_file: Path | None = typer.Option(None, "--license", metavar="LICENSE.json",
+                                             help="Your signed CustomsBrokerLicenseCredential."),
+    poa_files: list[Path] = typer.Option([], "--poa", metavar="POA.json",
+                                         help="An importer's signed PowerOfAttorneyCredential naming you; repeatable."),
+    directory: Path = DirOption,
+    organization: str = AsOption,
+) -> None:
+    """Register a broker's license and importers' powers of attorney, verified once on the ledger."""
+    if license_file is None and not poa_files:
+        fail("give --license LICENSE.json, --poa POA.json or both")
+    credentials = [("register_license", license_file)] if license_file is not None else []
+    credentials += [("register_power_of_attorney", path) for path in poa_files]
+    documents = [(action, _object(read_json(path, "credential"), path, "a credential")) for action, path in credentials]
+    registered = []
+    with EmbeddedNetwork(directory) as network:
+        for action, credential in documents:
+            receipt = network.submit_checked(organization, brokers.NAMESPACE, action, {"credential": credential})
+            registered.append({"action": action, "credential": credential.get("id"), **receipt.to_dict()})
+        state = network.peer(organization).store
+        emit({"broker": organization, "registered": registered,
+              "license": brokers.find_license(state, organization),
+              "powers_of_attorney": brokers.powers_of_attorney_of(state, organization)})
+
+
+@entry_app.command("broker")
+@friendly_errors
+def broker_command(
+    broker: str = typer.Argument(..., metavar="BROKER", help="The broker organization."),
+    directory: Path = DirOption,
+    importer: str | None = typer.Option(None, "--for", help="Say only whether it may file for this importer now."),
+) -> None:
+    """Print a broker's registered license and powers of attorney, and for whom it may file now."""
+    with EmbeddedNetwork(directory) as network:
+        network.sync()
+        state = network.reader.store
+        network.genesis.organization(broker)  # an unknown name lists the known ones
+        powers = brokers.powers_of_attorney_of(state, broker)
+        at_ms = now_ms()
+        importers = [importer] if importer is not None else [p["importer"] for p in powers]
+        standing = {name: brokers.refusal(state, broker, name, at_ms) for name in importers}
+        emit({"broker": broker, "license": brokers.find_license(state, broker), "powers_of_attorney": powers,
+              "may_file_for": {name: why is None for name, why in standing.items()},
+              "refusals": {name: why for name, why in standing.items() if why is not None}})

@@ -6,6 +6,8 @@ country of origin, entered value, special program indicator, manufacturer ID, co
 melt and pour for steel) and the supporting documents it rests on, linked by their
 anchored commitments (invoice, packing list, bill of lading, certification of origin, mill
 certificate); a steel summary without its mill certificate lists it as missing (block 18).
+A broker files and amends only while it holds a trusted license and the importer's power
+of attorney, each registered once in the `brokers` contract and re-checked at every block.
 Identifiers are checked by the pure domain engines (`contracts.entry_summary`); each
 USMCA or CAFTA-DR claim is judged against the certification it references
 (`contracts.preference`) and recorded as supported, waived or flagged with the reasons.
@@ -31,7 +33,7 @@ from typing import Any
 
 from pydantic import field_validator
 
-from tradeledger.contracts import documents
+from tradeledger.contracts import brokers, documents
 from tradeledger.contracts.entry_summary import (
     EntryLine,
     EntrySummary,
@@ -142,14 +144,15 @@ def _organization(ctx: TxContext, name: str) -> dict[str, Any]:
     return record
 
 
-def _filer_may_file(ctx: TxContext, args: FileEntry) -> None:
-    """The importer of record files its own entries; a broker files for it.
-
-    The lead adds the trust-registry check here: a broker must hold a valid
-    CustomsBrokerLicenseCredential and the importer's power of attorney. Until then any
-    organization of role broker may file for any importer."""
-    ctx.require(ctx.signer.organization == args.importer or ctx.signer.role == "broker",
-                "only the importer of record or a broker files its entries")
+def _filer_may_file(ctx: TxContext, importer: str) -> None:
+    """The importer of record files its own entries; a broker files them while it holds a
+    trusted, unrevoked license and the importer's power of attorney at this block's time
+    (registered once in the `brokers` contract, re-checked here from state)."""
+    if ctx.signer.organization == importer:
+        return
+    ctx.require(ctx.signer.role == "broker", "only the importer of record or a broker files its entries")
+    why = brokers.refusal(ctx.state.reader, ctx.signer.organization, importer, ctx.block_time_ms)
+    ctx.require(why is None, f"{ctx.signer.organization} may not act for {importer}: {why}")
 
 
 def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str, Any]]:
@@ -247,7 +250,7 @@ def file_entry(ctx: TxContext, args: FileEntry) -> None:
                 f"{args.filed_with} is not a customs authority")
     ctx.require(_organization(ctx, args.importer)["role"] == "importer",
                 f"{args.importer} is not an importer")
-    _filer_may_file(ctx, args)
+    _filer_may_file(ctx, args.importer)
     linked = _check_summary(ctx, args)
     record = _record(ctx, args, args.entry_number, args.importer, args.filed_with, ctx.signer.organization, linked)
     record.update({
@@ -265,6 +268,7 @@ def amend_entry(ctx: TxContext, args: AmendEntry) -> None:
     current = _entry(ctx, args.entry_number)
     ctx.require(ctx.signer.organization in (current["filer"], current["importer"]),
                 f"only the filer ({current['filer']}) or the importer ({current['importer']}) amends the entry")
+    _filer_may_file(ctx, current["importer"])
     ctx.require(current["status"] != LIQUIDATED, "a liquidated entry is not amended; ask customs to reliquidate")
     linked = _check_summary(ctx, args)
     version = current["version"] + 1

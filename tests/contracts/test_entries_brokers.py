@@ -1,0 +1,266 @@
+"""Who may file an importer's entries (issue 6, item 2): the importer, or a licensed broker it empowered.
+
+A broker registers, once, a CustomsBrokerLicenseCredential naming it (from an issuer the
+trust registry trusts for that type) and the importer's PowerOfAttorneyCredential naming
+it. Both are verified completely at that block: data model, eddsa-jcs-2022 proof by a key
+registered to the issuer and active when it signed, validity period, status lists, trust.
+Every filing and amendment re-checks them at its own block time: still valid, issuer still
+trusted, no revocation or suspension bit set. Refusals say what is wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from _brokers import (
+    license_for,
+    make_broker,
+    power_of_attorney,
+    register,
+    status_list,
+    status_pointer,
+    trusted,
+)
+
+from tradeledger.contracts import brokers, entries
+from tradeledger.credentials import issue_credential
+from tradeledger.crypto import KeyPair
+from tradeledger.domain.entry_number import complete_entry_number
+from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.node.embedded import Refused
+from tradeledger.node.setup import OrgPlan
+
+ORGANIZATIONS = (
+    OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),
+    OrgPlan("customs-west", "customs", "Another customs authority"),
+    OrgPlan("importer", "importer", "Northwind Imports LLC"),
+    OrgPlan("importer-other", "importer", "Southwind Imports LLC"),
+    OrgPlan("harbor", "broker", "Harbor Customs Brokerage Inc."),
+    OrgPlan("pier", "broker", "Pier Nine Brokers LLC"),
+    OrgPlan("exporter", "exporter", "Aceros del Norte S.A. de C.V."),
+)
+LICENSE, POA = "register_license", "register_power_of_attorney"
+_numbers = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def net(tmp_path):
+    """A fresh network per test: licenses, trust and status bits do not leak between tests."""
+    create_network(tmp_path / "net", ORGANIZATIONS)
+    with EmbeddedNetwork(tmp_path / "net") as network:
+        yield network
+
+
+def summary(**fields: Any) -> dict[str, Any]:
+    data = {
+        "entry_number": str(complete_entry_number(f"HBR-{next(_numbers):07d}")), "filed_with": "customs",
+        "importer": "importer", "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-03",
+        "imported_on": "2026-03-02", "importer_number": "12-345678900", "mode_of_transport": "30",
+        "country_of_export": "MX", "bill_of_lading": "MAEU240551873",
+        "lines": [{"line": 1, "description": "electric motors", "hts": "8501.10.4020", "origin": "MX",
+                   "entered_value": "28500", "mid": "MXACEDEL450MON"}],
+        "documents": [],
+    }
+    data.update(fields)
+    return data
+
+
+def file(net, filer: str, **fields: Any) -> dict[str, Any]:
+    args = summary(**fields)
+    net.submit_checked(filer, entries.NAMESPACE, "file", args)
+    return entries.find_entry(net.reader.store, args["entry_number"])
+
+
+def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
+    """Filing is refused with a reason matching `why`, and no entry is recorded."""
+    args = summary(**fields)
+    with pytest.raises(Refused, match=why):
+        net.submit_checked(filer, entries.NAMESPACE, "file", args)
+    assert entries.find_entry(net.reader.store, args["entry_number"]) is None
+
+
+def refused_registration(net, organization: str, action: str, credential: dict[str, Any], why: str) -> None:
+    before = dict(net.reader.store.scan_state(brokers.NAMESPACE, ""))
+    with pytest.raises(Refused, match=why):
+        register(net, organization, action, credential)
+    assert dict(net.reader.store.scan_state(brokers.NAMESPACE, "")) == before
+
+
+def set_status(net, organization: str, list_id: str, index: int, reason: str, action: str = "set") -> None:
+    net.submit_checked(organization, "status", action, {"list_id": list_id, "index": index, "reason": reason})
+
+
+# --- who files ----------------------------------------------------------------------------------
+
+def test_a_broker_with_a_license_and_the_importers_power_of_attorney_files_and_amends(net):
+    make_broker(net, "harbor", "importer")
+    entry = file(net, "harbor")
+    assert (entry["filer"], entry["importer"], entry["status"]) == ("harbor", "importer", "filed")
+    amendment = {k: v for k, v in summary(entry_number=entry["entry_number"]).items()
+                 if k not in ("filed_with", "importer")}
+    net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
+    assert entries.find_entry(net.reader.store, entry["entry_number"])["version"] == 2
+
+
+def test_the_registered_facts_are_kept_for_the_checks_at_each_filing(net):
+    make_broker(net, "harbor", "importer")
+    held = brokers.find_license(net.reader.store, "harbor")
+    customs_key = net.organization_keys("customs").admin.did
+    assert (held["broker"], held["issuer"], held["issuer_organization"]) == ("harbor", customs_key, "customs")
+    assert (held["license_number"], held["filer_code"]) == ("HARBOR-21044", "H7K")
+    assert held["valid_until_ms"] > held["registered_ms"] >= held["valid_from_ms"]
+    [power] = brokers.powers_of_attorney_of(net.reader.store, "harbor")
+    assert (power["importer"], power["broker"], power["credential_type"]) == \
+        ("importer", "harbor", "PowerOfAttorneyCredential")
+
+
+def test_the_importer_files_its_own_entries_without_any_broker_credential(net):
+    entry = file(net, "importer")
+    assert entry["filer"] == "importer"
+
+
+def test_another_importer_files_nothing_for_the_importer(net):
+    refused_filing(net, "importer-other", "only the importer of record or a broker files its entries")
+
+
+def test_a_broker_without_a_license_is_told_how_to_register_one(net):
+    refused_filing(net, "harbor", "broker harbor has no registered CustomsBrokerLicenseCredential; "
+                                  "register one with `tradeledger entry register-broker`")
+
+
+def test_a_licensed_broker_without_the_importers_power_of_attorney_is_refused(net):
+    make_broker(net, "pier", "importer-other")  # empowered by another importer only
+    refused_filing(net, "pier", "broker pier holds no PowerOfAttorneyCredential from importer")
+    assert file(net, "pier", importer="importer-other")["filer"] == "pier"
+
+
+# --- the license --------------------------------------------------------------------------------
+
+def test_a_license_from_an_issuer_the_trust_registry_does_not_trust_is_not_registered(net):
+    refused_registration(net, "harbor", LICENSE, license_for(net, "harbor", issuer="customs-west"),
+                         "issuer is not trusted for it: .* not in the trust registry for CustomsBrokerLicenseCredential")
+
+
+def test_ending_the_issuers_trust_stops_the_broker_filing(net):
+    make_broker(net, "harbor", "importer")
+    entry = trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    net.submit_checked("customs", "trust", "end", {"entry": entry, "reason": "licensing key retired"})
+    refused_filing(net, "harbor", "license of broker harbor is no longer from a trusted issuer: "
+                                  "trust for CustomsBrokerLicenseCredential was ended .* licensing key retired")
+
+
+def test_a_suspended_license_stops_filing_until_the_suspension_is_lifted(net):
+    status_list(net, "customs", "broker-suspension", "suspension")
+    make_broker(net, "harbor", "importer")
+    register(net, "harbor", LICENSE, license_for(
+        net, "harbor", credential_status=status_pointer(net, "customs", "broker-suspension", 4242)))
+    file(net, "harbor")
+    set_status(net, "customs", "broker-suspension", 4242, "unpaid user fee")
+    refused_filing(net, "harbor", r"the license of broker harbor is suspended since \S+Z \(unpaid user fee\)")
+    set_status(net, "customs", "broker-suspension", 4242, "fee paid", action="clear")
+    assert file(net, "harbor")["filer"] == "harbor"
+
+
+def test_a_revoked_license_files_nothing_and_cannot_be_registered_again(net):
+    status_list(net, "customs", "broker-revocation", "revocation")
+    make_broker(net, "harbor", "importer")
+    revocable = license_for(net, "harbor", credential_status=status_pointer(net, "customs", "broker-revocation", 7))
+    register(net, "harbor", LICENSE, revocable)
+    set_status(net, "customs", "broker-revocation", 7, "license revoked under 19 CFR 111.74")
+    refused_filing(net, "harbor", "the license of broker harbor is revoked since")
+    refused_registration(net, "harbor", LICENSE, revocable, r"does not verify: the credential has been revoked \[REVOKED\]")
+
+
+def test_an_expired_license_is_not_registered(net):
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    expired = license_for(net, "harbor", valid_from="2024-01-01T00:00:00Z", valid_for=timedelta(days=-1))
+    refused_registration(net, "harbor", LICENSE, expired, r"does not verify: the credential expired at .* \[EXPIRED\]")
+
+
+def test_a_license_stops_counting_when_its_validity_ends(net):
+    make_broker(net, "harbor", "importer")
+    register(net, "harbor", LICENSE, license_for(net, "harbor", valid_for=timedelta(seconds=2)))
+    file(net, "harbor")
+    time.sleep(2.2)
+    refused_filing(net, "harbor", "the license of broker harbor expired at .*; register a renewed one")
+
+
+def test_another_brokers_license_is_not_registered(net):
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    refused_registration(net, "harbor", LICENSE, license_for(net, "pier"), "is for .*:orgs:pier.*, not harbor")
+
+
+def test_a_license_changed_after_signing_does_not_verify(net):
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    forged = license_for(net, "harbor")
+    forged["credentialSubject"] = {**forged["credentialSubject"], "filerCode": "ZZZ"}
+    refused_registration(net, "harbor", LICENSE, forged, "does not verify: signature does not verify")
+
+
+def test_a_license_signed_by_a_key_the_registry_does_not_know_is_refused(net):
+    stranger = KeyPair.generate()
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    unsigned = {k: v for k, v in license_for(net, "harbor").items() if k != "proof"}
+    forged = issue_credential({**unsigned, "issuer": stranger.did}, stranger, stranger.verification_method)
+    refused_registration(net, "harbor", LICENSE, forged, "issuer .* is not an organization of this ledger")
+
+
+def test_a_license_signed_with_a_revoked_issuer_key_is_refused(net):
+    licensing = KeyPair.generate()
+    net.submit_checked("customs", "registry", "admit_member",
+                       {"organization": "customs", "member": "licensing", "key": licensing.did})
+    net.submit_checked("customs", "trust", "trust", {"credential_type": brokers.LICENSE_TYPE, "issuer": licensing.did})
+    unsigned = {k: v for k, v in license_for(net, "harbor").items() if k != "proof"}
+    credential = issue_credential({**unsigned, "issuer": licensing.did}, licensing, licensing.verification_method)
+    net.submit_checked("customs", "registry", "revoke_key", {"key": licensing.did, "reason": "laptop stolen"})
+    refused_registration(net, "harbor", LICENSE, credential, "issuer key .* was revoked at")
+
+
+# --- the power of attorney ---------------------------------------------------------------------
+
+def test_a_power_of_attorney_naming_another_broker_is_not_this_brokers(net):
+    trusted(net, "importer", brokers.POWER_OF_ATTORNEY_TYPE, "importer")
+    for_pier = power_of_attorney(net, "importer", "pier")
+    refused_registration(net, "harbor", POA, for_pier, "only pier, the broker it names, or importer, its issuer")
+    make_broker(net, "harbor", "importer-other")
+    register(net, "importer", POA, for_pier)  # the importer registers it: it empowers pier, not harbor
+    refused_filing(net, "harbor", "broker harbor holds no PowerOfAttorneyCredential from importer")
+
+
+def test_a_power_of_attorney_from_an_importer_not_in_the_trust_registry_is_refused(net):
+    refused_registration(net, "harbor", POA, power_of_attorney(net, "importer", "harbor"),
+                         "not in the trust registry for PowerOfAttorneyCredential")
+
+
+def test_a_revoked_power_of_attorney_stops_the_broker_filing_for_that_importer(net):
+    status_list(net, "importer", "poa-revocation", "revocation")
+    make_broker(net, "harbor", "importer")
+    register(net, "harbor", POA, power_of_attorney(
+        net, "importer", "harbor", credential_status=status_pointer(net, "importer", "poa-revocation", 11)))
+    file(net, "harbor")
+    set_status(net, "importer", "poa-revocation", 11, "broker changed")
+    refused_filing(net, "harbor", r"the power of attorney of importer for harbor is revoked since \S+ \(broker changed\)")
+
+
+def test_a_revoked_power_of_attorney_also_stops_amendments(net):
+    status_list(net, "importer", "poa-revocation", "revocation")
+    make_broker(net, "harbor", "importer")
+    register(net, "harbor", POA, power_of_attorney(
+        net, "importer", "harbor", credential_status=status_pointer(net, "importer", "poa-revocation", 12)))
+    number = file(net, "harbor")["entry_number"]
+    set_status(net, "importer", "poa-revocation", 12, "broker changed")
+    amendment = {k: v for k, v in summary(entry_number=number).items() if k not in ("filed_with", "importer")}
+    with pytest.raises(Refused, match="harbor may not act for importer: .* revoked since"):
+        net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
+    net.submit_checked("importer", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
+
+
+def test_a_status_entry_pointing_at_someone_elses_list_is_refused(net):
+    status_list(net, "exporter", "any-list", "revocation")
+    trusted(net, "importer", brokers.POWER_OF_ATTORNEY_TYPE, "importer")
+    credential = power_of_attorney(net, "importer", "harbor",
+                                   credential_status=status_pointer(net, "exporter", "any-list", 1))
+    refused_registration(net, "harbor", POA, credential, "is not a list of importer, the issuer, on this ledger")

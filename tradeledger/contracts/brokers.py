@@ -1,0 +1,368 @@
+"""The brokers contract: a customs broker's standing to file an importer's entries.
+
+A broker files (and amends) an importer's entry summaries only while it holds
+
+* a CustomsBrokerLicenseCredential naming it, from an issuer the trust registry trusts for
+  that type (customs decides), and
+* a PowerOfAttorneyCredential the importer issued naming it (the importer registers its
+  own issuer identifiers for that type: `trust.AUTHORITY`).
+
+Verifying a credential (data model, eddsa-jcs-2022 proof, issuer key, status lists) costs
+too much to repeat in every filing, and credentials should not ride in every envelope, so
+the broker registers each credential once: it is verified completely at that block, from
+ledger state alone, and its facts are kept (issuer, validity period, status entries). Each
+filing then re-checks them cheaply at its block time (`refusal`): validity not passed,
+issuer still trusted, no status bit set. A license or a power of attorney is not a trade
+secret (CBP publishes licensed brokers; a power of attorney is shown to anyone the broker
+acts before), so the credential travels in the registration's arguments, in the clear.
+
+The contract cannot import tradeledger.identity (it sits above the contracts) and does not
+know the network's did:web origin, so it reads DIDs and status list URLs by their
+organization segments, as the trust contract does: an issuer or subject
+`did:web:<anything>:orgs:<name>` names organization <name>, a did:key names the
+organization it is registered to; a status list `https://<anything>/orgs/<org>/status/<id>`
+is list <id> of <org> on this ledger, and it must be the issuer's own list. Any mismatch of
+host is the issuer's own statement, which its proof covers.
+
+State (namespace "brokers"):
+
+    license:<broker>              the broker's current license: facts, status entries, txid
+    poa:<importer>/<broker>       the importer's current power of attorney for the broker
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import field_validator
+
+from tradeledger.contracts import status as status_contract
+from tradeledger.contracts import trust as trust_contract
+from tradeledger.credentials.datetimes import parse_datetime
+from tradeledger.credentials.errors import (
+    CredentialError,
+    KeyResolutionError,
+    StatusRetrievalError,
+)
+from tradeledger.credentials.model import VERIFIABLE_CREDENTIAL
+from tradeledger.credentials.resolver import KeyResolver
+from tradeledger.credentials.status_list import (
+    REVOCATION,
+    STATUS_LIST_ENTRY,
+    BitstringStatusList,
+    BitstringStatusListEntry,
+)
+from tradeledger.credentials.verify import StatusLookup, issuer_id, verify_credential
+from tradeledger.crypto import DidKeyError, public_key_from_did_key
+from tradeledger.ledger.authority import REGISTRY, key_key, org_key, utc_text
+from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.state import StateReader
+
+__all__ = [
+    "LICENSE_TYPE",
+    "NAMESPACE",
+    "POWER_OF_ATTORNEY_TYPE",
+    "REGISTER_COMMAND",
+    "contract",
+    "find_license",
+    "find_power_of_attorney",
+    "powers_of_attorney_of",
+    "refusal",
+]
+
+NAMESPACE = "brokers"
+contract = Contract(NAMESPACE, "broker licenses and importers' powers of attorney")
+LICENSE_TYPE = "CustomsBrokerLicenseCredential"
+POWER_OF_ATTORNEY_TYPE = "PowerOfAttorneyCredential"
+REGISTER_COMMAND = "tradeledger entry register-broker"
+# The organization segment of a did:web (tradeledger.identity.web) and of a status list URL.
+_ORG_DID_WEB = re.compile(r"^did:web:.+:orgs:([a-z][a-z0-9-]{0,62})$")
+_STATUS_LIST_URL = re.compile(r"^https://.+/orgs/([a-z][a-z0-9-]{0,62})/status/([a-z0-9][a-z0-9._-]{0,63})$")
+_FILER_CODE = re.compile(r"^[A-Z0-9]{3}$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+def license_key(broker: str) -> str:
+    return f"license:{broker}"
+
+
+def power_of_attorney_key(importer: str, broker: str) -> str:
+    return f"poa:{importer}/{broker}"
+
+
+class RegisterCredential(Args):
+    credential: dict[str, Any]  # the signed VC 2.0 JSON, as issued
+
+    @field_validator("credential")
+    @classmethod
+    def _credential(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if "proof" not in v:
+            raise ValueError("the credential has no proof; register the signed credential its issuer gave you")
+        return v
+
+
+# --- reading DIDs, times and status entries ----------------------------------------------------
+
+def _ms(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MS
+
+
+def _moment(ms: int) -> datetime:
+    return _EPOCH + ms * _MS
+
+
+def _ms_of(text: Any, *, round_up: bool) -> int:
+    """A dateTime as ledger milliseconds, rounded so that the re-check at a filing never
+    accepts a moment the full verification would refuse."""
+    moment = parse_datetime(text).moment
+    ms = _ms(moment)
+    return ms + 1 if round_up and _moment(ms) < moment else ms
+
+
+def organization_named(state: StateReader, did: Any) -> str | None:
+    """The organization of this ledger a DID names, or None."""
+    if not isinstance(did, str):
+        return None
+    web = _ORG_DID_WEB.match(did)
+    if web:
+        name = web.group(1)
+        return name if state.get_state(REGISTRY, org_key(name)) is not None else None
+    if did.startswith("did:key:") and "#" not in did:
+        record = state.get_state(REGISTRY, key_key(did))
+        return record["organization"] if record else None
+    return None
+
+
+def _role(state: StateReader, organization: str) -> str | None:
+    record = state.get_state(REGISTRY, org_key(organization))
+    return record["role"] if record else None
+
+
+def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> list[dict[str, Any]]:
+    """The credential's status entries as (organization, list id, index, purpose); each must
+    be a BitstringStatusListEntry of a list the issuer publishes on this ledger."""
+    status = credential.get("credentialStatus")
+    if status is None:
+        return []
+    found = []
+    for item in status if isinstance(status, list) else [status]:
+        if not isinstance(item, Mapping) or item.get("type") != STATUS_LIST_ENTRY:
+            raise Rejected(f"credentialStatus {item.get('type') if isinstance(item, Mapping) else item!r} "
+                           f"cannot be checked here; only {STATUS_LIST_ENTRY} entries of the issuer's ledger lists are")
+        try:
+            entry = BitstringStatusListEntry.from_dict(item)
+        except CredentialError as exc:
+            raise Rejected(f"credentialStatus: {exc}") from None
+        where = _STATUS_LIST_URL.match(entry.status_list_credential)
+        if where is None or where.group(1) != issuer_organization:
+            raise Rejected(f"status list {entry.status_list_credential} is not a list of {issuer_organization}, "
+                           "the issuer, on this ledger (https://<network>/orgs/<issuer>/status/<list>)")
+        found.append({"organization": where.group(1), "list_id": where.group(2),
+                      "index": entry.status_list_index, "purpose": entry.status_purpose})
+    return found
+
+
+def _status_lookup(state: StateReader, entries: list[dict[str, Any]], at_ms: int) -> StatusLookup:
+    """A StatusLookup answering from the ledger's lists as they stood at `at_ms`, reading
+    only the entries the credential points at."""
+
+    def lookup(url: str) -> BitstringStatusList:
+        where = _STATUS_LIST_URL.match(url)
+        listed = status_contract.find_list(state, where.group(1), where.group(2)) if where else None
+        if listed is None or at_ms < listed["published_ms"]:
+            raise StatusRetrievalError(f"status list {url} is not published on this ledger")
+        bits = bytearray(listed["length"] // 8)
+        for entry in entries:
+            if (entry["organization"], entry["list_id"]) == (listed["organization"], listed["list_id"]) \
+                    and entry["index"] < listed["length"] and _bit_at(state, entry, at_ms):
+                bits[entry["index"] >> 3] |= 0x80 >> (entry["index"] & 7)
+        return BitstringStatusList(bytes(bits), (listed["purpose"],))
+
+    return lookup
+
+
+def _bit_at(state: StateReader, entry: Mapping[str, Any], at_ms: int) -> int:
+    history = status_contract.entry_history(state, entry["organization"], entry["list_id"], entry["index"])
+    return status_contract.value_at(history, at_ms)
+
+
+def _proof_window(created: str | None, at_ms: int) -> tuple[int, int]:
+    """When a proof says it was made: a whole second when `created` has no fraction (proofs
+    are usually stamped to the second), else the instant; the block time when undated."""
+    if created is None:
+        return at_ms, at_ms
+    start = _ms_of(created, round_up=False)
+    return start, start if "." in created.partition("T")[2] else start + 999
+
+
+def _registered_key_resolver(state: StateReader, organization: str) -> KeyResolver:
+    """A KeyResolver for keys registered to the issuer's organization (any life: the proof's
+    date is checked against the key's life once the proof verifies)."""
+
+    def resolve(verification_method: str) -> bytes:
+        did, _, fragment = verification_method.partition("#")
+        key_did = did if did.startswith("did:key:") else f"did:key:{fragment}"
+        record = state.get_state(REGISTRY, key_key(key_did))
+        if record is None or record["organization"] != organization:
+            raise KeyResolutionError(f"{verification_method} is not a key registered to {organization}")
+        try:
+            return public_key_from_did_key(key_did)
+        except DidKeyError as exc:
+            raise KeyResolutionError(f"cannot resolve {verification_method}: {exc}") from None
+
+    return resolve
+
+
+def _check_signing_key(state: StateReader, verification_method: str, created: str | None, at_ms: int) -> None:
+    did, _, fragment = verification_method.partition("#")
+    record = state.get_state(REGISTRY, key_key(did if did.startswith("did:key:") else f"did:key:{fragment}"))
+    start, end = _proof_window(created, at_ms)
+    if start > at_ms:
+        raise Rejected(f"the credential's proof says it was made at {created}, after this block; "
+                       "a proof cannot come from the future")
+    ended = record.get("ended_ms")
+    if record["since_ms"] > end or (ended is not None and start >= ended):
+        raise Rejected(f"issuer key {record['did']} was not active when the proof says it was made ({created}); "
+                       f"it was registered at {utc_text(record['since_ms'])}"
+                       + (f" and {record['status']} at {utc_text(ended)}" if ended is not None else ""))
+    if record["status"] == "revoked":
+        # A revoked key may have leaked, and a proof's `created` is the signer's word: a
+        # credential signed by it is not accepted now, whatever date it states.
+        raise Rejected(f"issuer key {record['did']} was revoked at {utc_text(ended or 0)}; "
+                       "ask the issuer for the credential signed with a current key")
+
+
+# --- verifying a credential once, at registration ---------------------------------------------
+
+def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) -> dict[str, Any]:
+    """Verify `credential` completely as of the block time; its facts for the re-checks."""
+    what = f"the {credential_type}"
+    types = credential.get("type")
+    ctx.require(isinstance(types, list) and VERIFIABLE_CREDENTIAL in types and credential_type in types,
+                f"the credential is not a {credential_type} (its type is {types!r})")
+    state, at_ms = ctx.state.reader, ctx.block_time_ms
+    issuer = issuer_id(credential)
+    issuer_organization = organization_named(state, issuer)
+    ctx.require(issuer_organization is not None,
+                f"{what}'s issuer {issuer!r} is not an organization of this ledger "
+                "(its did:key or its did:web)")
+    statuses = _status_entries(credential, issuer_organization)
+    result = verify_credential(credential, resolver=_registered_key_resolver(state, issuer_organization),
+                               status_lookup=_status_lookup(state, statuses, at_ms), now=_moment(at_ms))
+    if not result.verified:
+        problem = result.errors[0]
+        raise Rejected(f"{what} does not verify: {problem.message} [{problem.code}]")
+    for proof in result.proofs:
+        _check_signing_key(state, proof.verification_method, proof.created, at_ms)
+    trusted, why = trust_contract.trust_at(state, credential_type, issuer, at_ms)
+    ctx.require(trusted, f"{what}'s issuer is not trusted for it: {why}")
+    # The data model check above refused unreadable dates, so these parse.
+    valid_from = _ms_of(credential["validFrom"], round_up=True) if "validFrom" in credential else None
+    valid_until = _ms_of(credential["validUntil"], round_up=False) if "validUntil" in credential else None
+    return {
+        "credential_id": credential.get("id"), "credential_type": credential_type,
+        "issuer": issuer, "issuer_organization": issuer_organization,
+        "valid_from_ms": valid_from, "valid_until_ms": valid_until, "status": statuses,
+        "registered_by": ctx.signer.organization, "registered_ms": at_ms, "txid": ctx.txid,
+    }
+
+
+def _subject(ctx: TxContext, credential: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    subject = credential.get("credentialSubject")
+    ctx.require(isinstance(subject, Mapping), f"the {what} has one credentialSubject object, the broker")
+    return subject
+
+
+@contract.action("register_license", RegisterCredential, roles={"broker"})
+def register_license(ctx: TxContext, args: RegisterCredential) -> None:
+    broker = ctx.signer.organization
+    subject = _subject(ctx, args.credential, LICENSE_TYPE)
+    named = organization_named(ctx.state.reader, subject.get("id"))
+    ctx.require(named == broker, f"the {LICENSE_TYPE} is for {subject.get('id')!r}, not {broker}; "
+                                 "register your own license")
+    number, filer_code = subject.get("licenseNumber"), subject.get("filerCode")
+    ctx.require(isinstance(number, str) and number.strip() != "",
+                f"the {LICENSE_TYPE} names no licenseNumber")
+    ctx.require(isinstance(filer_code, str) and bool(_FILER_CODE.match(filer_code)),
+                f"the {LICENSE_TYPE} names no 3-character filerCode")
+    record = _verified(ctx, args.credential, LICENSE_TYPE)
+    previous = ctx.state.get(license_key(broker))
+    ctx.state.put(license_key(broker), {
+        **record, "broker": broker, "license_number": number, "filer_code": filer_code,
+        "replaces": previous["txid"] if previous else None,
+    })
+    ctx.emit("license_registered", broker=broker, issuer=record["issuer"], license_number=number)
+
+
+@contract.action("register_power_of_attorney", RegisterCredential, roles={"broker", "importer"})
+def register_power_of_attorney(ctx: TxContext, args: RegisterCredential) -> None:
+    state = ctx.state.reader
+    subject = _subject(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
+    broker = organization_named(state, subject.get("id"))
+    ctx.require(broker is not None and _role(state, broker) == "broker",
+                f"the {POWER_OF_ATTORNEY_TYPE} names {subject.get('id')!r}, which is not a broker of this ledger")
+    record = _verified(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
+    importer = record["issuer_organization"]
+    ctx.require(_role(state, importer) == "importer",
+                f"a {POWER_OF_ATTORNEY_TYPE} is issued by the importer it speaks for; {importer} is not an importer")
+    ctx.require(ctx.signer.organization in (broker, importer),
+                f"only {broker}, the broker it names, or {importer}, its issuer, registers this power of attorney")
+    previous = ctx.state.get(power_of_attorney_key(importer, broker))
+    ctx.state.put(power_of_attorney_key(importer, broker), {
+        **record, "importer": importer, "broker": broker, "replaces": previous["txid"] if previous else None,
+    })
+    ctx.emit("power_of_attorney_registered", importer=importer, broker=broker, issuer=record["issuer"])
+
+
+# --- the cheap re-check at each filing ---------------------------------------------------------
+
+def _standing_refusal(state: StateReader, record: Mapping[str, Any], at_ms: int, what: str) -> str | None:
+    if record["valid_from_ms"] is not None and at_ms < record["valid_from_ms"]:
+        return f"{what} is not valid before {utc_text(record['valid_from_ms'])}"
+    if record["valid_until_ms"] is not None and at_ms > record["valid_until_ms"]:
+        return f"{what} expired at {utc_text(record['valid_until_ms'])}; register a renewed one with `{REGISTER_COMMAND}`"
+    trusted, why = trust_contract.trust_at(state, record["credential_type"], record["issuer"], at_ms)
+    if not trusted:
+        return f"{what} is no longer from a trusted issuer: {why}"
+    for entry in record["status"]:
+        history = status_contract.entry_history(state, entry["organization"], entry["list_id"], entry["index"])
+        if status_contract.value_at(history, at_ms):
+            change = [c for c in history if c["at_ms"] <= at_ms][-1]
+            word = "revoked" if entry["purpose"] == REVOCATION else "suspended"
+            reason = f" ({change['reason']})" if change["reason"] else ""
+            return f"{what} is {word} since {utc_text(change['at_ms'])}{reason}"
+    return None
+
+
+def refusal(state: StateReader, broker: str, importer: str, at_ms: int) -> str | None:
+    """Why `broker` may not file for `importer` at `at_ms`, or None when it may."""
+    held = find_license(state, broker)
+    if held is None:
+        return f"broker {broker} has no registered {LICENSE_TYPE}; register one with `{REGISTER_COMMAND}`"
+    why = _standing_refusal(state, held, at_ms, f"the license of broker {broker}")
+    if why:
+        return why
+    power = find_power_of_attorney(state, importer, broker)
+    if power is None:
+        return (f"broker {broker} holds no {POWER_OF_ATTORNEY_TYPE} from {importer}; the importer issues one "
+                f"naming the broker, registered with `{REGISTER_COMMAND}`")
+    return _standing_refusal(state, power, at_ms, f"the power of attorney of {importer} for {broker}")
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+def find_license(state: StateReader, broker: str) -> dict[str, Any] | None:
+    return state.get_state(NAMESPACE, license_key(broker))
+
+
+def find_power_of_attorney(state: StateReader, importer: str, broker: str) -> dict[str, Any] | None:
+    return state.get_state(NAMESPACE, power_of_attorney_key(importer, broker))
+
+
+def powers_of_attorney_of(state: StateReader, broker: str) -> list[dict[str, Any]]:
+    """Every power of attorney registered for `broker`, by importer."""
+    return [value for _key, value in state.scan_state(NAMESPACE, "poa:") if value["broker"] == broker]
