@@ -1,7 +1,6 @@
 """Contracts: deterministic state machines, one module each, over the ledger framework."""
 
-from tradeledger.contracts import access, documents, entries, ipr, origin, registry
-from tradeledger.contracts import brokers, status, trust
+from tradeledger.contracts import access, brokers, documents, entries, ipr, origin, registry, status, trust
 from tradeledger.ledger.contract import ContractSet
 
 
