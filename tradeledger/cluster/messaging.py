@@ -40,6 +40,7 @@ from tradeledger.node.disclosure import (
     serve,
 )
 from tradeledger.node.embedded import NetworkError
+from tradeledger.ordering.loop import stop_loop_thread
 
 log = logging.getLogger("tradeledger.cluster")
 
@@ -181,20 +182,7 @@ class Bus:
         self._stop_loop()
 
     def _stop_loop(self) -> None:
-        async def cancel_the_rest() -> None:
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in others:
-                task.cancel()
-            await asyncio.gather(*others, return_exceptions=True)
-
-        try:
-            asyncio.run_coroutine_threadsafe(cancel_the_rest(), self._loop).result(5)
-        except (TimeoutError, RuntimeError):
-            pass
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self._loop.close()
+        stop_loop_thread(self._loop, self._thread)
 
     def __enter__(self) -> Self:
         return self

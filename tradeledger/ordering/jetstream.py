@@ -52,6 +52,7 @@ from nats.js.api import (
 from tradeledger.crypto.hashing import sha256_hex
 from tradeledger.ledger.block import OrderedItem
 from tradeledger.ordering.base import OrdererError
+from tradeledger.ordering.loop import stop_loop_thread
 from tradeledger.ordering.nats_servers import MIN_SERVER_VERSION
 
 KIND_HEADER = "Tradeledger-Kind"
@@ -328,22 +329,7 @@ class _LoopThread:
             raise JetStreamOrdererError(f"the JetStream cluster did not answer within {timeout:.0f} s") from exc
 
     def stop(self) -> None:
-        async def cancel_the_rest() -> None:
-            # nats-py leaves reader/flusher tasks behind a failed or closed connection;
-            # end them here so that closing the loop destroys no pending task.
-            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in others:
-                task.cancel()
-            await asyncio.gather(*others, return_exceptions=True)
-
-        try:
-            asyncio.run_coroutine_threadsafe(cancel_the_rest(), self.loop).result(5)
-        except (TimeoutError, RuntimeError):
-            pass
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self.loop.close()
+        stop_loop_thread(self.loop, self._thread)
 
 
 class JetStreamOrderer:
