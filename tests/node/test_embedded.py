@@ -210,3 +210,19 @@ def test_failed_open_releases_the_folder(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="another network"):
         EmbeddedNetwork(mine)
     assert first_failure.value is not None
+
+
+def test_a_folder_whose_peers_were_ordered_elsewhere_is_refused(tmp_path, small_network_plan):
+    """A cluster folder (peers fed by JetStream, no solo stream) must not be opened with a
+    fresh, empty solo stream: its positions would collide with those already consumed."""
+    from tradeledger.node.layout import NetworkLayout
+
+    create_network(tmp_path / "net", small_network_plan)
+    with EmbeddedNetwork(tmp_path / "net") as net:
+        net.submit([net.sign("importer", "documents", "anchor", {"doc_type": "invoice", "refs": {}}, ["ab" * 32])])
+    layout = NetworkLayout(tmp_path / "net")
+    layout.orderer.unlink()
+    for suffix in ("-wal", "-shm"):
+        layout.orderer.with_name(layout.orderer.name + suffix).unlink(missing_ok=True)
+    with pytest.raises(NetworkError, match="network up"):
+        EmbeddedNetwork(tmp_path / "net")

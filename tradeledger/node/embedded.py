@@ -86,6 +86,16 @@ class EmbeddedNetwork:
 
     def _open_parts(self) -> None:
         self.genesis: Genesis = load_genesis(self.layout.genesis)
+        if not self.layout.orderer.exists() and any(
+            self.layout.store(org.name).exists() for org in self.genesis.organizations
+        ):
+            # Peers that have executed blocks without this folder's solo stream were fed by
+            # another orderer (a cluster's JetStream): a fresh, empty stream here would
+            # reuse positions they have already consumed.
+            raise NetworkError(
+                f"{self.layout.directory} holds a cluster's ledger (its peers were ordered by JetStream); "
+                f"run it with `tradeledger network up --dir {self.layout.directory}`"
+            )
         self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
         self.orderer = SoloOrderer(self.layout.orderer)
         contracts = default_contracts()
