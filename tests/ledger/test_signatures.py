@@ -60,7 +60,7 @@ def test_prefetched_leaves_give_the_same_verdicts_as_checks_at_execution(network
     txids = [sha256_hex(leaf) for leaf in leaves]
     verifier = SignatureVerifier(parallel=True)
     try:
-        verifier.prefetch(txids, leaves)
+        verifier.prefetch(leaves)
         # The items are those of the unaltered envelopes: the verdicts must come from the
         # worker's own reading of the leaves, which for leaf 4 fails.
         items = [(e.signer_public_key(), e.signing_bytes(), e.signature) for e in envelopes]

@@ -106,6 +106,11 @@ class FieldSummary:
             raise DisclosureError("_sd digests must be sorted and distinct")
         return cls(tuple(digests))
 
+    @classmethod
+    def of(cls, disclosures: Iterable[str]) -> FieldSummary:
+        """The summary of a document's encoded disclosures (all of them)."""
+        return cls(tuple(sorted(FieldDisclosure.from_encoded(text).digest for text in disclosures)))
+
     def document_bytes(self) -> bytes:
         """The bytes the document's salted commitment covers."""
         return canonical_bytes(self.to_dict())

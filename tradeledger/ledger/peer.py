@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tradeledger import merkle
-from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
 from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
@@ -78,14 +77,9 @@ class Peer:
                 # A window with no closing item: widen it until a block closes.
                 batch *= 2
                 continue
-            self._prefetch_signatures(blocks)
+            self.executor.signatures.prefetch([leaf for block in blocks for leaf in block.leaves])
             for block in blocks:
                 committed.append(self.apply(block))
-
-    def _prefetch_signatures(self, blocks: list[FormedBlock]) -> None:
-        leaves = [leaf for block in blocks for leaf in block.leaves]
-        if leaves:
-            self.executor.signatures.prefetch([sha256_hex(leaf) for leaf in leaves], leaves)
 
     def apply(self, block: FormedBlock) -> CommittedBlock:
         head = self.head

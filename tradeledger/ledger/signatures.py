@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from tradeledger.crypto import verify_signature
+from tradeledger.crypto import sha256_hex, verify_signature
 
 SignatureItem = tuple[bytes, bytes, bytes]  # (public key, message, signature)
 PARALLEL_THRESHOLD = 64  # fewer checks than this are not worth a trip to the worker
@@ -103,13 +103,13 @@ class SignatureVerifier:
         self.remember(txid)
         return True
 
-    def prefetch(self, txids: Sequence[str], leaves: Sequence[bytes]) -> None:
+    def prefetch(self, leaves: Sequence[bytes]) -> None:
         """Start checking the signatures of leaves that blocks still to be executed hold,
         so the worker verifies block n+1 while this process executes block n."""
-        if not self._parallel or len(self._prefetched) > PREFETCH_LIMIT:
-            return
+        if not self._parallel or not leaves or len(self._prefetched) > PREFETCH_LIMIT:
+            return  # serial: no hashing here, execution computes the txids once
         pool = self._worker()
-        todo = [(txid, leaf) for txid, leaf in zip(txids, leaves)
+        todo = [(txid, leaf) for txid, leaf in ((sha256_hex(leaf), leaf) for leaf in leaves)
                 if txid not in self._verified and txid not in self._prefetched]
         for first in range(0, len(todo), CHUNK):
             chunk = todo[first:first + CHUNK]

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from tradeledger.contracts import access, documents
 from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_did_key, sha256, verify_signature
-from tradeledger.crypto.disclosure import DisclosureError, FieldDisclosure, FieldSummary, open_fields
+from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
 from tradeledger.ledger.authority import resolve_signer
 from tradeledger.ledger.contract import Rejected
 from tradeledger.ledger.genesis import Genesis
@@ -196,7 +196,7 @@ def serve(network: DisclosureNode, owner: str, request: SignedAccessRequest) -> 
         raise AccessDenied(str(exc)) from None
     if disclosures:
         chosen = record["fields"] or sorted(disclosures)
-        summary = FieldSummary(tuple(sorted(FieldDisclosure.from_encoded(d).digest for d in disclosures.values())))
+        summary = FieldSummary.of(disclosures.values())
         return Delivery(request.request_id, record["commitment"], owner, kept.salt, None, summary,
                         tuple(disclosures[name] for name in chosen), receipt.txid)
     return Delivery(request.request_id, record["commitment"], owner, kept.salt,

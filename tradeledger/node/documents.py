@@ -16,7 +16,7 @@ import json
 
 from tradeledger.contracts import access, documents
 from tradeledger.crypto import commit_document, sha256
-from tradeledger.crypto.disclosure import DisclosureError, FieldDisclosure, FieldSummary, commit_fields
+from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
 from tradeledger.node.embedded import WAIT_LEVELS, EmbeddedNetwork, NetworkError
@@ -135,7 +135,7 @@ def _disclosed_fields(disclosures: dict[str, str], salt: bytes, fields: list[str
     if unknown:
         raise NetworkError(f"the document has no fields {unknown}; it has {sorted(disclosures)}")
     chosen = sorted(disclosures) if fields is None else sorted(set(fields))
-    summary = FieldSummary(tuple(sorted(FieldDisclosure.from_encoded(d).digest for d in disclosures.values())))
+    summary = FieldSummary.of(disclosures.values())
     return DisclosedFields(summary, salt, tuple(disclosures[name] for name in chosen))
 
 
