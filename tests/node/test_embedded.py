@@ -226,3 +226,15 @@ def test_a_folder_whose_peers_were_ordered_elsewhere_is_refused(tmp_path, small_
         layout.orderer.with_name(layout.orderer.name + suffix).unlink(missing_ok=True)
     with pytest.raises(NetworkError, match="network up"):
         EmbeddedNetwork(tmp_path / "net")
+
+
+def test_a_refused_anchor_leaves_nothing_in_the_owners_vault(network):
+    from tradeledger.crypto import sha256
+    from tradeledger.node.documents import anchor_documents
+
+    content = b"a document whose anchor the contract refuses"
+    [result] = anchor_documents(network, "importer", [(Path("doc.txt"), content)], "Not A Type", {})
+    assert result.receipt["valid"] is False
+    vault = network.vault("importer")
+    assert vault.commitments_of(sha256(content).hex()) == []
+    assert not vault.has_document(sha256(content).hex())

@@ -80,9 +80,12 @@ def anchor_documents(
             vault.record_field_disclosures(commitment, fields)
     receipts = network.submit([p[5] for p in prepared], wait=wait, viewer=organization)
     results = []
-    for (path, _content, commitment, *_rest), receipt in zip(prepared, receipts):
-        if receipt.valid is False:
+    for (path, content, commitment, *_rest), receipt in zip(prepared, receipts):
+        if receipt.valid is False:  # refused: the vault keeps nothing of it
             vault.forget_commitment(commitment)
+            digest = sha256(content).hex()
+            if not vault.commitments_of(digest):
+                vault.remove_document(digest)
         results.append(AnchorResult(str(path), commitment, receipt.to_dict()))
     return results
 
