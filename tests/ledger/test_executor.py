@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from tradeledger.crypto import KeyPair
-from tradeledger.ledger.envelope import sign_envelope
+from tradeledger.crypto import KeyPair, canonical_bytes
+from tradeledger.ledger.envelope import EnvelopeError, decode_envelope, sign_envelope
 from tradeledger.node.embedded import now_ms
 
 C1 = "11" * 32
@@ -80,6 +80,25 @@ def test_a_replayed_envelope_is_refused_in_a_later_block_and_in_the_same_block(n
     other = anchor(network, commitment="22" * 32)
     first, second = network.submit([other, other])
     assert first.valid and not second.valid and "replayed" in second.reason
+
+
+@pytest.mark.parametrize("respell", [
+    lambda text: text[:-1] + {"A": "B", "Q": "R", "g": "h", "w": "x"}[text[-1]],  # unused low bits set
+    lambda text: text + "==",  # padded
+    lambda text: text[:40] + "\n" + text[40:],  # a character base64 decoders skip
+])
+def test_a_signature_spelled_another_way_is_not_a_new_transaction(network, respell):
+    """Base64 decoders map several texts to one signature; only the canonical spelling is
+    accepted, else re-spelling the signature would replay an envelope under a new txid."""
+    envelope = network.sign("importer", "trust", "nosuch", {})  # any envelope: the check is the envelope's
+    spelled = envelope.to_dict()
+    spelled["signature"] = respell(spelled["signature"])
+    leaf = canonical_bytes(spelled)
+    assert leaf != envelope.leaf_bytes()
+    with pytest.raises(EnvelopeError, match="canonical base64url"):
+        decode_envelope(leaf)
+    receipt = submit_one(network, leaf)
+    assert receipt.valid is False and "malformed envelope" in receipt.reason
 
 
 def test_the_second_anchor_of_a_commitment_is_refused(network):

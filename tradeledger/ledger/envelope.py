@@ -30,7 +30,9 @@ from tradeledger.crypto import (
 COMMITMENT_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _NONCE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+_SIGNATURE_TEXT = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")
 _FIELDS = ("network", "contract", "action", "args", "commitments", "signer", "nonce", "created_ms", "signature")
+_FIELD_SET = frozenset(_FIELDS)
 
 
 class EnvelopeError(ValueError):
@@ -41,8 +43,21 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _signature_from_text(text: str) -> bytes:
+    """The Ed25519 signature of its base64url text, which must be its one canonical spelling.
+
+    Base64 decoders forgive padding, stray characters and the unused low bits of the
+    last character, so several texts decode to one signature. The text is part of the
+    leaf and the txid, so each extra spelling would be a new txid for the same signed
+    envelope: a replay the txid check could not see. Only the canonical spelling passes:
+    64 bytes are 86 characters without padding, and the last one carries 4 zero bits.
+    An empty text is an unsigned envelope (its shape is checked before signing).
+    """
+    if not text:
+        return b""
+    if not _SIGNATURE_TEXT.fullmatch(text):
+        raise EnvelopeError("signature must be 64 bytes in unpadded canonical base64url (86 characters)")
+    return base64.urlsafe_b64decode(text + "==")
 
 
 @dataclass(frozen=True)
@@ -77,41 +92,33 @@ class Envelope:
     def from_dict(cls, data: Any) -> Envelope:
         if not isinstance(data, dict):
             raise EnvelopeError("an envelope is a JSON object")
-        missing = [name for name in _FIELDS if name not in data]
-        extra = sorted(set(data) - set(_FIELDS))
-        if missing or extra:
+        if data.keys() != _FIELD_SET:
+            missing = [name for name in _FIELDS if name not in data]
+            extra = sorted(set(data) - _FIELD_SET)
             raise EnvelopeError(f"envelope fields: missing {missing}, unexpected {extra}")
-        for name in ("network", "contract", "action", "signer", "nonce", "signature"):
-            if not isinstance(data[name], str):
+        network, contract, action, signer, nonce, signature_text = (
+            data["network"], data["contract"], data["action"], data["signer"], data["nonce"], data["signature"]
+        )
+        for name, value in (("network", network), ("contract", contract), ("action", action),
+                            ("signer", signer), ("nonce", nonce), ("signature", signature_text)):
+            if type(value) is not str:
                 raise EnvelopeError(f"envelope field {name} must be a string")
-        if not _NAME_PATTERN.match(data["contract"]) or not _NAME_PATTERN.match(data["action"]):
+        if not _NAME_PATTERN.match(contract) or not _NAME_PATTERN.match(action):
             raise EnvelopeError("contract and action are lowercase names")
-        if not isinstance(data["args"], dict):
+        if type(data["args"]) is not dict:
             raise EnvelopeError("envelope args must be an object")
         commitments = data["commitments"]
-        if not isinstance(commitments, list) or not all(
-            isinstance(c, str) and COMMITMENT_PATTERN.match(c) for c in commitments
+        if type(commitments) is not list or not all(
+            type(c) is str and COMMITMENT_PATTERN.match(c) for c in commitments
         ):
             raise EnvelopeError("commitments must be a list of 64-digit lowercase hex strings")
-        if type(data["created_ms"]) is not int or data["created_ms"] < 0:
+        created_ms = data["created_ms"]
+        if type(created_ms) is not int or created_ms < 0:
             raise EnvelopeError("created_ms must be a non-negative integer (Unix milliseconds)")
-        if not _NONCE_PATTERN.match(data["nonce"]):
+        if not _NONCE_PATTERN.match(nonce):
             raise EnvelopeError("nonce must be 16 random bytes in lowercase hex")
-        try:
-            signature = _unb64url(data["signature"])
-        except ValueError as exc:
-            raise EnvelopeError("signature is not base64url") from exc
-        return cls(
-            network=data["network"],
-            contract=data["contract"],
-            action=data["action"],
-            args=data["args"],
-            commitments=tuple(commitments),
-            signer=data["signer"],
-            nonce=data["nonce"],
-            created_ms=data["created_ms"],
-            signature=signature,
-        )
+        return cls(network, contract, action, data["args"], tuple(commitments), signer, nonce, created_ms,
+                   _signature_from_text(signature_text))
 
     # --- bytes and identity ----------------------------------------------------------
     def signing_bytes(self) -> bytes:
