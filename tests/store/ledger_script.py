@@ -60,7 +60,7 @@ class LedgerHistory:
         signers: tuple[str, ...] = SIGNATURE_NAMES[:3],
         replay: bool = False,
         events_per_tx: int = 1,
-        extra_events: tuple[tuple[int, str, str, dict[str, Any]], ...] = (),
+        extra_events: tuple[tuple[int, str, str, Any], ...] = (),
     ) -> BlockCommit:
         """Commit one block; the history moves on only if the store took it."""
         head = self.head
@@ -85,7 +85,8 @@ class LedgerHistory:
             stream_end=stream_end,
         )
         events = [
-            (t.leaf_index, "documents", f"anchored.{n}", {"leaf": t.leaf_index, "n": n, "txid": t.txid})
+            (t.leaf_index, "documents", f"anchored.{n}",
+             canonical_bytes({"leaf": t.leaf_index, "n": n, "txid": t.txid}).decode())
             for t in txs if t.valid for n in range(events_per_tx)
         ] + list(extra_events)
         body = f"{NETWORK}\n{update.new_size}\n{update.root.hex()}\nblock {height}\n"

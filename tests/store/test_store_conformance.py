@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from ledger_script import AWKWARD_KEYS, GENESIS, GENESIS_HEAD, GENESIS_WRITES, LedgerHistory, observe, play
 
-from tradeledger.crypto.canonical import NonCanonicalDataError
 from tradeledger.store.base import Store, StoreError
 from tradeledger.store.postgres import PostgresStore
 from tradeledger.store.sqlite import SQLiteStore
@@ -153,10 +152,10 @@ def test_a_block_that_fails_mid_commit_leaves_the_previous_block_in_place(new_st
     history.commit(history.leaves(3), {("documents", "kept"): 1}, final=True)
     before = snapshot(store)
     # Block 2 fails at its events, after its header, transactions, tiles and state rows
-    # have been written inside the transaction: a float cannot be ledger data.
-    with pytest.raises(NonCanonicalDataError):
+    # have been written inside the transaction: an event's data cannot be NULL.
+    with pytest.raises(StoreError, match="cannot commit block 2"):
         history.commit(history.leaves(300), {("documents", "kept"): None, ("documents", "new"): 2}, final=True,
-                       extra_events=((3, "documents", "bad", {"amount": 1.5}),))
+                       extra_events=((3, "documents", "bad", None),))
     assert snapshot(store) == before
     assert store.header(2) is None and store.tx_by_index(3) is None and store.checkpoint(2) is None
 

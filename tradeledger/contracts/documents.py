@@ -54,7 +54,8 @@ class Anchor(Args):
         return v
 
 
-@contract.action("anchor", Anchor, roles=ANY_ROLE)
+@contract.action("anchor", Anchor, roles=ANY_ROLE,
+                 reads=lambda _args, commitments: [(NAMESPACE, commitment_key(c)) for c in commitments[:1]])
 def anchor(ctx: TxContext, args: Anchor) -> None:
     ctx.require(len(ctx.commitments) == 1, "anchor carries exactly one commitment")
     commitment = ctx.commitments[0]

@@ -67,6 +67,11 @@ def did_of(signer_url: str) -> str:
     return signer_url.partition("#")[0]
 
 
+def signer_record_key(signer_url: str) -> tuple[str, str]:
+    """The registry key `resolve_signer` reads first for a signer."""
+    return REGISTRY, key_key(did_of(signer_url))
+
+
 def resolve_signer(state: StateReader, signer_url: str) -> Signer:
     """The registered, active key behind a signer DID URL, or Rejected with the reason."""
     try:

@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tradeledger.crypto import canonical_bytes
 from tradeledger.ledger.state import StateView
 
 ANY_ROLE: frozenset[str] = frozenset({"*"})
@@ -50,6 +51,7 @@ class Event:
     contract: str
     type: str
     data: dict[str, Any]
+    data_json: str = field(default="", repr=False, compare=False)  # canonical JSON of data, made at emit
 
     def to_dict(self) -> dict[str, Any]:
         return {"contract": self.contract, "type": self.type, "data": self.data}
@@ -67,7 +69,8 @@ class TxContext:
     events: list[Event] = field(default_factory=list)
 
     def emit(self, event_type: str, **data: Any) -> None:
-        self.events.append(Event(self.state.namespace, event_type, data))
+        # Encoding here refuses non-ledger data in the transaction that emits it, not at commit.
+        self.events.append(Event(self.state.namespace, event_type, data, canonical_bytes(data).decode("utf-8")))
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:
@@ -76,6 +79,10 @@ class TxContext:
 
 A = TypeVar("A", bound=Args)
 Handler = Callable[[TxContext, Any], None]
+# The state keys an action will read, guessed from its raw arguments and commitments
+# before the block executes, so the block fetches them in bulk. A hint only: a wrong or
+# failing guess costs a query, never an outcome.
+ReadHint = Callable[[dict[str, Any], tuple[str, ...]], Iterable[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ class Action(Generic[A]):
     args: type[A]
     roles: frozenset[str]
     handler: Handler
+    reads: ReadHint | None = None
 
     def parse_args(self, raw: dict[str, Any]) -> A:
         try:
@@ -109,12 +117,12 @@ class Contract:
         self.actions: dict[str, Action[Any]] = {}
 
     def action(
-        self, name: str, args: type[A], roles: Iterable[str] = ANY_ROLE
+        self, name: str, args: type[A], roles: Iterable[str] = ANY_ROLE, reads: ReadHint | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             if name in self.actions:
                 raise ValueError(f"{self.name}.{name} declared twice")
-            self.actions[name] = Action(name, args, frozenset(roles), handler)
+            self.actions[name] = Action(name, args, frozenset(roles), handler, reads)
             return handler
 
         return register
@@ -134,6 +142,18 @@ class ContractSet:
         if handler is None:
             raise Rejected(f"contract {contract} has no action {action!r}")
         return handler
+
+    def predicted_reads(self, contract: str, action: str, args: dict[str, Any],
+                        commitments: tuple[str, ...]) -> list[tuple[str, str]]:
+        """The keys an envelope's action says it will read; none when it cannot say."""
+        found = self._by_name.get(contract)
+        hint = found.actions[action].reads if found is not None and action in found.actions else None
+        if hint is None:
+            return []
+        try:
+            return list(hint(args, commitments))
+        except Exception:  # a hint over arguments not yet validated; the handler will judge them
+            return []
 
     def __iter__(self):
         return iter(self._by_name.values())

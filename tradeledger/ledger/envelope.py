@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import orjson
+
 from tradeledger.crypto import (
     DidKeyError,
     KeyPair,
@@ -122,19 +124,12 @@ class Envelope:
 
     # --- bytes and identity ----------------------------------------------------------
     def signing_bytes(self) -> bytes:
-        """The canonical bytes the signature covers: the envelope without its signature.
-
-        They are cut out of the leaf bytes rather than encoded again: in canonical form the
-        top-level member `,"signature":"..."` sits between `nonce` and `signer`, and it is
-        the last occurrence of that text, because everything after it is the signer string,
-        where quotes would be escaped.
-        """
+        """The canonical bytes the signature covers: the envelope without its signature,
+        cut out of the leaf bytes rather than encoded again (see `_without_signature`)."""
         if self.signature:
-            member = b',"signature":"' + _b64url(self.signature).encode("ascii") + b'"'
-            leaf = self.leaf_bytes()
-            at = leaf.rfind(member)
-            if at >= 0:
-                return leaf[:at] + leaf[at + len(member):]
+            message = _without_signature(self.leaf_bytes(), _b64url(self.signature))
+            if message is not None:
+                return message
         return canonical_bytes(self.unsigned_dict())
 
     def leaf_bytes(self) -> bytes:
@@ -154,6 +149,39 @@ class Envelope:
             return public_key_from_did_key(self.signer)
         except DidKeyError as exc:
             raise EnvelopeError(f"signer is not an Ed25519 did:key URL: {exc}") from exc
+
+
+def _without_signature(leaf: bytes, signature_text: str) -> bytes | None:
+    """A canonical envelope's bytes with its top-level `,"signature":"..."` member removed.
+
+    In canonical form that member sits between `nonce` and `signer`, and it is the last
+    occurrence of that text, because everything after it is the signer string, where
+    quotes would be escaped.
+    """
+    member = b',"signature":"' + signature_text.encode("ascii") + b'"'
+    at = leaf.rfind(member)
+    return leaf[:at] + leaf[at + len(member):] if at >= 0 else None
+
+
+def signature_parts(leaf: bytes) -> tuple[bytes, bytes, bytes] | None:
+    """(public key, signed message, signature) read straight from leaf bytes: what a
+    verification worker needs, without the full decode and its checks.
+
+    For every leaf that `decode_envelope` accepts, this gives exactly what the decoded
+    envelope gives (its signer's key, `signing_bytes()` and signature); a leaf it refuses
+    gets None or parts whose verdict nobody reads, because execution refuses the leaf first.
+    """
+    try:
+        data = orjson.loads(leaf)
+        signer, text = data["signer"], data["signature"]
+        if type(signer) is not str or type(text) is not str:
+            return None
+        public_key = public_key_from_did_key(signer)
+        signature = _signature_from_text(text)
+    except (ValueError, KeyError, TypeError, DidKeyError):  # EnvelopeError is a ValueError
+        return None
+    message = _without_signature(leaf, text)
+    return None if message is None else (public_key, message, signature)
 
 
 def sign_envelope(

@@ -14,10 +14,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key, sha256_hex
-from tradeledger.ledger.contract import ContractSet, Event, Rejected, TxContext
+from tradeledger.ledger.contract import ContractSet, Event, Rejected, Signer, TxContext
 from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.authority import REGISTRY, resolve_signer, signer_record_key
 from tradeledger.ledger.signatures import PendingVerdicts, SignatureItem, SignatureVerifier
 from tradeledger.ledger.state import Overlay, StateKey, StateReader, StateView
 
@@ -65,6 +65,10 @@ class Executor:
             except EnvelopeError as exc:
                 decoded.append(exc)
         verdicts = self.signatures.start(txids, [_signature_item(e) for e in decoded])
+        block.preload(self._predicted_reads(decoded))
+        # Signers resolved in this block. Only the registry contract writes registry state,
+        # so a valid registry transaction (a key revoked mid-block ...) clears them.
+        signers: dict[str, Signer] = {}
         for offset, (txid, envelope_or_error) in enumerate(zip(txids, decoded)):
             index = first_leaf + offset
             envelope: Envelope | None = None
@@ -75,14 +79,25 @@ class Executor:
                 envelope = envelope_or_error
                 if txid in in_block or txid in seen:
                     raise Rejected("replayed: this envelope is already in the log")
-                events = self._execute(tx, envelope, txid, index, block_time_ms, verdicts, offset)
+                events = self._execute(tx, envelope, txid, index, block_time_ms, verdicts, offset, signers)
             except Rejected as rejection:
                 outcomes.append(TxOutcome(txid, index, False, rejection.reason, envelope))
             else:
                 tx.merge_into(block)
+                if envelope.contract == REGISTRY:
+                    signers.clear()
                 outcomes.append(TxOutcome(txid, index, True, "", envelope, tuple(events)))
             in_block.add(txid)
         return BlockExecution(outcomes, block.encoded)
+
+    def _predicted_reads(self, decoded: Sequence[Envelope | EnvelopeError]) -> list[StateKey]:
+        keys: list[StateKey] = []
+        for envelope in decoded:
+            if isinstance(envelope, Envelope):
+                keys.append(signer_record_key(envelope.signer))
+                keys += self.contracts.predicted_reads(envelope.contract, envelope.action, envelope.args,
+                                                       envelope.commitments)
+        return keys
 
     def preview(self, state: StateReader, seen_txids: Callable[[Collection[str]], set[str]],
                 leaf: bytes, next_leaf: int, time_ms: int) -> TxOutcome:
@@ -92,7 +107,7 @@ class Executor:
 
     def _execute(
         self, tx: Overlay, envelope: Envelope, txid: str, index: int, block_time_ms: int,
-        verdicts: PendingVerdicts, offset: int,
+        verdicts: PendingVerdicts, offset: int, signers: dict[str, Signer],
     ) -> list[Event]:
         genesis = self.genesis
         if envelope.network != self.network_id:
@@ -102,7 +117,9 @@ class Executor:
             raise Rejected(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
         if -age > genesis.max_future_ms:
             raise Rejected(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
-        signer = resolve_signer(tx, envelope.signer)
+        signer = signers.get(envelope.signer)
+        if signer is None:
+            signer = signers[envelope.signer] = resolve_signer(tx, envelope.signer)
         if not verdicts.result(offset):
             raise Rejected(f"bad signature by {signer.key}")
         action = self.contracts.find(envelope.contract, envelope.action)

@@ -61,25 +61,39 @@ class Peer:
 
     # --- executing the stream --------------------------------------------------------
     def catch_up(self, orderer, batch: int = 5000) -> list[CommittedBlock]:
-        """Form and commit every block the stream holds past this peer's position."""
+        """Form and commit every block the stream holds past this peer's position.
+
+        The stream is read a window ahead of execution, and each window's signatures are
+        handed to the verifier (`prefetch`) before the window before it executes, so a
+        verification worker never waits for this process between windows.
+        """
         committed: list[CommittedBlock] = []
-        while True:
-            items = orderer.read(self.head.next_position, batch)
-            if not items:
-                return committed
-            blocks, _resume = form_blocks(
-                items, next_position=self.head.next_position,
-                max_transactions=self.genesis.max_block_transactions,
-            )
-            if not blocks:
-                if len(items) < batch:
-                    return committed
-                # A window with no closing item: widen it until a block closes.
-                batch *= 2
-                continue
-            self.executor.signatures.prefetch([leaf for block in blocks for leaf in block.leaves])
+        window = self._closed_blocks(orderer, self.head.next_position, batch)
+        if window:
+            self.executor.signatures.prefetch([leaf for block in window[0] for leaf in block.leaves])
+        while window:
+            blocks, resume = window
+            window = self._closed_blocks(orderer, resume, batch)
+            if window:
+                self.executor.signatures.prefetch([leaf for block in window[0] for leaf in block.leaves])
             for block in blocks:
                 committed.append(self.apply(block))
+        return committed
+
+    def _closed_blocks(self, orderer, position: int, batch: int) -> tuple[list[FormedBlock], int] | None:
+        """The blocks that close in the stream from `position`, and where to read on; None
+        when no block closes there yet."""
+        while True:
+            items = orderer.read(position, batch)
+            if not items:
+                return None
+            blocks, resume = form_blocks(items, next_position=position,
+                                         max_transactions=self.genesis.max_block_transactions)
+            if blocks:
+                return blocks, resume
+            if len(items) < batch:
+                return None
+            batch *= 2  # a window with no closing item: widen it until a block closes
 
     def apply(self, block: FormedBlock) -> CommittedBlock:
         head = self.head
@@ -109,7 +123,7 @@ class Peer:
             TxRecord(o.leaf_index, o.txid, leaf, o.valid, o.reason, height, position)
             for o, leaf, position in zip(execution.outcomes, block.leaves, block.positions)
         ]
-        events = [(o.leaf_index, e.contract, e.type, e.data) for o in execution.outcomes for e in o.events]
+        events = [(o.leaf_index, e.contract, e.type, e.data_json) for o in execution.outcomes for e in o.events]
         self.store.commit_block(BlockCommit(
             header=header, next_position=block.end_position + 1, txs=txs, tiles=update.tiles,
             writes=execution.writes, events=events, checkpoint_body=body, signatures=lines, final=final,

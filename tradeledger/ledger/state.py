@@ -11,11 +11,11 @@ to the whole state because the state is a pure function of the write sets since 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any, Protocol
 
 from tradeledger.crypto import canonical_bytes, sha256
-from tradeledger.crypto.canonical import json_string
+from tradeledger.crypto.canonical import json_string_bytes
 
 StateKey = tuple[str, str]  # (namespace, key)
 _DELETED = object()
@@ -23,6 +23,8 @@ _DELETED = object()
 
 class StateReader(Protocol):
     def get_state(self, namespace: str, key: str) -> Any | None: ...
+
+    def get_states(self, keys: Collection[StateKey]) -> dict[StateKey, Any]: ...
 
     def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]: ...
 
@@ -52,6 +54,26 @@ class Overlay:
         if value is _DELETED:
             value = self._reads[(namespace, key)] = self._base.get_state(namespace, key)
         return value
+
+    def get_states(self, keys: Collection[StateKey]) -> dict[StateKey, Any]:
+        found = {}
+        for namespace, key in keys:
+            value = self.get_state(namespace, key)
+            if value is not None:
+                found[(namespace, key)] = value
+        return found
+
+    def preload(self, keys: Iterable[StateKey]) -> None:
+        """Read many keys of the base at once into the read cache: a block's predicted
+        reads, fetched in a few queries instead of one query each. It changes no answer:
+        the base does not change while the block executes."""
+        if self._reads is None:
+            return
+        wanted = [key for key in set(keys) if key not in self._reads and key not in self.writes]
+        if wanted:
+            found = self._base.get_states(wanted)
+            for key in wanted:
+                self._reads[key] = found.get(key)
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
         merged = dict(self._base.scan_state(namespace, prefix))
@@ -102,11 +124,12 @@ class StateView:
 def write_set_bytes(encoded: dict[StateKey, str | None]) -> bytes:
     """Canonical form of a block's write set: [namespace, key, value|null] rows sorted by
     (namespace, key), assembled from the values' canonical texts."""
-    rows = (
-        "[" + json_string(ns) + "," + json_string(key) + "," + (text if text is not None else "null") + "]"
+    rows = [
+        b"[" + json_string_bytes(ns) + b"," + json_string_bytes(key) + b","
+        + (text.encode("utf-8") if text is not None else b"null") + b"]"
         for (ns, key), text in sorted(encoded.items())
-    )
-    return ("[" + ",".join(rows) + "]").encode("utf-8")
+    ]
+    return b"[" + b",".join(rows) + b"]"
 
 
 def next_state_digest(previous: bytes, encoded: dict[StateKey, str | None]) -> bytes:

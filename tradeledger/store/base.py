@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from tradeledger.ledger.block import BlockHeader
 
@@ -25,8 +25,9 @@ class Head:
     header_hash: bytes
 
 
-@dataclass(frozen=True)
-class TxRecord:
+class TxRecord(NamedTuple):
+    """One envelope as a peer keeps it (a NamedTuple: blocks build hundreds at a time)."""
+
     leaf_index: int
     txid: str
     leaf: bytes
@@ -58,7 +59,7 @@ class BlockCommit:
     txs: list[TxRecord]
     tiles: Mapping[tuple[int, int], bytes]
     writes: Mapping[tuple[str, str], str | None]  # canonical JSON text of each value; None deletes
-    events: list[tuple[int, str, str, dict[str, Any]]]  # (leaf_index, contract, type, data)
+    events: list[tuple[int, str, str, str]]  # (leaf_index, contract, type, canonical JSON of data)
     checkpoint_body: str
     signatures: tuple[str, ...]
     final: bool
@@ -72,6 +73,7 @@ class Store(Protocol):
 
     def read_tiles(self, keys: Collection[tuple[int, int]]) -> Mapping[tuple[int, int], bytes]: ...
     def get_state(self, namespace: str, key: str) -> Any | None: ...
+    def get_states(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]: ...
     def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]: ...
     def state_rows(self) -> Iterator[tuple[str, str, Any]]: ...
     def tile_rows(self) -> Iterator[tuple[int, int, bytes]]: ...

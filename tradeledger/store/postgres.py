@@ -281,7 +281,7 @@ class PostgresStore:
                     "FROM unnest(%b::bigint[], %b::text[], %b::text[], %b::text[]) "
                     "WITH ORDINALITY AS e(leaf_index, contract, type, data, n)",
                     ([e[0] for e in events], [e[1] for e in events], [e[2] for e in events],
-                     [_json(e[3]) for e in events]),
+                     [e[3] for e in events]),
                 )
             db.execute("INSERT INTO checkpoints VALUES (%s, %s, %s, %s)",
                        (header.height, header.log_size, commit.checkpoint_body, bool(commit.final)))
@@ -315,6 +315,19 @@ class PostgresStore:
         row = self._row("read state", "SELECT value FROM state WHERE ns = %s AND key = %s",
                         (_utf8(namespace), _utf8(key)))
         return json.loads(row[0]) if row else None
+
+    def get_states(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Many values in one query; absent keys are left out."""
+        if not keys:
+            return {}
+        keys = list(keys)
+        rows = self._rows(
+            "read state",
+            "SELECT s.ns, s.key, s.value FROM state s "
+            "JOIN unnest(%b::bytea[], %b::bytea[]) AS k(ns, key) ON s.ns = k.ns AND s.key = k.key",
+            ([_utf8(ns) for ns, _ in keys], [_utf8(key) for _, key in keys]),
+        )
+        return {(_text(ns), _text(key)): json.loads(value) for ns, key, value in rows}
 
     def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]:
         rows = self._rows(

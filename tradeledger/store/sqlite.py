@@ -19,6 +19,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +42,8 @@ CREATE INDEX IF NOT EXISTS txs_by_id ON txs (txid);
 CREATE UNIQUE INDEX IF NOT EXISTS txs_by_position ON txs (position);
 CREATE TABLE IF NOT EXISTS tiles (level INTEGER NOT NULL, idx INTEGER NOT NULL, hashes BLOB NOT NULL,
     PRIMARY KEY (level, idx)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (ns, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS state_by_key ON state (ns, key);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, leaf_index INTEGER NOT NULL, contract TEXT NOT NULL,
     type TEXT NOT NULL, data TEXT NOT NULL
@@ -72,6 +73,8 @@ def _blob(value: bytes | str) -> bytes:
 def _json(value: Any) -> str:
     return canonical_bytes(value).decode("utf-8")
 
+
+_KEYS_PER_QUERY = 500  # well under SQLite's limit of bound parameters
 
 # If the background checkpointer falls behind, the committing connection checkpoints
 # once the WAL holds this many pages (64 MiB at 4 KiB pages), so the WAL stays bounded.
@@ -131,26 +134,26 @@ class SQLiteStore:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
     # --- lifecycle ---------------------------------------------------------------------
-    def _transaction(self):
-        store = self
-
-        class _Tx:
-            def __enter__(self):
-                store._lock.acquire()
-                store._db.execute("BEGIN IMMEDIATE")
-                return store._db
-
-            def __exit__(self, kind, exc, tb):
+    @contextmanager
+    def _transaction(self, action: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction, rolled back whole if anything in it fails; an SQLite
+        failure is reported as a StoreError naming what could not be done."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    store._db.execute("ROLLBACK" if kind else "COMMIT")
-                finally:
-                    store._lock.release()
-                return False
-
-        return _Tx()
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"cannot {action} in {self.path}: {exc}") from None
 
     def initialize(self, genesis: bytes, writes: Mapping[tuple[str, str], Any], head: Head) -> None:
-        with self._transaction() as db:
+        with self._transaction("initialize the ledger") as db:
             if db.execute("SELECT 1 FROM meta WHERE name = 'genesis'").fetchone():
                 raise StoreError(f"{self.path} already holds a ledger")
             db.execute("INSERT INTO meta VALUES ('genesis', ?)", (genesis,))
@@ -178,20 +181,17 @@ class SQLiteStore:
 
     def commit_block(self, commit: BlockCommit) -> None:
         header = commit.header
-        with self._transaction() as db:
+        with self._transaction(f"commit block {header.height}") as db:
             db.execute("INSERT INTO blocks VALUES (?, ?)", (header.height, _json(header.to_dict())))
-            db.executemany(
-                "INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(t.leaf_index, t.txid, t.leaf, int(t.valid), t.reason, t.height, t.position) for t in commit.txs],
-            )
+            db.executemany("INSERT INTO txs VALUES (?, ?, ?, ?, ?, ?, ?)", commit.txs)  # valid: True is 1
             db.executemany("INSERT OR REPLACE INTO tiles VALUES (?, ?, ?)",
                            [(level, idx, data) for (level, idx), data in commit.tiles.items()])
             deletes = [(ns, key) for (ns, key), value in commit.writes.items() if value is None]
-            upserts = [(ns, key, text) for (ns, key), text in commit.writes.items() if text is not None]
+            upserts = sorted((ns, key, text) for (ns, key), text in commit.writes.items() if text is not None)
             db.executemany("DELETE FROM state WHERE ns = ? AND key = ?", deletes)
-            db.executemany("INSERT OR REPLACE INTO state VALUES (?, ?, ?)", upserts)
+            db.executemany("INSERT INTO state VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", upserts)
             db.executemany("INSERT INTO events (leaf_index, contract, type, data) VALUES (?, ?, ?, ?)",
-                           [(i, c, t, _json(d)) for i, c, t, d in commit.events])
+                           commit.events)
             db.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
                        (header.height, header.log_size, commit.checkpoint_body, int(commit.final)))
             db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)",
@@ -215,6 +215,24 @@ class SQLiteStore:
         with self._lock:
             row = self._db.execute("SELECT value FROM state WHERE ns = ? AND key = ?", (namespace, key)).fetchone()
         return json.loads(row[0]) if row else None
+
+    def get_states(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+        """Many values in a few queries (one per namespace and 500 keys); absent keys are left out."""
+        by_namespace: dict[str, list[str]] = {}
+        for namespace, key in keys:
+            by_namespace.setdefault(namespace, []).append(key)
+        found: dict[tuple[str, str], Any] = {}
+        with self._lock:
+            for namespace, names in by_namespace.items():
+                for first in range(0, len(names), _KEYS_PER_QUERY):
+                    chunk = names[first:first + _KEYS_PER_QUERY]
+                    rows = self._db.execute(
+                        f"SELECT key, value FROM state WHERE ns = ? AND key IN ({','.join('?' * len(chunk))})",
+                        [namespace, *chunk],
+                    ).fetchall()
+                    for key, value in rows:
+                        found[(namespace, key)] = json.loads(value)
+        return found
 
     def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]:
         # Keys are compared as text; the upper bound is the prefix followed by U+10FFFF.
@@ -336,7 +354,7 @@ class SQLiteStore:
         yield from records
 
     def add_signatures(self, height: int, lines: Iterable[str], final: bool) -> None:
-        with self._transaction() as db:
+        with self._transaction(f"add signatures to checkpoint {height}") as db:
             db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)", [(height, line) for line in lines])
             if final:
                 db.execute("UPDATE checkpoints SET final = 1 WHERE height = ?", (height,))
@@ -353,7 +371,7 @@ class SQLiteStore:
             return [h for (h,) in self._db.execute("SELECT height FROM checkpoints WHERE final = 0 ORDER BY height")]
 
     def record_fork(self, size: int, evidence: dict[str, Any]) -> None:
-        with self._transaction() as db:
+        with self._transaction("record fork evidence") as db:
             db.execute("INSERT INTO forks (size, evidence) VALUES (?, ?)", (size, json.dumps(evidence, sort_keys=True)))
 
     def forks(self) -> list[dict[str, Any]]:
