@@ -24,12 +24,12 @@ def test_verdicts_in_block_order_match_each_signature(parallel):
     signed[10] = None  # an envelope that could not be decoded
     verifier = SignatureVerifier(parallel=parallel)
     try:
-        verdicts = verifier.start(txids, signed)
+        verdicts = verifier.start(txids, signed.__getitem__)
         got = [verdicts.result(i) for i in range(len(txids))]
         expected = [item is not None and i % 7 != 3 for i, item in enumerate(signed)]
         assert got == expected
         # valid signatures are remembered: a second peer's pass needs no worker
-        again = verifier.start(txids, signed)
+        again = verifier.start(txids, signed.__getitem__)
         assert [again.result(i) for i in range(len(txids))] == expected
     finally:
         verifier.close()
@@ -39,7 +39,7 @@ def test_verdicts_may_be_read_out_of_order():
     txids, signed = items(PARALLEL_THRESHOLD * 2)
     verifier = SignatureVerifier(parallel=True)
     try:
-        verdicts = verifier.start(txids, signed)
+        verdicts = verifier.start(txids, signed.__getitem__)
         assert verdicts.result(len(txids) - 4) is ((len(txids) - 4) % 7 != 3)
         assert verdicts.result(3) is False and verdicts.result(0) is True
     finally:
@@ -60,12 +60,12 @@ def test_prefetched_leaves_give_the_same_verdicts_as_checks_at_execution(network
     txids = [sha256_hex(leaf) for leaf in leaves]
     verifier = SignatureVerifier(parallel=True)
     try:
-        verifier.prefetch(leaves)
+        verifier.prefetch(leaves, txids)
         # The items are those of the unaltered envelopes: the verdicts must come from the
         # worker's own reading of the leaves, which for leaf 4 fails.
         items = [(e.signer_public_key(), e.signing_bytes(), e.signature) for e in envelopes]
         items[5] = None  # what execution passes for an envelope it could not decode
-        verdicts = verifier.start(txids, items)
+        verdicts = verifier.start(txids, items.__getitem__)
         got = [verdicts.result(i) for i in range(len(leaves))]
         assert got == [i not in (4, 5) for i in range(len(leaves))]
     finally:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
-from tradeledger.crypto import canonical_bytes, sha256
+from tradeledger.crypto import canonical_bytes, sha256, sha256_hex
 
 ZERO_HASH = bytes(32)
 
 
-@dataclass(frozen=True)
-class OrderedItem:
-    """One item of the ordered stream: an envelope's bytes or a cut marker."""
+class OrderedItem(NamedTuple):
+    """One item of the ordered stream: an envelope's bytes or a cut marker (a NamedTuple:
+    peers read thousands at a time)."""
 
     position: int  # 1-based stream sequence, as JetStream numbers messages
     kind: str  # "envelope" | "cut"
@@ -34,6 +35,10 @@ class FormedBlock:
     leaves: tuple[bytes, ...]
     positions: tuple[int, ...]  # stream position of each leaf
     time_ms: int
+
+    @cached_property
+    def txids(self) -> tuple[str, ...]:
+        return tuple(sha256_hex(leaf) for leaf in self.leaves)
 
 
 def form_blocks(

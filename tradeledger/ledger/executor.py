@@ -52,11 +52,13 @@ class Executor:
         leaves: Sequence[bytes],
         first_leaf: int,
         block_time_ms: int,
+        txids: Sequence[str] | None = None,
     ) -> BlockExecution:
         block = Overlay(state, cache_reads=True)
         outcomes: list[TxOutcome] = []
         in_block: set[str] = set()
-        txids = [sha256_hex(leaf) for leaf in leaves]
+        if txids is None:
+            txids = [sha256_hex(leaf) for leaf in leaves]
         seen = seen_txids(txids)  # one look-up for the block, not one per envelope
         decoded: list[Envelope | EnvelopeError] = []
         for leaf in leaves:
@@ -64,7 +66,7 @@ class Executor:
                 decoded.append(decode_envelope(leaf))
             except EnvelopeError as exc:
                 decoded.append(exc)
-        verdicts = self.signatures.start(txids, [_signature_item(e) for e in decoded])
+        verdicts = self.signatures.start(txids, lambda i: _signature_item(decoded[i]))
         block.preload(self._predicted_reads(decoded))
         # Signers resolved in this block. Only the registry contract writes registry state,
         # so a valid registry transaction (a key revoked mid-block ...) clears them.

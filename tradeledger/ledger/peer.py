@@ -70,15 +70,19 @@ class Peer:
         committed: list[CommittedBlock] = []
         window = self._closed_blocks(orderer, self.head.next_position, batch)
         if window:
-            self.executor.signatures.prefetch([leaf for block in window[0] for leaf in block.leaves])
+            self._prefetch(window[0])
         while window:
             blocks, resume = window
             window = self._closed_blocks(orderer, resume, batch)
             if window:
-                self.executor.signatures.prefetch([leaf for block in window[0] for leaf in block.leaves])
+                self._prefetch(window[0])
             for block in blocks:
                 committed.append(self.apply(block))
         return committed
+
+    def _prefetch(self, blocks: list[FormedBlock]) -> None:
+        self.executor.signatures.prefetch([leaf for block in blocks for leaf in block.leaves],
+                                          [txid for block in blocks for txid in block.txids])
 
     def _closed_blocks(self, orderer, position: int, batch: int) -> tuple[list[FormedBlock], int] | None:
         """The blocks that close in the stream from `position`, and where to read on; None
@@ -98,7 +102,7 @@ class Peer:
     def apply(self, block: FormedBlock) -> CommittedBlock:
         head = self.head
         execution = self.executor.execute_block(
-            self.store, self.store.seen_txids, block.leaves, head.log_size, block.time_ms
+            self.store, self.store.seen_txids, block.leaves, head.log_size, block.time_ms, block.txids
         )
         height = head.height + 1
         update = self.log.append(head.log_size, [merkle.leaf_hash(leaf) for leaf in block.leaves])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from tradeledger.crypto import sha256_hex, verify_signature
@@ -99,13 +99,16 @@ class SignatureVerifier:
         self.remember(txid)
         return True
 
-    def prefetch(self, leaves: Sequence[bytes]) -> None:
+    def prefetch(self, leaves: Sequence[bytes], txids: Sequence[str] | None = None) -> None:
         """Start checking the signatures of leaves that blocks still to be executed hold,
-        so the worker verifies block n+1 while this process executes block n."""
+        so the worker verifies block n+1 while this process executes block n. `txids`,
+        when the caller has them, spare hashing the leaves again."""
         if not self._parallel or not leaves or len(self._prefetched) > PREFETCH_LIMIT:
             return  # serial: no hashing here, execution computes the txids once
         pool = self._worker()
-        todo = [(txid, leaf) for txid, leaf in ((sha256_hex(leaf), leaf) for leaf in leaves)
+        if txids is None:
+            txids = [sha256_hex(leaf) for leaf in leaves]
+        todo = [(txid, leaf) for txid, leaf in zip(txids, leaves)
                 if txid not in self._verified and txid not in self._prefetched]
         for first in range(0, len(todo), CHUNK):
             chunk = todo[first:first + CHUNK]
@@ -113,22 +116,29 @@ class SignatureVerifier:
             for place, (txid, _leaf) in enumerate(chunk):
                 self._prefetched[txid] = (future, place)
 
-    def start(self, txids: Sequence[str], items: Sequence[SignatureItem | None]) -> PendingVerdicts:
-        """Begin checking a block's signatures; None items (undecodable) verify False."""
-        known: list[bool | None] = [
-            False if item is None else True if txid in self._verified else None
-            for txid, item in zip(txids, items)
-        ]
+    def start(self, txids: Sequence[str], item_of: Callable[[int], SignatureItem | None]) -> PendingVerdicts:
+        """Begin checking a block's signatures. `item_of(i)` gives the i-th envelope's
+        (key, message, signature), or None when it could not be decoded (verdict False);
+        it is asked only for signatures neither remembered nor already in the worker."""
+        known: list[bool | None] = [True if txid in self._verified else None for txid in txids]
         prefetched: dict[int, tuple[Future, int]] = {}
         for i, txid in enumerate(txids):
             flight = self._prefetched.pop(txid, None)
             if flight is not None and known[i] is None:
                 prefetched[i] = flight
-        todo = [i for i, verdict in enumerate(known) if verdict is None and i not in prefetched]
+        items: dict[int, SignatureItem] = {}
+        for i, verdict in enumerate(known):
+            if verdict is None and i not in prefetched:
+                item = item_of(i)
+                if item is None:
+                    known[i] = False
+                else:
+                    items[i] = item
+        todo = list(items)
         chunks: list[tuple[list[int], Future]] = []
         if not self._parallel or len(todo) < PARALLEL_THRESHOLD:
             for i in todo:
-                known[i] = self.verify(txids[i], *items[i])  # type: ignore[misc]
+                known[i] = self.verify(txids[i], *items[i])
         else:
             pool = self._worker()
             for first in range(0, len(todo), CHUNK):

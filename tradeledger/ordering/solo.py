@@ -79,7 +79,7 @@ class SoloOrderer:
                 "ORDER BY position LIMIT ?",
                 (from_position, limit),
             ).fetchall()
-        return [OrderedItem(p, k, bytes(b), t) for p, k, b, t in rows]
+        return list(map(OrderedItem._make, rows))  # BLOB columns come back as bytes
 
     def last_position(self) -> int:
         return self._last
