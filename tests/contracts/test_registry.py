@@ -80,6 +80,19 @@ def test_a_revoked_key_is_refused_but_what_it_signed_before_stays_valid(network)
     assert record.valid  # history is not rewritten
 
 
+def test_a_key_revoked_earlier_in_a_block_cannot_sign_later_in_the_same_block(network):
+    """Peers resolve each signer once per block; a registry change mid-block must still
+    count for the envelopes after it."""
+    clerk = admit_clerk(network)
+    first = as_key(network, clerk, "documents", "anchor", anchor_args(), ["b1" * 32])
+    revoke = network.sign("importer", "registry", "revoke_key", {"key": clerk.did, "reason": "device lost"})
+    last = as_key(network, clerk, "documents", "anchor", anchor_args(), ["b2" * 32])
+    before, revoked, after = network.submit([first, revoke, last])
+    assert before.height == revoked.height == after.height
+    assert before.valid and revoked.valid
+    assert not after.valid and "revoked" in after.reason
+
+
 def test_customs_may_revoke_any_key_but_another_trader_may_not(network):
     clerk = admit_clerk(network)
     refused = submit(network, network.sign("exporter", "registry", "revoke_key", {"key": clerk.did, "reason": "x"}))

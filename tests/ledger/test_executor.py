@@ -2,10 +2,14 @@
 in the log with their reason and change no state."""
 
 import dataclasses
+import json
 
 import pytest
 
+from tradeledger.contracts import default_contracts
 from tradeledger.crypto import KeyPair, canonical_bytes
+from tradeledger.ledger.contract import Args, Contract, ContractSet
+from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.envelope import EnvelopeError, decode_envelope, sign_envelope
 from tradeledger.node.embedded import now_ms
 
@@ -121,3 +125,53 @@ def test_wait_levels_report_what_was_reached(network):
     assert committed.status == "committed" and committed.valid
     [final] = network.submit([anchor(network, commitment="44" * 32)], wait="final")
     assert final.status == "final"
+
+
+def test_an_event_that_is_not_ledger_data_fails_its_transaction_not_the_block(network):
+    """Events are encoded when a handler emits them: a contract bug that emits a float
+    makes its own transaction invalid, and the block (here, the next anchor) commits."""
+    faulty = Contract("faulty")
+
+    class NoArgs(Args):
+        pass
+
+    @faulty.action("emit_float", NoArgs)
+    def emit_float(ctx, args):
+        ctx.emit("measured", carbon_equivalent=0.43)
+
+    executor = Executor(network.genesis, ContractSet([*default_contracts(), faulty]))
+    peer = network.reader
+    leaves = [network.sign("importer", "faulty", "emit_float", {}).leaf_bytes(), anchor(network).leaf_bytes()]
+    bad, good = executor.execute_block(peer.store, peer.store.seen_txids, leaves, peer.head.log_size,
+                                       now_ms()).outcomes
+    assert not bad.valid and "floating-point number 0.43" in bad.reason and bad.events == ()
+    assert good.valid and [e.type for e in good.events] == ["anchored"]
+    assert json.loads(good.events[0].data_json) == good.events[0].data
+
+
+def test_a_read_hint_that_fails_or_guesses_wrong_changes_no_outcome(network):
+    """Read hints only warm the block's cache: a hint that raises, or names keys the
+    handler never reads, leaves every outcome as without it."""
+    guessing = Contract("guessing")
+
+    class Note(Args):
+        key: str
+
+    def hint(args, _commitments):
+        if args["key"] == "boom":
+            raise KeyError("a hint over arguments not yet validated")
+        return [("guessing", "elsewhere"), ("registry", "nothing here")]
+
+    @guessing.action("note", Note, reads=hint)
+    def note(ctx, args):
+        ctx.require(ctx.state.get(args.key) is None, f"{args.key} already noted")
+        ctx.state.put(args.key, ctx.leaf_index)
+
+    executor = Executor(network.genesis, ContractSet([*default_contracts(), guessing]))
+    peer = network.reader
+    leaves = [network.sign("importer", "guessing", "note", {"key": key}).leaf_bytes()
+              for key in ("boom", "a", "a", "boom")]
+    outcomes = executor.execute_block(peer.store, peer.store.seen_txids, leaves, peer.head.log_size,
+                                      now_ms()).outcomes
+    assert [(o.valid, o.reason) for o in outcomes] == [
+        (True, ""), (True, ""), (False, "a already noted"), (False, "boom already noted")]

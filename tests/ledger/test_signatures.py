@@ -70,3 +70,19 @@ def test_prefetched_leaves_give_the_same_verdicts_as_checks_at_execution(network
         assert got == [i not in (4, 5) for i in range(len(leaves))]
     finally:
         verifier.close()
+
+
+def test_the_workers_reading_of_a_leaf_is_the_decoded_envelopes(network):
+    """The worker reads key, message and signature straight from the leaf bytes; for
+    every leaf that decodes they are the decoded envelope's, even when the arguments
+    hold the text of a signature member."""
+    from tradeledger.ledger.envelope import decode_envelope, signature_parts
+
+    decoy = network.sign("importer", "documents", "anchor", {"doc_type": "invoice"}, ["ab" * 32])
+    member = ',"signature":"' + decoy.to_dict()["signature"] + '"'
+    for args in ({"doc_type": "invoice"}, {"note": member, "quote": '"\\,', "\u00e9": "\U0001f600"}):
+        envelope = network.sign("importer", "documents", "anchor", args, ["cd" * 32])
+        decoded = decode_envelope(envelope.leaf_bytes())
+        assert signature_parts(envelope.leaf_bytes()) == (
+            decoded.signer_public_key(), decoded.signing_bytes(), decoded.signature)
+    assert signature_parts(b"[1, 2]") is None and signature_parts(b"not json") is None

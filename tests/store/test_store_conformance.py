@@ -215,3 +215,14 @@ def test_txs_limit_bounds_leaf_indexes_and_pages_past_a_thousand(new_store):
     assert [t.leaf_index for t in store.txs(1498)] == [1498, 1499]
     assert list(store.txs(5, 0)) == []
     assert sorted(store.txs_at_positions(1, 3)) == [1, 2, 3]
+
+
+def test_bulk_state_reads_answer_beyond_one_query_of_keys(new_store):
+    """A block's predicted reads arrive in one call: more keys than one SQL statement takes."""
+    store = new_store()
+    history = LedgerHistory(store)
+    store.initialize(GENESIS, {}, GENESIS_HEAD)
+    writes = {(ns, f"c:{i:05d}"): {"i": i} for ns in ("documents", "access") for i in range(700)}
+    history.commit(history.leaves(2), writes, final=True)
+    asked = list(writes) + [("documents", f"c:{i:05d}") for i in range(700, 1300)]
+    assert store.get_states(asked) == writes
