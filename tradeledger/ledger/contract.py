@@ -5,6 +5,10 @@ each with a Pydantic model for its arguments and the organization roles allowed 
 it. Handlers get a `TxContext` and must be deterministic (DESIGN.md decision 4): no wall
 clock, no randomness, no I/O. Time is the block time; inputs are the envelope and state.
 A handler refuses a transaction by raising `Rejected(reason)`.
+
+An action may also declare `reads=`: the state keys it will read, guessed from the raw
+arguments and commitments. The executor fetches a whole block's guesses in one query
+before executing it; the guess is advice only and never changes an outcome.
 """
 
 from __future__ import annotations
