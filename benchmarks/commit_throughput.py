@@ -9,7 +9,9 @@ submitters sign them on their own machines; the signing rate is printed too.
 The floor is signature verification: every envelope's signature must be checked. The
 headline figure is one organization's node under load (in a network each node runs on its
 own machine, and submitters keep its stream full): it verifies signatures in a worker
-process, a block ahead of execution. The same run reports the node with one submitter
+process, a window of blocks ahead of execution, as a cluster node started with
+`--parallel-verification` does; timing starts once the node runs (its worker started).
+The same run reports the node with one submitter
 waiting for each batch, the node verifying serially, and the embedded network with every
 demo organization's peer sharing this one process.
 
