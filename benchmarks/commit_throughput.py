@@ -11,9 +11,9 @@ headline figure is one organization's node under load (in a network each node ru
 own machine, and submitters keep its stream full): it verifies signatures in a worker
 process, a window of blocks ahead of execution, as a cluster node started with
 `--parallel-verification` does; timing starts once the node runs (its worker started).
-The same run reports the node with one submitter
-waiting for each batch, the node verifying serially, and the embedded network with every
-demo organization's peer sharing this one process.
+The same run reports the node with one submitter waiting for each batch, the node
+verifying serially, and the embedded network with every demo organization's peer
+sharing this one process.
 
     .venv/bin/python benchmarks/commit_throughput.py [--envelopes N] [--batch B]
 Last line: commit_tx_per_s=<x> verify_per_s=<y> ratio=<x/y>
