@@ -121,7 +121,15 @@ def run_scenario(net, hts: str, hs: str, case: dict[str, Any], approve: bool = T
                  answer: bool = True) -> dict[str, Any]:
     issued = flows.certify(net, "exporter", certification(hs))
     number = file_entry(net, hts, issued.commitment)
-    verification = flows.open_verification(net, "customs", number, 1, "verification of a USMCA claim")
+    return {"issued": issued, "number": number, "case": case,
+            **verify_entry(net, number, "verification of a USMCA claim", case, approve, answer)}
+
+
+def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: bool = True,
+                 answer: bool = True) -> dict[str, Any]:
+    """Customs verifies line 1's claim: asks for the records, the exporter approves (or
+    denies) each request, the producer answers with `case`, customs determines."""
+    verification = flows.open_verification(net, "customs", number, 1, reason)
     requests = flows.request_records(net, verification)
     pending = flows.pending_requests(net, "exporter", verification)
     for request_id in pending:
@@ -132,9 +140,8 @@ def run_scenario(net, hts: str, hs: str, case: dict[str, Any], approve: bool = T
                                {"request_id": request_id, "reason": "certification withheld"})
     answered = flows.answer_verification(net, "producer", verification, case) if answer else None
     determination, commitment = flows.determine_origin(net, verification)
-    return {"issued": issued, "number": number, "verification": verification, "requests": requests,
-            "pending": pending, "answer": answered, "determination": determination, "commitment": commitment,
-            "case": case}
+    return {"verification": verification, "requests": requests, "pending": pending, "answer": answered,
+            "determination": determination, "commitment": commitment}
 
 
 # --- the motor: eligible --------------------------------------------------------------------------
@@ -269,12 +276,7 @@ def test_public_terms_that_the_signed_certification_contradicts_deny_the_claim(n
                                   "certification_of_origin", refs)
     number = file_entry(net, "8501.10.4020", anchored.commitment)
     assert entries.find_entry(net.reader.store, number)["lines"][0]["claim"]["status"] == "supported"
-    verification = flows.open_verification(net, "customs", number, 1, "terms check")
-    flows.request_records(net, verification)
-    for request_id in flows.pending_requests(net, "exporter", verification):
-        net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
-    flows.answer_verification(net, "producer", verification, worked("tv-pass"))
-    determination, _ = flows.determine_origin(net, verification)
+    determination = verify_entry(net, number, "terms check", worked("tv-pass"))["determination"]
     assert determination.outcome == "denied"
     assert "the anchored hs is '850110' but the signed certification says '841370'" in \
         determination.certification.problems
@@ -288,12 +290,7 @@ def test_a_credential_signed_by_someone_other_than_the_anchoring_certifier_denie
     [anchored] = anchor_documents(net, "exporter", [(Path("cert.json"), canonical_bytes(credential))],
                                   "certification_of_origin", signed.terms().to_refs())
     number = file_entry(net, "8501.10.4020", anchored.commitment)
-    verification = flows.open_verification(net, "customs", number, 1, "issuer check")
-    flows.request_records(net, verification)
-    for request_id in flows.pending_requests(net, "exporter", verification):
-        net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
-    flows.answer_verification(net, "producer", verification, worked("tv-pass"))
-    determination, _ = flows.determine_origin(net, verification)
+    determination = verify_entry(net, number, "issuer check", worked("tv-pass"))["determination"]
     assert determination.outcome == "denied"
     assert f"the credential's issuer {stranger.did} is not a key of exporter, which anchored it" in \
         determination.certification.problems

@@ -106,6 +106,20 @@ class LedgerHistory:
         return [self.rng.randbytes(self.rng.randint(1, 300)) for _ in range(count)]
 
 
+def snapshot(store: Store) -> dict[str, Any]:
+    """Everything a store holds, read through the Store API."""
+    return {
+        "head": store.head(),
+        "headers": list(store.headers()),
+        "txs": list(store.txs()),
+        "tiles": list(store.tile_rows()),
+        "state": list(store.state_rows()),
+        "events": list(store.events()),
+        "checkpoints": list(store.checkpoints()),
+        "forks": store.forks(),
+    }
+
+
 def play(store: Store) -> LedgerHistory:
     """The whole history: genesis, six blocks, late signatures and a fork."""
     history = LedgerHistory(store)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from ledger_script import snapshot
 
 from tradeledger.contracts import default_contracts
 from tradeledger.ledger.audit import audit_store
@@ -43,18 +44,6 @@ def busy_network(tmp_path: Path):
         net.submit([anchor(net, "importer", "E-7", created_ms=now_ms() - 30 * DAY_MS)])  # backdated: invalid
         net.submit([anchor(net, "customs", f"E-{n}") for n in range(8, 11)])
         yield net
-
-
-def snapshot(store) -> dict:
-    return {
-        "head": store.head(),
-        "headers": list(store.headers()),
-        "txs": list(store.txs()),
-        "tiles": list(store.tile_rows()),
-        "state": list(store.state_rows()),
-        "events": list(store.events()),
-        "checkpoints": list(store.checkpoints()),
-    }
 
 
 def replay_customs(net: EmbeddedNetwork, store) -> Peer:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
 
 import pytest
-from ledger_script import AWKWARD_KEYS, GENESIS, GENESIS_HEAD, GENESIS_WRITES, LedgerHistory, observe, play
+from ledger_script import AWKWARD_KEYS, GENESIS, GENESIS_HEAD, GENESIS_WRITES, LedgerHistory, observe, play, snapshot
 
 from tradeledger.store.base import Store, StoreError
 from tradeledger.store.postgres import PostgresStore
@@ -36,19 +35,6 @@ def stored_state_text(store: Store, namespace: str, key: str) -> str:
     with psycopg.connect(store.url) as db:
         return db.execute("SELECT value FROM state WHERE ns = %s AND key = %s",
                           (namespace.encode(), key.encode())).fetchone()[0]
-
-
-def snapshot(store: Store) -> dict[str, Any]:
-    return {
-        "head": store.head(),
-        "headers": list(store.headers()),
-        "txs": list(store.txs()),
-        "tiles": list(store.tile_rows()),
-        "state": list(store.state_rows()),
-        "events": list(store.events()),
-        "checkpoints": list(store.checkpoints()),
-        "forks": store.forks(),
-    }
 
 
 # --- the same answers ----------------------------------------------------------------------

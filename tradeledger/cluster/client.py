@@ -25,7 +25,7 @@ from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.node.disclosure import AccessDenied
-from tradeledger.node.embedded import WAIT_LEVELS, NetworkError, Receipt
+from tradeledger.node.embedded import WAIT_LEVELS, NetworkError, Receipt, receipts_for
 from tradeledger.ordering.jetstream import JetStreamOrderer
 
 STATUS_POLL_S = 1.0  # ask nodes directly when their progress messages do not come
@@ -132,20 +132,13 @@ class ClusterClient:
         positions = self.orderer.submit(leaves, cut=True)
         txids = [sha256_hex(leaf) for leaf in leaves]
         if wait == "ordered" or not positions:
-            return [Receipt(t, "ordered", p) for t, p in zip(txids, positions)]
+            return receipts_for(txids, positions, {})  # none settled yet
         viewers = tuple(viewers or self.organizations)
         self.wait_for(max(positions), wait, viewers, timeout_s)
-        records = {r["position"]: r for r in self.transactions(viewers[0], min(positions), max(positions))}
-        receipts = []
-        for txid, position in zip(txids, positions):
-            record = records.get(position)
-            if record is None:
-                receipts.append(Receipt(txid, "ordered", position))
-                continue
-            status = "final" if record["final"] else "committed"
-            receipts.append(Receipt(txid, status, position, record["leaf_index"], record["height"],
-                                    record["valid"], record["reason"]))
-        return receipts
+        return receipts_for(txids, positions, {
+            r["position"]: ("final" if r["final"] else "committed", r["leaf_index"], r["height"], r["valid"], r["reason"])
+            for r in self.transactions(viewers[0], min(positions), max(positions))
+        })
 
     # --- asking one node ----------------------------------------------------------------------
     def _ask(self, organization: str, op: str, args: dict[str, Any], timeout_s: float) -> Any:

@@ -31,7 +31,6 @@ from tradeledger.credentials.model import (
     VERIFIABLE_PRESENTATION,
     Problem,
     pointer,
-    problems_from_dicts,
 )
 from tradeledger.credentials.resolver import (
     KeyResolver,
@@ -45,6 +44,9 @@ from tradeledger.credentials.validation import (
 from tradeledger.credentials.verify import (
     StatusLookup,
     VerificationResult,
+    checks_from_dict,
+    checks_to_dict,
+    party_id,
     verify_credential,
     verify_proofs,
 )
@@ -53,10 +55,7 @@ __all__ = ["PresentationResult", "create_presentation", "holder_id", "verify_pre
 
 
 def holder_id(presentation: Mapping[str, Any]) -> str | None:
-    holder = presentation.get("holder")
-    if isinstance(holder, Mapping):
-        holder = holder.get("id")
-    return holder if isinstance(holder, str) else None
+    return party_id(presentation.get("holder"))
 
 
 def create_presentation(
@@ -109,25 +108,13 @@ class PresentationResult:
     credentials: tuple[VerificationResult, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "verified": self.verified,
-            "errors": [p.to_dict() for p in self.errors],
-            "warnings": [p.to_dict() for p in self.warnings],
-            "holder": self.holder,
-            "proofs": [p.to_dict() for p in self.proofs],
-            "credentials": [c.to_dict() for c in self.credentials],
-        }
+        return {**checks_to_dict(self.verified, self.errors, self.warnings, self.proofs),
+                "holder": self.holder, "credentials": [c.to_dict() for c in self.credentials]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PresentationResult:
-        return cls(
-            verified=bool(data["verified"]),
-            errors=problems_from_dicts(data.get("errors", ())),
-            warnings=problems_from_dicts(data.get("warnings", ())),
-            holder=data.get("holder"),
-            proofs=tuple(VerifiedProof.from_dict(p) for p in data.get("proofs", ())),
-            credentials=tuple(VerificationResult.from_dict(c) for c in data.get("credentials", ())),
-        )
+        return cls(**checks_from_dict(data), holder=data.get("holder"),
+                   credentials=tuple(VerificationResult.from_dict(c) for c in data.get("credentials", ())))
 
 
 def verify_presentation(

@@ -16,7 +16,7 @@ verify_credential checks, and reports every problem it finds rather than the fir
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,12 +75,36 @@ __all__ = ["StatusLookup", "VerificationResult", "issue_credential", "issuer_id"
 StatusLookup = Callable[[str], BitstringStatusList | None]
 
 
+def party_id(party: Any) -> str | None:
+    """The identifier of a party (issuer, holder) named by a URL or by an object with an id."""
+    if isinstance(party, Mapping):
+        party = party.get("id")
+    return party if isinstance(party, str) else None
+
+
 def issuer_id(credential: Mapping[str, Any]) -> str | None:
-    """The issuer's identifier, whether `issuer` is a URL or an object with an id."""
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
+    return party_id(credential.get("issuer"))
+
+
+def checks_to_dict(verified: bool, errors: Sequence[Problem], warnings: Sequence[Problem],
+                   proofs: Sequence[VerifiedProof]) -> dict[str, Any]:
+    """The members every verification result reports (credential or presentation)."""
+    return {
+        "verified": verified,
+        "errors": [p.to_dict() for p in errors],
+        "warnings": [p.to_dict() for p in warnings],
+        "proofs": [p.to_dict() for p in proofs],
+    }
+
+
+def checks_from_dict(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The keyword arguments `checks_to_dict` wrote, read back."""
+    return {
+        "verified": bool(data["verified"]),
+        "errors": problems_from_dicts(data.get("errors", ())),
+        "warnings": problems_from_dicts(data.get("warnings", ())),
+        "proofs": tuple(VerifiedProof.from_dict(p) for p in data.get("proofs", ())),
+    }
 
 
 @dataclass(frozen=True)
@@ -95,25 +119,13 @@ class VerificationResult:
     statuses: tuple[StatusCheck, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "verified": self.verified,
-            "errors": [p.to_dict() for p in self.errors],
-            "warnings": [p.to_dict() for p in self.warnings],
-            "issuer": self.issuer,
-            "proofs": [p.to_dict() for p in self.proofs],
-            "statuses": [s.to_dict() for s in self.statuses],
-        }
+        return {**checks_to_dict(self.verified, self.errors, self.warnings, self.proofs),
+                "issuer": self.issuer, "statuses": [s.to_dict() for s in self.statuses]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VerificationResult:
-        return cls(
-            verified=bool(data["verified"]),
-            errors=problems_from_dicts(data.get("errors", ())),
-            warnings=problems_from_dicts(data.get("warnings", ())),
-            issuer=data.get("issuer"),
-            proofs=tuple(VerifiedProof.from_dict(p) for p in data.get("proofs", ())),
-            statuses=tuple(StatusCheck.from_dict(s) for s in data.get("statuses", ())),
-        )
+        return cls(**checks_from_dict(data), issuer=data.get("issuer"),
+                   statuses=tuple(StatusCheck.from_dict(s) for s in data.get("statuses", ())))
 
 
 def verify_proofs(doc: Mapping[str, Any], *, signer_id: str | None, signer_role: str,

@@ -55,7 +55,7 @@ class Event:
     contract: str
     type: str
     data: dict[str, Any]
-    data_json: str = field(default="", repr=False, compare=False)  # canonical JSON of data, made at emit
+    data_json: str = field(repr=False, compare=False)  # canonical JSON of data, made at emit
 
     def to_dict(self) -> dict[str, Any]:
         return {"contract": self.contract, "type": self.type, "data": self.data}

@@ -27,9 +27,10 @@ from functools import lru_cache
 from typing import Protocol
 
 from tradeledger.merkle.errors import MerkleError, MissingTileError
-from tradeledger.merkle.hashing import EMPTY_ROOT, HASH_SIZE, is_hash, node_hash, perfect_root, perfect_rows
+from tradeledger.merkle.hashing import EMPTY_ROOT, HASH_SIZE, node_hash, perfect_root, perfect_rows
 from tradeledger.merkle.shape import consistency_nodes, inclusion_nodes, perfect_pieces
 from tradeledger.merkle.tiles import FULL_TILE_BYTES, TILE_HEIGHT, TILE_WIDTH, TileKey, tile_counts
+from tradeledger.merkle.tree import checked_leaf_hashes
 
 _LOW = TILE_WIDTH - 1  # mask for the position of an entry inside its tile
 
@@ -251,12 +252,7 @@ class TiledLog:
         otherwise overwrite committed leaves).
         """
         _check_count("size", size)
-        if isinstance(leaf_hashes, (str, bytes, bytearray, memoryview)):
-            raise MerkleError("leaf_hashes must be a sequence of 32-byte hashes, not one bytes object")
-        leaves = list(leaf_hashes)
-        for i, h in enumerate(leaves):
-            if not is_hash(h):
-                raise MerkleError(f"leaf hash {i} is not {HASH_SIZE} bytes")
+        leaves = checked_leaf_hashes(leaf_hashes)
 
         edge = {(lv.level, lv.full_tiles): lv.partial_width for lv in tile_counts(size) if lv.partial_width}
         # The level-0 tile where leaf `size` would go must hold exactly

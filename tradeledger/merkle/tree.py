@@ -15,7 +15,8 @@ from tradeledger.merkle.hashing import EMPTY_ROOT, HASH_SIZE, is_hash, node_hash
 from tradeledger.merkle.shape import consistency_nodes, inclusion_nodes
 
 
-def _checked_leaves(leaf_hashes: Sequence[bytes]) -> list[bytes]:
+def checked_leaf_hashes(leaf_hashes: Sequence[bytes]) -> list[bytes]:
+    """The leaf hashes as a list, each checked to be a 32-byte hash."""
     if isinstance(leaf_hashes, (str, bytes, bytearray, memoryview)):
         # A bare bytes object is a Sequence of ints; catching it here gives a
         # clear error instead of a confusing one about the first "hash".
@@ -57,7 +58,7 @@ def root_hash(leaf_hashes: Sequence[bytes]) -> bytes:
     The empty tree has root :data:`EMPTY_ROOT`. Raises :class:`MerkleError` if
     an element is not a 32-byte ``bytes``.
     """
-    return _mth(_checked_leaves(leaf_hashes))
+    return _mth(checked_leaf_hashes(leaf_hashes))
 
 
 def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
@@ -66,7 +67,7 @@ def inclusion_proof(index: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     Hashes are ordered from the leaf's sibling up to the root's child.
     Raises :class:`MerkleError` unless 0 <= index < len(leaf_hashes).
     """
-    leaves = _checked_leaves(leaf_hashes)
+    leaves = checked_leaf_hashes(leaf_hashes)
     _check_int("index", index)
     if not 0 <= index < len(leaves):
         raise MerkleError(f"leaf index {index} outside tree of size {len(leaves)}")
@@ -81,7 +82,7 @@ def consistency_proof(size1: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
     verifier needs nothing but the empty root (see ``verify_consistency``).
     Raises :class:`MerkleError` unless 0 <= size1 <= len(leaf_hashes).
     """
-    leaves = _checked_leaves(leaf_hashes)
+    leaves = checked_leaf_hashes(leaf_hashes)
     _check_int("size1", size1)
     if not 0 <= size1 <= len(leaves):
         raise MerkleError(f"size1 {size1} outside 0..{len(leaves)}")

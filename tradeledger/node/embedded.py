@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,24 @@ class Receipt:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+
+
+# What a block made of one envelope: (status "committed" | "final", leaf_index, height, valid, reason).
+Settled = tuple[str, int, int, bool, str]
+
+
+def receipts_for(txids: Sequence[str], positions: Sequence[int], settled: Mapping[int, Settled]) -> list[Receipt]:
+    """One receipt per submitted envelope, by its stream position: what its block made of
+    it, or "ordered" while no block holds it yet."""
+    receipts = []
+    for txid, position in zip(txids, positions):
+        found = settled.get(position)
+        if found is None:
+            receipts.append(Receipt(txid, "ordered", position))
+        else:
+            status, leaf_index, height, valid, reason = found
+            receipts.append(Receipt(txid, status, position, leaf_index, height, valid, reason))
+    return receipts
 
 
 def now_ms() -> int:
@@ -195,22 +213,16 @@ class EmbeddedNetwork:
         positions = self.orderer.submit(leaves, cut=True)
         txids = [sha256_hex(leaf) for leaf in leaves]
         if wait == "ordered":
-            return [Receipt(t, "ordered", p) for t, p in zip(txids, positions)]
+            return receipts_for(txids, positions, {})  # none settled yet
         self.sync(finality=(wait == "final"))
         peer = self.peers.get(viewer or "", self.reader)
         records = peer.store.txs_at_positions(positions[0], positions[-1]) if positions else {}
         heights = [r.height for r in records.values()]
         final = peer.store.final_heights(min(heights), max(heights)) if heights else set()
-        receipts = []
-        for txid, position in zip(txids, positions):
-            record = records.get(position)
-            if record is None:
-                receipts.append(Receipt(txid, "ordered", position))
-                continue
-            status = "final" if record.height in final else "committed"
-            receipts.append(Receipt(txid, status, position, record.leaf_index, record.height, record.valid,
-                                    record.reason))
-        return receipts
+        return receipts_for(txids, positions, {
+            position: ("final" if r.height in final else "committed", r.leaf_index, r.height, r.valid, r.reason)
+            for position, r in records.items()
+        })
 
     def sync(self, finality: bool = True) -> None:
         """Close the pending block, bring every peer up to the stream's end, and exchange
