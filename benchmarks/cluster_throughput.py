@@ -38,9 +38,9 @@ from tradeledger.cluster.messages import MessageError, Progress, decode
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 
 console = Console(stderr=True)
 ORGANIZATIONS = launcher.CLUSTER_ORGANIZATIONS

@@ -33,8 +33,8 @@ from rich.progress import Progress
 
 from tradeledger.ledger.signatures import PARALLEL_THRESHOLD
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import DEMO_ORGANIZATIONS, OrgPlan
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
 
 console = Console(stderr=True)
 

@@ -52,13 +52,13 @@ from rich.table import Table
 
 from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.disclosure import (
+from tradeledger.workflows.disclosure import (
     Delivery,
     LocalTransfer,
     SignedAccessRequest,
     disclose,
 )
-from tradeledger.node.documents import anchor_documents
+from tradeledger.workflows.documents import anchor_documents
 
 console = Console(stderr=True)
 ENTRY = "B76-0324527-8"

@@ -65,10 +65,10 @@ from tradeledger.domain.ipr.lineage import lineage
 from tradeledger.domain.ipr.scope import ScopeAxis, effective_cap, effective_values
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
-from tradeledger.node.setup import OrgPlan
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.runtime.setup import OrgPlan
 
 LICENSES_PER_MARK = 500
 PARTIES_PER_LICENSE = 0.2  # licensee pool size relative to the number of licenses

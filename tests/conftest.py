@@ -3,7 +3,7 @@
 import pytest
 
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.setup import OrgPlan
+from tradeledger.runtime.setup import OrgPlan
 
 SMALL_NETWORK = (
     OrgPlan("customs", "customs", "Customs"),

@@ -23,7 +23,7 @@ from _cli_helpers import (
 from _cli_fixtures import network_copy, shared  # noqa: F401  (pytest fixtures)
 from _cli_shared import BILL_OF_LADING, DOCUMENTS, ENTRY, OTHER_ENTRY, SharedNetwork
 from tradeledger.ledger.genesis import load_genesis
-from tradeledger.node.setup import DEMO_ORGANIZATIONS
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -25,7 +25,7 @@ from tradeledger.cli.vc import vc_app
 from tradeledger.credentials import verify_credential
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import create_network
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 app.add_typer(entry_app, name="entry")

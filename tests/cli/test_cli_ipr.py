@@ -20,8 +20,8 @@ from tradeledger.cli.demo_ipr import ipr_demo_step
 from tradeledger.cli.ipr import ipr_app
 from tradeledger.contracts.ipr import block_day
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import DEMO_ORGANIZATIONS, OrgPlan
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 app.add_typer(ipr_app, name="ipr")

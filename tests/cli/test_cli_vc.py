@@ -31,8 +31,8 @@ from tradeledger.credentials.types import importer_of_record_subject
 from tradeledger.crypto import KeyPair
 from tradeledger.identity import web_base_of_genesis
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 app.add_typer(vc_app, name="vc")

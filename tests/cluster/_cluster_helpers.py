@@ -14,9 +14,9 @@ from tradeledger.cluster.messages import ForkSummary, NodeStatus
 from tradeledger.cluster.plan import ClusterRecord
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 
 T = TypeVar("T")
 NETWORK = "sha256:" + "ab" * 32

@@ -17,7 +17,7 @@ from tradeledger.cluster import launcher
 from tradeledger.cluster.client import ClusterClient
 from tradeledger.ledger.genesis import load_genesis
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.layout import NetworkLayout
 
 app = typer.Typer()
 app.add_typer(network_app, name="network")

@@ -29,9 +29,9 @@ from tradeledger.contracts import access
 from tradeledger.crypto import commit_document
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.node.disclosure import AccessDenied, Delivery, SignedAccessRequest, sign_access_request
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import create_network
+from tradeledger.workflows.disclosure import AccessRefused, Delivery, SignedAccessRequest, sign_access_request
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import create_network
 from tradeledger.ordering.nats_servers import LocalCluster
 from tradeledger.vault.store import CommitmentRecord
 
@@ -138,7 +138,7 @@ def test_on_the_wire_the_delivery_is_sealed_to_the_requesters_key(running: Runni
 def test_an_organization_without_a_grant_gets_nothing(running: Running, invoice: str):
     request_id = running.submit("exporter", access.NAMESPACE, "request",
                                 {"commitment": invoice, "fields": [], "purpose": "curiosity"})
-    with pytest.raises(AccessDenied, match="is pending"):
+    with pytest.raises(AccessRefused, match="is pending"):
         running.client.disclose("exporter", request_id)
     assert running.nodes["exporter"].vault("exporter").received() == []
 
@@ -149,10 +149,10 @@ def test_a_request_signed_with_another_organizations_key_is_refused(running: Run
     forged = running.signed_request(granted, "customs", signed_by="exporter")
     with Bus(running.cluster.client_urls, "forger") as bus:
         transfer = NatsTransfer(bus, running.nodes["importer"].subjects, keys_of(running.directory, "exporter").admin)
-        with pytest.raises(AccessDenied, match="belongs to exporter, not customs"):
+        with pytest.raises(AccessRefused, match="belongs to exporter, not customs"):
             transfer.fetch("importer", forged)
         stale = running.signed_request(granted, "customs", "customs", created_ms=now_ms() - 3_600_000)
-        with pytest.raises(AccessDenied, match="stale"):
+        with pytest.raises(AccessRefused, match="stale"):
             transfer.fetch("importer", stale)
     # the pending request, the forged key and the stale request: three refusals at the owner
     eventually(lambda: running.nodes["importer"].status().disclosures_denied == 3, 5, "three refusals counted")

@@ -34,7 +34,7 @@ from tradeledger.cluster.messages import CheckpointSignatures, SignatureAnnounce
 from tradeledger.cluster.messaging import Bus
 from tradeledger.ledger.checkpoints import NetworkPolicy
 from tradeledger.ledger.genesis import Genesis, load_genesis
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.store import SQLiteStore
 from tradeledger.tlog import Checkpoint
 

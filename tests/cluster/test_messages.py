@@ -27,7 +27,7 @@ from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair
 from tradeledger.crypto.disclosure import commit_fields
-from tradeledger.node.disclosure import Delivery, DeliveryRejected
+from tradeledger.workflows.disclosure import Delivery, DeliveryRefused
 from tradeledger.ordering.jetstream import subject_for
 from tradeledger.ordering.nats_servers import ServerSpec
 
@@ -98,7 +98,7 @@ def test_a_delivery_reads_back_whole_or_by_fields():
     fields = Delivery("req", "c1" * 32, "importer", os.urandom(32), None, structure.summary,
                       (structure.disclosures["hts"].encoded,), "tx")
     assert Delivery.from_dict(json.loads(json.dumps(fields.to_dict()))) == fields
-    with pytest.raises(DeliveryRejected, match="tradeledger-delivery/1"):
+    with pytest.raises(DeliveryRefused, match="tradeledger-delivery/1"):
         Delivery.from_dict({**whole.to_dict(), "salt": "not hex"})
 
 

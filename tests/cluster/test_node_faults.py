@@ -32,7 +32,7 @@ from tradeledger.cluster import launcher
 from tradeledger.cluster.client import ClusterClient
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.genesis import Genesis, load_genesis
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.layout import NetworkLayout
 
 ORGANIZATIONS = ("customs", "importer", "exporter")
 

@@ -16,7 +16,7 @@ from tradeledger.credentials.datetimes import utc_now
 from tradeledger.credentials.types import customs_broker_license_subject
 from tradeledger.identity import status_entry, web_base_of_genesis
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 
 def organization_did(net: EmbeddedNetwork, name: str) -> str:

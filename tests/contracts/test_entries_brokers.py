@@ -30,8 +30,8 @@ from tradeledger.credentials import issue_credential
 from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import Refused
-from tradeledger.node.setup import OrgPlan
+from tradeledger.errors import Refused
+from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

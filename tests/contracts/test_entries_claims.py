@@ -29,9 +29,10 @@ from tradeledger.contracts.preference import (
 )
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.documents import anchor_documents
-from tradeledger.node.embedded import Refused, now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.workflows.documents import anchor_documents
+from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

@@ -39,8 +39,9 @@ from tradeledger.domain.ipr import (
 )
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
-from tradeledger.node.embedded import Refused, now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

@@ -3,7 +3,7 @@ transaction authorized by the genesis rules."""
 
 from tradeledger.crypto import KeyPair
 from tradeledger.ledger.envelope import sign_envelope
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 from tradeledger.tlog import CosignatureSigner, NoteSigner
 
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tradeledger.contracts import status
-from tradeledger.node.embedded import Refused
+from tradeledger.errors import Refused
 
 
 def publish(net, list_id="ior", purpose="suspension", org="customs", **extra):

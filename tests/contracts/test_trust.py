@@ -10,8 +10,9 @@ from tradeledger.contracts import trust
 from tradeledger.crypto import KeyPair
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import Refused, now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 IOR = "ImporterOfRecordCredential"
 MTR = "MillTestReportCredential"

@@ -413,4 +413,4 @@ def test_a_chain_ten_generations_deep_authorizes_its_last_licensee_and_stops_the
     assert len(decision.chain) == 10
     with pytest.raises(IprRefused) as caught:
         book.grant(license("G-11", "party-10", "party-11", "G-10"))
-    assert caught.value.reason is RefusalReason.PARENT_NOT_SUBLICENSABLE
+    assert caught.value.code is RefusalReason.PARENT_NOT_SUBLICENSABLE

@@ -47,7 +47,7 @@ def refused_unchanged(book: MemoryLicenseBook, action, *args, reason: RefusalRea
     before = json.dumps(book.to_dict(), sort_keys=True)
     with pytest.raises(kind) as caught:
         action(*args)
-    assert caught.value.reason is reason, caught.value.message
+    assert caught.value.code is reason, caught.value.message
     assert "\n" not in str(caught.value) and str(caught.value) == caught.value.message
     assert json.dumps(book.to_dict(), sort_keys=True) == before
     return caught.value

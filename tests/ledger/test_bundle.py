@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.documents import anchor_documents, prove_document
+from tradeledger.workflows.documents import anchor_documents, prove_document
 
 INVOICE = b'{"invoiceNumber": "INV-1000288", "total": "28500.00"}\n'
 

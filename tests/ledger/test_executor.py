@@ -11,7 +11,7 @@ from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.ledger.contract import Args, Contract, ContractSet
 from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.envelope import EnvelopeError, decode_envelope, sign_envelope
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 C1 = "11" * 32
 

@@ -15,7 +15,7 @@ succeeds exactly when the grant is live or a default rule of the genesis covers 
   - an agency sees the documents of lines flagged for it, and the permits it issued;
   - nobody else sees anything.
 
-Otherwise the owner's node refuses (AccessDenied) and the requester's vault holds no byte
+Otherwise the owner's node refuses (AccessRefused) and the requester's vault holds no byte
 of the document. Finally every file of the network folder is read raw, write-ahead logs
 included: no marker is in the orderer stream, in any ledger, or in the vault of an
 organization that was not entitled to it.
@@ -37,10 +37,10 @@ import pytest
 
 from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.disclosure import AccessDenied, disclose
-from tradeledger.node.documents import anchor_documents
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 OWNER = "importer"
 ORGANIZATIONS = (
@@ -154,7 +154,7 @@ def test_delivery_happens_exactly_when_a_grant_or_rule_entitles_the_requester(ma
         assert net.vault(cell.requester).get_document(received.document_sha256) == matrix.contents[cell]
         matrix.delivered.add(cell)
     else:
-        with pytest.raises(AccessDenied):
+        with pytest.raises(AccessRefused):
             disclose(net, matrix.requests[cell])
         assert matrix.markers[cell].encode() not in vault_bytes(net, cell.requester)
 

@@ -20,10 +20,10 @@ from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.crypto.disclosure import FieldDisclosure, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedFields, ProofBundle, verify_bundle
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.disclosure import (
-    AccessDenied,
+from tradeledger.workflows.disclosure import (
+    AccessRefused,
     Delivery,
-    DeliveryRejected,
+    DeliveryRefused,
     LocalTransfer,
     SignedAccessRequest,
     disclose,
@@ -31,8 +31,9 @@ from tradeledger.node.disclosure import (
     serve,
     sign_access_request,
 )
-from tradeledger.node.documents import anchor_documents, prove_document
-from tradeledger.node.embedded import NetworkError, now_ms
+from tradeledger.workflows.documents import anchor_documents, prove_document
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.clock import now_ms
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"
@@ -160,7 +161,7 @@ def refused_without_trace(net, run: Callable[[], object], why: str, requester: s
     """The owner's node refuses with `why`; no access is recorded, the log does not grow
     and the requester's vault receives nothing."""
     size, records = log_size(net), access.access_records(net.reader.store)
-    with pytest.raises(AccessDenied, match=why):
+    with pytest.raises(AccessRefused, match=why):
         run()
     assert log_size(net) == size and access.access_records(net.reader.store) == records
     assert_vault_holds_nothing_received(net, requester)
@@ -269,7 +270,7 @@ def test_a_signed_request_survives_its_wire_form_and_a_garbled_one_is_refused(ne
     genuine = sign_access_request(net, "customs", approved)
     assert SignedAccessRequest.from_dict(json.loads(json.dumps(genuine.to_dict()))) == genuine
     for garbled in ({**genuine.to_dict(), "format": "other/1"}, {**genuine.to_dict(), "signature": "zz"}, {}, None):
-        with pytest.raises(AccessDenied, match="tradeledger-access-request/1"):
+        with pytest.raises(AccessRefused, match="tradeledger-access-request/1"):
             SignedAccessRequest.from_dict(garbled)
 
 
@@ -287,7 +288,7 @@ class TamperingTransfer:
 
 def rejected_on_arrival(net, request_id: str, tamper: Callable[[Delivery], Delivery], why: str,
                         *markers: str) -> None:
-    with pytest.raises(DeliveryRejected, match=why):
+    with pytest.raises(DeliveryRefused, match=why):
         disclose(net, request_id, transfer=TamperingTransfer(net, tamper))
     assert_vault_holds_nothing_received(net, "customs", *markers)
 
@@ -415,7 +416,7 @@ def test_a_delivery_claiming_another_owner_is_rejected(net):
 def test_a_genuine_delivery_after_a_tampered_one_is_kept(net):
     secret = marker()
     request_id = request(net, "customs", anchor(net, secret.encode()))
-    with pytest.raises(DeliveryRejected):
+    with pytest.raises(DeliveryRefused):
         disclose(net, request_id, transfer=TamperingTransfer(net, lambda d: dataclasses.replace(d, document=b"x")))
     received = disclose(net, request_id)
     assert net.vault("customs").get_document(received.document_sha256) == secret.encode()

@@ -13,7 +13,7 @@ import pytest
 from tradeledger.contracts.documents import find_by_commitment
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 try:
     from tradeledger.vault import commit_document
@@ -215,7 +215,7 @@ def test_failed_open_releases_the_folder(tmp_path: Path) -> None:
 def test_a_folder_whose_peers_were_ordered_elsewhere_is_refused(tmp_path, small_network_plan):
     """A cluster folder (peers fed by JetStream, no solo stream) must not be opened with a
     fresh, empty solo stream: its positions would collide with those already consumed."""
-    from tradeledger.node.layout import NetworkLayout
+    from tradeledger.runtime.layout import NetworkLayout
 
     create_network(tmp_path / "net", small_network_plan)
     with EmbeddedNetwork(tmp_path / "net") as net:
@@ -230,7 +230,7 @@ def test_a_folder_whose_peers_were_ordered_elsewhere_is_refused(tmp_path, small_
 
 def test_a_refused_anchor_leaves_nothing_in_the_owners_vault(network):
     from tradeledger.crypto import sha256
-    from tradeledger.node.documents import anchor_documents
+    from tradeledger.workflows.documents import anchor_documents
 
     content = b"a document whose anchor the contract refuses"
     [result] = anchor_documents(network, "importer", [(Path("doc.txt"), content)], "Not A Type", {})

@@ -25,8 +25,9 @@ from tradeledger.contracts.ipr import block_day, find_check, recheck_entry
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import Refused, now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

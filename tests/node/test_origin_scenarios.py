@@ -33,12 +33,12 @@ from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin import qualify_dict
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node import origin as flows
+from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationOfOrigin
-from tradeledger.node.disclosure import AccessDenied, disclose
-from tradeledger.node.documents import anchor_documents
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 
 WORKED = Path(__file__).resolve().parents[1] / "domain" / "data" / "origin-cases"
 ORGANIZATIONS = (
@@ -201,7 +201,7 @@ def assert_refused(net, organization: str, commitment: str) -> None:
     request_id = net.submit_checked(organization, access.NAMESPACE, "request",
                                     {"commitment": commitment, "purpose": "curious"}).txid
     assert access.find_request(net.reader.store, request_id)["status"] == "pending"
-    with pytest.raises(AccessDenied, match="is pending"):
+    with pytest.raises(AccessRefused, match="is pending"):
         disclose(net, request_id, organization)
     assert all(r.commitment != commitment for r in net.vault(organization).received())
 

@@ -14,8 +14,8 @@ from tradeledger.contracts import default_contracts
 from tradeledger.ledger.audit import audit_store
 from tradeledger.ledger.peer import Peer
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.embedded import now_ms
-from tradeledger.node.setup import OrgPlan
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
 from tradeledger.store.base import StoreError
 from tradeledger.vault import commit_document
 

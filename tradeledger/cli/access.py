@@ -14,9 +14,9 @@ from tradeledger.cli.common import DirOption, when
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.disclosure import AccessDenied, DeliveryRejected, disclose
-from tradeledger.node.documents import purge_document
-from tradeledger.node.embedded import now_ms
+from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
+from tradeledger.workflows.documents import purge_document
+from tradeledger.runtime.clock import now_ms
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
 PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
@@ -125,7 +125,7 @@ def disclose_command(
         requester = organization or (record["requester"] if record else None)
         try:
             received = disclose(network, request_id, requester)
-        except (AccessDenied, DeliveryRejected) as exc:
+        except (AccessRefused, DeliveryRefused) as exc:
             fail(f"refused: {exc}", code=1)
         content = (network.vault(requester).get_document(received.document_sha256)
                    if received.document_sha256 else None)

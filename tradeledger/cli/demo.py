@@ -27,11 +27,11 @@ from tradeledger.cli.demo_identity import identity_demo_step
 from tradeledger.cli.demo_ipr import ipr_demo_step
 from tradeledger.cli.demo_origin import origin_demo_step
 from tradeledger.node import DEMO_ORGANIZATIONS, EmbeddedNetwork, NetworkError, create_network
-from tradeledger.node.setup import OrgPlan
+from tradeledger.runtime.setup import OrgPlan
 from tradeledger.node.audit import audit_network
-from tradeledger.node.documents import anchor_documents, prove_document
-from tradeledger.node.disclosure import AccessDenied, disclose
-from tradeledger.node.embedded import now_ms
+from tradeledger.workflows.documents import anchor_documents, prove_document
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.runtime.clock import now_ms
 from tradeledger.ledger.authority import utc_text
 
 ENTRY_NUMBER = "B76-0324527-8"  # CBP's worked example of an entry number (CATAIR App. E)
@@ -211,7 +211,7 @@ def _who_sees_what(net: EmbeddedNetwork, commitments: dict[str, str], say) -> No
         "request_id": prices.txid, "reason": "unit prices are a trade secret; see the totals"})
     try:
         disclose(net, prices.txid)
-    except AccessDenied as refused:
+    except AccessRefused as refused:
         say(f"  customs asks for the line items (unit prices): the importer denies; delivery refused: {refused}")
     packing = commitments["packing_list"]
     early = net.submit_checked("customs", access.NAMESPACE, "request", {

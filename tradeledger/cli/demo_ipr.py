@@ -18,8 +18,9 @@ from tradeledger.contracts import entries, ipr
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.ipr import chain_json
+from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, NetworkError
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 __all__ = ["ipr_demo_step"]
 
@@ -99,7 +100,7 @@ def ipr_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any]) -> None:
             "license_id": "L-3", "mark": MARK, "licensee": importer, "parent_id": "L-1", "countries": ["CN"],
             "end": end,
         })
-    except NetworkError as refused:
+    except Refused as refused:
         say(f"  a sub-license for boots made in CN is refused, and never reaches the log: {escape(str(refused))}")
 
     _file_entry(net, importer, customs, first, today)

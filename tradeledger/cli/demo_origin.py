@@ -25,10 +25,10 @@ from typing import Any
 from tradeledger.contracts import access, entries
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node import origin as flows
+from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationOfOrigin
-from tradeledger.node.disclosure import AccessDenied
-from tradeledger.node.documents import anchor_documents
+from tradeledger.workflows.disclosure import AccessRefused
+from tradeledger.workflows.documents import anchor_documents
 
 # The worked cases, as the producer's bills of materials (shared/domain/origin-cases).
 MOTOR_CASE: dict[str, Any] = {
@@ -117,7 +117,7 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
         try:
             flows.read_determination(net, organization, verification_id)
             seen.append(f"{organization} reads it")
-        except AccessDenied:
+        except AccessRefused:
             seen.append(f"{organization} is refused")
     say(f"  {'; '.join(seen)}")
     return determination.outcome

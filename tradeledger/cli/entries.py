@@ -34,7 +34,7 @@ from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import brokers, entries, origin
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 __all__ = ["entry_app"]
 

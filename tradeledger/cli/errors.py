@@ -9,20 +9,10 @@ from typing import Any, TypeVar
 
 import typer
 
-from tradeledger.crypto import NonCanonicalDataError
-from tradeledger.ledger.bundle import BundleError
-from tradeledger.ledger.genesis import GenesisError
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.peer import ForkDetected
-from tradeledger.node.embedded import NetworkError
-from tradeledger.node.keys import KeyFileError
-from tradeledger.ordering import OrdererError
-from tradeledger.store import StoreError
-from tradeledger.vault import VaultError
 
-KNOWN_ERRORS = (
-    BundleError, GenesisError, KeyFileError, NetworkError, OrdererError, StoreError, VaultError,
-    NonCanonicalDataError,
-)
+KNOWN_ERRORS = (TradeledgerError,)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -41,5 +31,5 @@ def friendly_errors(command: F) -> F:
             print("the evidence is kept in the store; `tradeledger audit` reports it", file=sys.stderr)
             raise typer.Exit(3) from None
         except KNOWN_ERRORS as exc:
-            fail(str(exc))
+            fail(exc.explain())
     return run  # type: ignore[return-value]

@@ -44,7 +44,7 @@ from tradeledger.domain.ipr import (
     chain_svg,
 )
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 __all__ = ["ipr_app"]
 

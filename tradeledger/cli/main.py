@@ -23,7 +23,7 @@ from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
-from tradeledger.node.documents import anchor_documents, prove_commitment, prove_document, read_files
+from tradeledger.workflows.documents import anchor_documents, prove_commitment, prove_document, read_files
 
 app = typer.Typer(
     name="tradeledger",

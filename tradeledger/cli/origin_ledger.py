@@ -29,9 +29,9 @@ from tradeledger.cli.entries import emit
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.credentials import CredentialError
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node import origin as flows
+from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationError, CertificationOfOrigin
-from tradeledger.node.disclosure import AccessDenied
+from tradeledger.workflows.disclosure import AccessRefused
 
 __all__ = ["verification_app"]
 
@@ -159,7 +159,7 @@ def determination_command(verification_id: str = VerificationArgument, directory
     with EmbeddedNetwork(directory) as network:
         try:
             determination = flows.read_determination(network, organization, verification_id)
-        except AccessDenied as exc:
+        except AccessRefused as exc:
             fail(f"refused: {exc}", code=1)
     emit(determination.to_dict())
 

@@ -63,7 +63,7 @@ from tradeledger.identity.verification import trust_findings
 from tradeledger.identity.web import web_base_of_genesis
 from tradeledger.ledger.authority import REGISTRY, member_key
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.embedded import now_ms
+from tradeledger.runtime.clock import now_ms
 
 __all__ = ["vc_app"]
 

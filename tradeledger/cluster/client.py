@@ -24,8 +24,9 @@ from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.node.disclosure import AccessDenied
-from tradeledger.node.embedded import WAIT_LEVELS, NetworkError, Receipt, receipts_for
+from tradeledger.workflows.disclosure import AccessRefused
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
 from tradeledger.ordering.jetstream import JetStreamOrderer
 
 STATUS_POLL_S = 1.0  # ask nodes directly when their progress messages do not come
@@ -136,7 +137,7 @@ class ClusterClient:
         viewers = tuple(viewers or self.organizations)
         self.wait_for(max(positions), wait, viewers, timeout_s)
         return receipts_for(txids, positions, {
-            r["position"]: ("final" if r["final"] else "committed", r["leaf_index"], r["height"], r["valid"], r["reason"])
+            r["position"]: Settled("final" if r["final"] else "committed", r["leaf_index"], r["height"], r["valid"], r["reason"])
             for r in self.transactions(viewers[0], min(positions), max(positions))
         })
 
@@ -149,7 +150,7 @@ class ClusterClient:
             raise ClusterClientError(f"{organization}'s node answered nonsense: {exc}") from None
         if not reply.ok:
             if reply.error_kind == "access_denied":
-                raise AccessDenied(reply.error)
+                raise AccessRefused(reply.error)
             raise ClusterClientError(f"{organization}'s node refused {op}: {reply.error}")
         return reply.result
 

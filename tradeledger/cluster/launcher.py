@@ -33,9 +33,10 @@ from typing import Any
 from tradeledger.cluster.messages import NodeStatus
 from tradeledger.cluster.plan import ClusterRecord, NodeProcess, PlanError, ServerProcess
 from tradeledger.ledger.genesis import load_genesis
-from tradeledger.node.embedded import NetworkError, now_ms
-from tradeledger.node.layout import NetworkLayout
-from tradeledger.node.setup import DEMO_ORGANIZATIONS, create_network
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, create_network
 from tradeledger.ordering.nats_servers import (
     CLUSTER_NAME,
     find_nats_server,

@@ -11,12 +11,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 
+from tradeledger.errors import TradeledgerError
+
 _M = TypeVar("_M", bound="_Message")
 
 MAX_WANTED_HEIGHTS = 256  # heights per want, so that an answer stays well under max_payload
 
 
-class MessageError(ValueError):
+class MessageError(TradeledgerError, ValueError):
     """A NATS message that is not the message its subject carries."""
 
 

@@ -27,19 +27,20 @@ import nats
 import nats.errors
 from nats.aio.msg import Msg
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.cluster.messages import MessageError, Reply, decode, encode
 from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair, public_key_from_did_key
-from tradeledger.node.disclosure import (
-    AccessDenied,
+from tradeledger.workflows.disclosure import (
+    AccessRefused,
     Delivery,
-    DeliveryRejected,
+    DeliveryRefused,
     DisclosureNode,
     SignedAccessRequest,
     serve,
 )
-from tradeledger.node.embedded import NetworkError
+from tradeledger.runtime.errors import NetworkError
 from tradeledger.ordering.loop import stop_loop_thread
 
 log = logging.getLogger("tradeledger.cluster")
@@ -47,7 +48,7 @@ log = logging.getLogger("tradeledger.cluster")
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
 
 
-class BusError(RuntimeError):
+class BusError(TradeledgerError, RuntimeError):
     """NATS could not be reached, or nobody answered a request in time."""
 
 
@@ -200,7 +201,7 @@ def answer_disclosure(node: DisclosureNode, owner: str, data: bytes) -> tuple[by
         delivery = serve(node, owner, request)
         plaintext = json.dumps(delivery.to_dict(), separators=(",", ":")).encode()
         sealed = seal_for(public_key_from_did_key(request.signer), plaintext)
-    except (AccessDenied, SealError, ValueError) as exc:
+    except (AccessRefused, SealError, ValueError) as exc:
         return encode(Reply(False, error=str(exc), error_kind="access_denied")), False
     except NetworkError as exc:
         return encode(Reply(False, error=str(exc), error_kind="network")), False
@@ -223,13 +224,13 @@ class NatsTransfer:
         try:
             answer = decode(Reply, self._bus.request(self._subjects.disclose(owner), data, self._timeout_s))
         except BusError as exc:
-            raise AccessDenied(f"{owner}'s node did not answer: {exc}") from None
+            raise AccessRefused(f"{owner}'s node did not answer: {exc}") from None
         except MessageError as exc:
-            raise DeliveryRejected(f"{owner}'s node answered nonsense: {exc}") from None
+            raise DeliveryRefused(f"{owner}'s node answered nonsense: {exc}") from None
         if not answer.ok:
-            raise AccessDenied(answer.error)
+            raise AccessRefused(answer.error)
         try:
             sealed = base64.b64decode(answer.result["sealed"], validate=True)
             return Delivery.from_dict(json.loads(open_sealed(self._key, sealed)))
         except (KeyError, TypeError, ValueError, SealError) as exc:
-            raise DeliveryRejected(f"{owner}'s delivery cannot be opened: {exc}") from None
+            raise DeliveryRefused(f"{owner}'s delivery cannot be opened: {exc}") from None

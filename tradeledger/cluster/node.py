@@ -63,6 +63,7 @@ from tradeledger.cluster.messaging import Bus, BusError, NatsTransfer, answer_di
 from tradeledger.cluster.service import StatusService
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.contracts import default_contracts
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import OrderedItem
 from tradeledger.ledger.envelope import sign_envelope
@@ -70,14 +71,18 @@ from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import ForkDetected, Peer
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.node.disclosure import AccessDenied, DeliveryRejected, disclose
-from tradeledger.node.embedded import WAIT_LEVELS, NetworkError, Receipt, Refused, now_ms
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
+from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.ordering import OrdererError
 from tradeledger.ordering.jetstream import KIND_HEADER, MSG_ID_HEADER, JetStreamOrderer
 from tradeledger.store import Store, StoreError, open_store
-from tradeledger.store.base import CheckpointRecord
+from tradeledger.store.base import CheckpointRecord, LedgerReader
+from tradeledger.ledger.state import StateReader
 from tradeledger.vault import Vault
 
 log = logging.getLogger("tradeledger.cluster.node")
@@ -303,6 +308,14 @@ class ClusterNode:
         assert self._vault is not None
         return self._vault
 
+    def state(self, name: str) -> StateReader:
+        self._ours(name)
+        return self.peer_node.store
+
+    def ledger(self, name: str) -> LedgerReader:
+        self._ours(name)
+        return self.peer_node.store
+
     def organization_keys(self, name: str) -> OrganizationKeys:
         self._ours(name)
         return self.keys
@@ -411,9 +424,9 @@ class ClusterNode:
         try:
             request = decode(ControlRequest, data)
             return encode(Reply(True, result=self._control(request)))
-        except (AccessDenied, DeliveryRejected) as exc:
+        except (AccessRefused, DeliveryRefused) as exc:
             return encode(Reply(False, error=str(exc), error_kind="access_denied"))
-        except (MessageError, NetworkError, StoreError, OrdererError, KeyError, TypeError, ValueError) as exc:
+        except (MessageError, TradeledgerError, KeyError, TypeError, ValueError) as exc:
             return encode(Reply(False, error=str(exc), error_kind=type(exc).__name__))
 
     def _control(self, request: ControlRequest) -> Any:

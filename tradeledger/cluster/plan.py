@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.ordering.nats_servers import ServerSpec
 
 CLUSTER_FORMAT = "tradeledger-cluster/1"
 
 
-class PlanError(ValueError):
+class PlanError(TradeledgerError, ValueError):
     """D/cluster.json is not a cluster record this version can read."""
 
 

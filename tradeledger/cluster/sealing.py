@@ -14,10 +14,11 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import KeyPair
 
 
-class SealError(ValueError):
+class SealError(TradeledgerError, ValueError):
     """A sealed payload that this key cannot open, or a key that cannot receive one."""
 
 

@@ -58,7 +58,7 @@ from tradeledger.credentials.status_list import (
 from tradeledger.credentials.verify import StatusLookup, issuer_id, verify_credential
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
 from tradeledger.ledger.authority import REGISTRY, key_key, org_key, utc_text
-from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
@@ -151,15 +151,15 @@ def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> 
     found = []
     for item in status if isinstance(status, list) else [status]:
         if not isinstance(item, Mapping) or item.get("type") != STATUS_LIST_ENTRY:
-            raise Rejected(f"credentialStatus {item.get('type') if isinstance(item, Mapping) else item!r} "
+            raise Refused(f"credentialStatus {item.get('type') if isinstance(item, Mapping) else item!r} "
                            f"cannot be checked here; only {STATUS_LIST_ENTRY} entries of the issuer's ledger lists are")
         try:
             entry = BitstringStatusListEntry.from_dict(item)
         except CredentialError as exc:
-            raise Rejected(f"credentialStatus: {exc}") from None
+            raise Refused(f"credentialStatus: {exc}") from None
         where = _STATUS_LIST_URL.match(entry.status_list_credential)
         if where is None or where.group(1) != issuer_organization:
-            raise Rejected(f"status list {entry.status_list_credential} is not a list of {issuer_organization}, "
+            raise Refused(f"status list {entry.status_list_credential} is not a list of {issuer_organization}, "
                            "the issuer, on this ledger (https://<network>/orgs/<issuer>/status/<list>)")
         found.append({"organization": where.group(1), "list_id": where.group(2),
                       "index": entry.status_list_index, "purpose": entry.status_purpose})
@@ -222,17 +222,17 @@ def _check_signing_key(state: StateReader, verification_method: str, created: st
     record = state.get_state(REGISTRY, key_key(did if did.startswith("did:key:") else f"did:key:{fragment}"))
     start, end = _proof_window(created, at_ms)
     if start > at_ms:
-        raise Rejected(f"the credential's proof says it was made at {created}, after this block; "
+        raise Refused(f"the credential's proof says it was made at {created}, after this block; "
                        "a proof cannot come from the future")
     ended = record.get("ended_ms")
     if record["since_ms"] > end or (ended is not None and start >= ended):
-        raise Rejected(f"issuer key {record['did']} was not active when the proof says it was made ({created}); "
+        raise Refused(f"issuer key {record['did']} was not active when the proof says it was made ({created}); "
                        f"it was registered at {utc_text(record['since_ms'])}"
                        + (f" and {record['status']} at {utc_text(ended)}" if ended is not None else ""))
     if record["status"] == "revoked":
         # A revoked key may have leaked, and a proof's `created` is the signer's word: a
         # credential signed by it is not accepted now, whatever date it states.
-        raise Rejected(f"issuer key {record['did']} was revoked at {utc_text(ended or 0)}; "
+        raise Refused(f"issuer key {record['did']} was revoked at {utc_text(ended or 0)}; "
                        "ask the issuer for the credential signed with a current key")
 
 
@@ -255,7 +255,7 @@ def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) 
                                status_lookup=_status_lookup(state, statuses, at_ms), now=_moment(at_ms))
     if not result.verified:
         problem = result.errors[0]
-        raise Rejected(f"{what} does not verify: {problem.message} [{problem.code}]")
+        raise Refused(f"{what} does not verify: {problem.message} [{problem.code}]")
     for proof in result.proofs:
         _check_signing_key(state, proof.verification_method, proof.created, at_ms)
     trusted, why = trust_contract.trust_at(state, credential_type, issuer, at_ms)

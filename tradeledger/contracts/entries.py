@@ -50,7 +50,7 @@ from tradeledger.contracts.preference import (
 )
 from tradeledger.domain.entry_number import validate_entry_number
 from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
@@ -326,7 +326,7 @@ def liquidate(ctx: TxContext, args: DecideEntry) -> None:
     open_lines = [int(key.rsplit("/", 1)[1]) for key, _ in
                   ctx.state.scan(open_verification_prefix(args.entry_number), VERIFICATIONS_NAMESPACE)]
     if open_lines:
-        raise Rejected(f"entry {args.entry_number} has an open verification of origin on line "
+        raise Refused(f"entry {args.entry_number} has an open verification of origin on line "
                        f"{open_lines[0]}; determine it before liquidating")
     _decide(ctx, args.entry_number, LIQUIDATED, (ACCEPTED,), args.reason)
 

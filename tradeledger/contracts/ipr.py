@@ -70,7 +70,7 @@ from tradeledger.domain.ipr import (
 )
 from tradeledger.domain.ipr.model import terminated
 from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
@@ -209,7 +209,7 @@ def _engine(validate: Callable[[LedgerLicenseBook, _R], None], book: LedgerLicen
     try:
         validate(book, record)
     except IprRefused as refused:
-        raise Rejected(f"{refused.reason.value}: {refused.message}") from None
+        raise Refused(f"{refused.code.value}: {refused.message}") from None
 
 
 def _active_organization(ctx: TxContext, name: str) -> dict[str, Any] | None:
@@ -345,7 +345,7 @@ def _ask(book: PendingUsageBook, question: Question) -> Decision:
     try:
         return authorize(book, question)
     except QuestionError as exc:
-        raise Rejected(f"malformed: {exc}") from None
+        raise Refused(f"malformed: {exc}") from None
 
 
 def _judged_line(line: dict[str, Any], facts: dict[str, Any], answers: list[tuple[str, Decision]]) -> dict[str, Any]:
@@ -470,6 +470,6 @@ def recheck_entry(state: StateReader, entry_number: str, on: date | None = None)
     book = PendingUsageBook(LedgerLicenseBook(state))
     try:
         judged, flagged = _judge_entry(book, entry, facts, day, date.fromisoformat(check["checked_on"]))
-    except Rejected as exc:  # cannot happen for facts the contract accepted; say so plainly
+    except Refused as exc:  # cannot happen for facts the contract accepted; say so plainly
         raise LookupError(f"entry {entry_number} cannot be asked again: {exc.reason}") from None
     return {"entry_number": entry_number, "as_of": day.isoformat(), "lines": judged, "flagged_lines": flagged}

@@ -21,7 +21,7 @@ Why public terms rather than a check after disclosure: every peer can then judge
 when the entry is filed, deterministically and without seeing the certification, and the
 terms reveal nothing the entry line does not already show (an HS number and a date).
 Whether the signed credential says what its terms say is for customs' node to check once
-the certification is disclosed to it (tradeledger.node.origin).
+the certification is disclosed to it (tradeledger.workflows.origin).
 
 Everything here is pure: the contracts call it with what they read from ledger state.
 """
@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from tradeledger.errors import TradeledgerError
 
 CERTIFICATION_DOC_TYPE = "certification_of_origin"
 USMCA, CAFTA_DR = "USMCA", "CAFTA-DR"
@@ -71,7 +73,7 @@ _REF_NAMES = ("agreement", "certifier_role", "hs", "blanket_from", "blanket_to",
               "importer", "credential")
 
 
-class TermsError(ValueError):
+class TermsError(TradeledgerError, ValueError):
     """A certification's public terms that cannot be read; the message names the term."""
 
 

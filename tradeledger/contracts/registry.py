@@ -18,7 +18,7 @@ from pydantic import field_validator
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
 from tradeledger.ledger.authority import REGISTRY, key_key, key_record, member_key, org_key
-from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.genesis import ORG_NAME, ROLES
 
 contract = Contract(REGISTRY, "organizations, members and keys")
@@ -98,15 +98,15 @@ def _network_admin(ctx: TxContext) -> bool:
 def _active_key(ctx: TxContext, did: str) -> dict:
     record = ctx.state.get(key_key(did))
     if record is None:
-        raise Rejected(f"key {did} is not registered")
+        raise Refused(f"key {did} is not registered")
     if record["status"] != "active":
-        raise Rejected(f"key {did} is already {record['status']}")
+        raise Refused(f"key {did} is already {record['status']}")
     return record
 
 
 def _require_unused(ctx: TxContext, did: str) -> None:
     if ctx.state.get(key_key(did)) is not None:
-        raise Rejected(f"key {did} is already registered; every key belongs to one member")
+        raise Refused(f"key {did} is already registered; every key belongs to one member")
 
 
 @contract.action("admit_organization", AdmitOrganization)

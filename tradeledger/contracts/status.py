@@ -26,7 +26,7 @@ from tradeledger.credentials.status_list import (
     SUSPENSION,
 )
 from tradeledger.ledger.authority import utc_text
-from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader
 
 NAMESPACE = "status"
@@ -117,7 +117,7 @@ def publish(ctx: TxContext, args: Publish) -> None:
 
 
 def _changeable(ctx: TxContext, args: Change) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The list (owned by the signer) and the entry's record, or Rejected with the reason."""
+    """The list (owned by the signer) and the entry's record, or Refused with the reason."""
     organization = ctx.signer.organization
     listed = ctx.state.get(list_key(organization, args.list_id))
     ctx.require(listed is not None, f"{organization} has no status list {args.list_id}; publish it first")
@@ -146,7 +146,7 @@ def set_status(ctx: TxContext, args: Change) -> None:
     if _current(record):
         since = utc_text(record["history"][-1]["at_ms"])
         word = "revoked" if listed["purpose"] == REVOCATION else "suspended"
-        raise Rejected(f"entry {args.index} of {args.list_id} is already {word} (since {since})")
+        raise Refused(f"entry {args.index} of {args.list_id} is already {word} (since {since})")
     _record_change(ctx, listed, record, args, 1)
 
 

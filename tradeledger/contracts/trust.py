@@ -26,7 +26,7 @@ from pydantic import field_validator
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
 from tradeledger.ledger.authority import REGISTRY, utc_text
-from tradeledger.ledger.contract import Args, Contract, Rejected, TxContext
+from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader
 
 NAMESPACE = "trust"
@@ -163,7 +163,7 @@ def trust(ctx: TxContext, args: Trust) -> None:
 def end(ctx: TxContext, args: EndTrust) -> None:
     location = ctx.state.get(f"entry:{args.entry}")
     if location is None:
-        raise Rejected(f"no trust entry {args.entry}; `tradeledger vc trusted` lists the entries")
+        raise Refused(f"no trust entry {args.entry}; `tradeledger vc trusted` lists the entries")
     record = ctx.state.get(location)
     _role, self_only = _require_authority(ctx, record["credential_type"])
     ctx.require(not self_only or record["set_by"] == ctx.signer.organization,

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from tradeledger.errors import TradeledgerError
 
-class CredentialError(ValueError):
+
+class CredentialError(TradeledgerError, ValueError):
     """Anything wrong with a credential, a presentation, a proof or a status list."""
 
     code: ClassVar[str] = "MALFORMED_VALUE_ERROR"

@@ -20,6 +20,8 @@ from typing import Any
 import orjson
 import rfc8785
 
+from tradeledger.errors import TradeledgerError
+
 MAX_SAFE_INTEGER = 2**53 - 1
 
 # UTF-8 lead bytes of the characters (U+E000 and above) whose UTF-16 order differs from
@@ -27,7 +29,7 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _REFERENCE_ORDER_BYTES = re.compile(rb"[\xee-\xf4]")
 
 
-class NonCanonicalDataError(ValueError):
+class NonCanonicalDataError(TradeledgerError, ValueError):
     """Data that cannot go on the ledger (floats, huge integers, non-string keys ...)."""
 
 

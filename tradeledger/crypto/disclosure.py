@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto.canonical import NonCanonicalDataError, canonical_bytes, check_ledger_data
 from tradeledger.crypto.hashing import sha256
 
@@ -28,7 +29,7 @@ SD_ALG = "sha-256"
 FIELD_SALT_BYTES = 16
 
 
-class DisclosureError(ValueError):
+class DisclosureError(TradeledgerError, ValueError):
     """A field disclosure or field summary that is malformed or does not match."""
 
 

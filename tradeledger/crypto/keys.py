@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 import nacl.exceptions
 import nacl.signing
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto.multibase import (
     ED25519_PRIV_CODEC,
     ED25519_PUB_CODEC,
@@ -22,7 +23,7 @@ from tradeledger.crypto.multibase import (
 )
 
 
-class DidKeyError(ValueError):
+class DidKeyError(TradeledgerError, ValueError):
     """A did:key (or DID URL) that is not an Ed25519 did:key."""
 
 

@@ -2,11 +2,13 @@
 
 import base58
 
+from tradeledger.errors import TradeledgerError
+
 ED25519_PUB_CODEC = b"\xed\x01"
 ED25519_PRIV_CODEC = b"\x80\x26"
 
 
-class MultibaseError(ValueError):
+class MultibaseError(TradeledgerError, ValueError):
     """A multibase string that is not base58btc or does not decode."""
 
 

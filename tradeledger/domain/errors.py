@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tradeledger.errors import TradeledgerError
 
-class IdentifierError(ValueError):
+
+class IdentifierError(TradeledgerError, ValueError):
     """A customs identifier that is malformed; the message says what is wrong and what to do."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from tradeledger.errors import TradeledgerError
 
-class IdentityError(ValueError):
+
+class IdentityError(TradeledgerError, ValueError):
     """Anything wrong with a DID, a DID document or the ledger's identity records."""
 
 

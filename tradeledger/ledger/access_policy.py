@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
+
 ANY_DOC_TYPE = "*"
 DEFAULT_RETENTION_DAYS = 1827  # five years after importation (19 U.S.C. 1508), leap days included
 
@@ -27,7 +29,7 @@ SUPPORTING_DOCUMENTS = (
 )
 
 
-class AccessPolicyError(ValueError):
+class AccessPolicyError(TradeledgerError, ValueError):
     """Access rules in a genesis that cannot be applied."""
 
 

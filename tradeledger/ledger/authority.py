@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
-from tradeledger.ledger.contract import Rejected, Signer
+from tradeledger.ledger.contract import Refused, Signer
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.state import StateKey, StateReader
 
@@ -73,20 +73,20 @@ def signer_record_key(signer_url: str) -> tuple[str, str]:
 
 
 def resolve_signer(state: StateReader, signer_url: str) -> Signer:
-    """The registered, active key behind a signer DID URL, or Rejected with the reason."""
+    """The registered, active key behind a signer DID URL, or Refused with the reason."""
     try:
         public_key_from_did_key(signer_url)  # refuse what is not an Ed25519 did:key URL
     except DidKeyError as exc:
-        raise Rejected(f"signer: {exc}") from None
+        raise Refused(f"signer: {exc}") from None
     did = did_of(signer_url)
     record = state.get_state(REGISTRY, key_key(did))
     if record is None:
-        raise Rejected(f"signer {did} is not a key registered on this network")
+        raise Refused(f"signer {did} is not a key registered on this network")
     if record["status"] != "active":
-        raise Rejected(f"signer {did} was {record['status']} at {utc_text(record.get('ended_ms', 0))}")
+        raise Refused(f"signer {did} was {record['status']} at {utc_text(record.get('ended_ms', 0))}")
     org = state.get_state(REGISTRY, org_key(record["organization"]))
     if org is None or org["status"] != "active":
-        raise Rejected(f"organization {record['organization']} of signer {did} is not active")
+        raise Refused(f"organization {record['organization']} of signer {did} is not active")
     return Signer(
         key=did, organization=org["name"], role=org["role"], member=record["member"],
         admin=record["admin"],

@@ -21,6 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
 from tradeledger.crypto import canonical_bytes, commitment_of, sha256, verify_signature
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
@@ -30,7 +31,7 @@ from tradeledger.tlog import Policy, PolicyError, ProofFormatError, TlogProof
 BUNDLE_FORMAT = "tradeledger-proof/1"
 
 
-class BundleError(ValueError):
+class BundleError(TradeledgerError, ValueError):
     """A proof bundle that is not well formed."""
 
 

@@ -4,7 +4,7 @@ A contract module creates one `Contract`, declares its actions with `@contract.a
 each with a Pydantic model for its arguments and the organization roles allowed to call
 it. Handlers get a `TxContext` and must be deterministic (DESIGN.md decision 4): no wall
 clock, no randomness, no I/O. Time is the block time; inputs are the envelope and state.
-A handler refuses a transaction by raising `Rejected(reason)`.
+A handler refuses a transaction by raising `Refused(reason)`.
 
 An action may also declare `reads=`: the state keys it will read, guessed from the raw
 arguments and commitments. The executor fetches a whole block's guesses in one query
@@ -20,17 +20,10 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tradeledger.crypto import canonical_bytes
+from tradeledger.errors import Refused
 from tradeledger.ledger.state import StateView
 
 ANY_ROLE: frozenset[str] = frozenset({"*"})
-
-
-class Rejected(Exception):
-    """A transaction is invalid; `reason` is kept in the log beside it."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 class Args(BaseModel):
@@ -78,7 +71,7 @@ class TxContext:
 
     def require(self, condition: bool, reason: str) -> None:
         if not condition:
-            raise Rejected(reason)
+            raise Refused(reason)
 
 
 A = TypeVar("A", bound=Args)
@@ -104,11 +97,11 @@ class Action(Generic[A]):
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}" for err in exc.errors()
             )
-            raise Rejected(f"invalid arguments for {self.name}: {problems}") from None
+            raise Refused(f"invalid arguments for {self.name}: {problems}") from None
 
     def authorize(self, signer: Signer) -> None:
         if "*" not in self.roles and signer.role not in self.roles:
-            raise Rejected(
+            raise Refused(
                 f"organization {signer.organization} (role {signer.role}) may not {self.name}; "
                 f"allowed roles: {', '.join(sorted(self.roles))}"
             )
@@ -141,10 +134,10 @@ class ContractSet:
     def find(self, contract: str, action: str) -> Action[Any]:
         found = self._by_name.get(contract)
         if found is None:
-            raise Rejected(f"unknown contract {contract!r}")
+            raise Refused(f"unknown contract {contract!r}")
         handler = found.actions.get(action)
         if handler is None:
-            raise Rejected(f"contract {contract} has no action {action!r}")
+            raise Refused(f"contract {contract} has no action {action!r}")
         return handler
 
     def predicted_reads(self, contract: str, action: str, args: dict[str, Any],

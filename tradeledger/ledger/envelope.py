@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import (
     DidKeyError,
     KeyPair,
@@ -37,7 +38,7 @@ _FIELDS = ("network", "contract", "action", "args", "commitments", "signer", "no
 _FIELD_SET = frozenset(_FIELDS)
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(TradeledgerError, ValueError):
     """An envelope that is malformed: it cannot even be judged valid or invalid."""
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key, sha256_hex
-from tradeledger.ledger.contract import ContractSet, Event, Rejected, Signer, TxContext
+from tradeledger.ledger.contract import ContractSet, Event, Refused, Signer, TxContext
 from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.authority import REGISTRY, resolve_signer, signer_record_key
@@ -77,12 +77,12 @@ class Executor:
             tx = Overlay(block)
             try:
                 if isinstance(envelope_or_error, EnvelopeError):
-                    raise Rejected(f"malformed envelope: {envelope_or_error}")
+                    raise Refused(f"malformed envelope: {envelope_or_error}")
                 envelope = envelope_or_error
                 if txid in in_block or txid in seen:
-                    raise Rejected("replayed: this envelope is already in the log")
+                    raise Refused("replayed: this envelope is already in the log")
                 events = self._execute(tx, envelope, txid, index, block_time_ms, verdicts, offset, signers)
-            except Rejected as rejection:
+            except Refused as rejection:
                 outcomes.append(TxOutcome(txid, index, False, rejection.reason, envelope))
             else:
                 tx.merge_into(block)
@@ -113,17 +113,17 @@ class Executor:
     ) -> list[Event]:
         genesis = self.genesis
         if envelope.network != self.network_id:
-            raise Rejected("envelope is for another network")
+            raise Refused("envelope is for another network")
         age = block_time_ms - envelope.created_ms
         if age > genesis.max_past_ms:
-            raise Rejected(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
+            raise Refused(f"backdated: created {age} ms before its block (limit {genesis.max_past_ms} ms)")
         if -age > genesis.max_future_ms:
-            raise Rejected(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
+            raise Refused(f"created {-age} ms after its block time (limit {genesis.max_future_ms} ms)")
         signer = signers.get(envelope.signer)
         if signer is None:
             signer = signers[envelope.signer] = resolve_signer(tx, envelope.signer)
         if not verdicts.result(offset):
-            raise Rejected(f"bad signature by {signer.key}")
+            raise Refused(f"bad signature by {signer.key}")
         action = self.contracts.find(envelope.contract, envelope.action)
         action.authorize(signer)
         args = action.parse_args(envelope.args)
@@ -138,10 +138,10 @@ class Executor:
         )
         try:
             action.handler(context, args)
-        except Rejected:
+        except Refused:
             raise
         except Exception as exc:  # a contract bug must not stop the ledger; keep it as the reason
-            raise Rejected(f"contract {envelope.contract}.{envelope.action} failed: {type(exc).__name__}: {exc}") from None
+            raise Refused(f"contract {envelope.contract}.{envelope.action} failed: {type(exc).__name__}: {exc}") from None
         return context.events
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import DidKeyError, canonical_bytes, public_key_from_did_key, sha256_hex
 from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError
 
@@ -26,7 +27,7 @@ ROLES = frozenset(
 ORG_NAME = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
-class GenesisError(ValueError):
+class GenesisError(TradeledgerError, ValueError):
     """A genesis document that cannot start a network."""
 
 

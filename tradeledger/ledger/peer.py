@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
@@ -168,7 +169,7 @@ class Peer:
         return final
 
 
-class ForkDetected(RuntimeError):
+class ForkDetected(TradeledgerError, RuntimeError):
     """Two valid checkpoints for the same log size disagree: history has been split."""
 
     def __init__(self, height: int, sender: str, ours: str, theirs: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.genesis import Genesis
@@ -12,7 +13,7 @@ from tradeledger.store.base import Store
 from tradeledger.tlog import TlogProof
 
 
-class NotProvable(LookupError):
+class NotProvable(TradeledgerError, LookupError):
     """The leaf is unknown, or no final checkpoint covers it yet."""
 
 

@@ -5,8 +5,10 @@ The ``verify_*`` functions never raise: they answer ``False`` instead.
 
 from __future__ import annotations
 
+from tradeledger.errors import TradeledgerError
 
-class MerkleError(ValueError):
+
+class MerkleError(TradeledgerError, ValueError):
     """A request outside the tree: bad index or size, malformed hash, and the like."""
 
 

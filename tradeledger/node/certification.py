@@ -35,6 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.contracts.preference import (
     AGREEMENTS,
     CAFTA_DR,
@@ -71,7 +72,7 @@ STATEMENTS = {
 }
 
 
-class CertificationError(ValueError):
+class CertificationError(TradeledgerError, ValueError):
     """A certification of origin that is incomplete or inconsistent; the message names the field."""
 
 

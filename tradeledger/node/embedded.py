@@ -9,70 +9,29 @@ the policy's quorum of cosignatures).
 from __future__ import annotations
 
 import fcntl
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import default_contracts
+from tradeledger.errors import Refused
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope, sign_envelope
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import Peer
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.ledger.state import StateReader
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.ordering import SoloOrderer
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.node import Preview
+from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
 from tradeledger.store import SQLiteStore
+from tradeledger.store.base import LedgerReader
 from tradeledger.vault import Vault
-
-WAIT_LEVELS = ("ordered", "committed", "final")
-
-
-class NetworkError(RuntimeError):
-    """The network folder cannot be used as asked."""
-
-
-class Refused(NetworkError):
-    """The ledger's rules refuse a transaction; the message is the contract's reason."""
-
-
-@dataclass(frozen=True)
-class Receipt:
-    txid: str
-    status: str  # what was reached: ordered | committed | final
-    position: int
-    leaf_index: int | None = None
-    height: int | None = None
-    valid: bool | None = None
-    reason: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
-
-
-# What a block made of one envelope: (status "committed" | "final", leaf_index, height, valid, reason).
-Settled = tuple[str, int, int, bool, str]
-
-
-def receipts_for(txids: Sequence[str], positions: Sequence[int], settled: Mapping[int, Settled]) -> list[Receipt]:
-    """One receipt per submitted envelope, by its stream position: what its block made of
-    it, or "ordered" while no block holds it yet."""
-    receipts = []
-    for txid, position in zip(txids, positions):
-        found = settled.get(position)
-        if found is None:
-            receipts.append(Receipt(txid, "ordered", position))
-        else:
-            status, leaf_index, height, valid, reason = found
-            receipts.append(Receipt(txid, status, position, leaf_index, height, valid, reason))
-    return receipts
-
-
-def now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
 
 class EmbeddedNetwork:
     def __init__(self, directory: Path, parallel_verification: bool = False):
@@ -172,6 +131,14 @@ class EmbeddedNetwork:
         self.organization_keys(name)
         return self.peers[name]
 
+    def state(self, name: str) -> StateReader:
+        """`name`'s view of ledger state: its own peer's."""
+        return self.peer(name).store
+
+    def ledger(self, name: str) -> LedgerReader:
+        """`name`'s own peer's transactions, checkpoints and tiles, read-only."""
+        return self.peer(name).store
+
     # --- transactions ------------------------------------------------------------------
     def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
              commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope:
@@ -181,22 +148,20 @@ class EmbeddedNetwork:
             commitments=tuple(commitments), created_ms=now_ms() if created_ms is None else created_ms,
         )
 
-    def preview(self, organization: str, envelope: Envelope) -> tuple[bool, str]:
+    def preview(self, organization: str, envelope: Envelope) -> Preview:
         """Would `envelope` be valid if ordered now? Judged on `organization`'s own peer;
         nothing is written anywhere."""
         peer = self.peer(organization)
         outcome = peer.executor.preview(peer.store, peer.store.seen_txids, envelope.leaf_bytes(),
                                         peer.head.log_size, now_ms())
-        return outcome.valid, outcome.reason
+        return Preview(outcome.valid, outcome.reason)
 
     def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
                        commitments: Sequence[str] = (), wait: str = "final") -> Receipt:
         """Sign as `organization`, refuse with the contract's reason what would be invalid
         (so bad input leaves the log untouched), else submit and wait."""
         envelope = self.sign(organization, contract, action, args, commitments)
-        valid, reason = self.preview(organization, envelope)
-        if not valid:
-            raise Refused(reason)
+        self.preview(organization, envelope).raise_if_refused()
         receipt = self.submit([envelope], wait=wait, viewer=organization)[0]
         if receipt.valid is False:  # the state moved between the check and the block
             raise Refused(receipt.reason)
@@ -220,7 +185,7 @@ class EmbeddedNetwork:
         heights = [r.height for r in records.values()]
         final = peer.store.final_heights(min(heights), max(heights)) if heights else set()
         return receipts_for(txids, positions, {
-            position: ("final" if r.height in final else "committed", r.leaf_index, r.height, r.valid, r.reason)
+            position: Settled("final" if r.height in final else "committed", r.leaf_index, r.height, r.valid, r.reason)
             for position, r in records.items()
         })
 

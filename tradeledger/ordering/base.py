@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.block import OrderedItem
 
 
-class OrdererError(RuntimeError):
+class OrdererError(TradeledgerError, RuntimeError):
     """The orderer could not accept or deliver items."""
 
 

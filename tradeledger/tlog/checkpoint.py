@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tradeledger.errors import TradeledgerError
 from ._encoding import MAX_UINT64, b64decode, b64encode, is_uint, note_text_problem, parse_decimal
 from .note import Signer, SignedNote, sign_note
 
@@ -23,7 +24,7 @@ __all__ = ["HASH_SIZE", "Checkpoint", "CheckpointError"]
 HASH_SIZE = 32
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TradeledgerError, ValueError):
     """A checkpoint body (or a Checkpoint's fields) violates tlog-checkpoint."""
 
 

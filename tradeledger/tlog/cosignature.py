@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tradeledger.errors import TradeledgerError
 from ._encoding import is_uint
 from .checkpoint import Checkpoint
 from .note import NoteSignature, SignedNote, _Ed25519Signer, _Ed25519Verifier
@@ -41,7 +42,7 @@ _HEADER = "cosignature/v1\n"
 _SIG_SIZE = 8 + 64
 
 
-class CosignatureError(ValueError):
+class CosignatureError(TradeledgerError, ValueError):
     """A cosignature cannot be produced from the given inputs (bad timestamp, body...)."""
 
 

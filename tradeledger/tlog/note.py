@@ -29,6 +29,7 @@ from typing import ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
 import nacl.exceptions
 import nacl.signing
 
+from tradeledger.errors import TradeledgerError
 from ._encoding import b64decode, b64encode, decode_text, is_uint, key_name_problem, note_text_problem
 
 __all__ = [
@@ -67,7 +68,7 @@ _SEED_SIZE = 32
 _ED25519_SIG_SIZE = 64
 
 
-class NoteError(ValueError):
+class NoteError(TradeledgerError, ValueError):
     """A signed note (or a key or signature line) is not of the specified form."""
 
 

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Union
 
+from tradeledger.errors import TradeledgerError
 from ._encoding import parse_decimal
 from .checkpoint import Checkpoint, CheckpointError
 from .cosignature import COSIGNATURE_TYPE, CosignatureVerifier, cosignature_timestamp
@@ -56,7 +57,7 @@ _TOKEN_FORBIDDEN = re.compile("[\x00-\x20\x7f\ud800-\udc7f\udd00-\udfff]")
 _FILE_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udc7f\udd00-\udfff]")
 
 
-class PolicyError(ValueError):
+class PolicyError(TradeledgerError, ValueError):
     """A policy file (or Policy object) violates tlog-policy.  ``lineno`` is 1-based when known."""
 
     def __init__(self, message: str, lineno: int | None = None):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tradeledger.errors import TradeledgerError
 from ._encoding import b64decode, b64encode, decode_text, is_uint, parse_decimal
 from .checkpoint import HASH_SIZE, Checkpoint, CheckpointError
 from .note import NoteError, SignedNote
@@ -35,7 +36,7 @@ MAX_PATH_LENGTH = 64
 InclusionVerifier = Callable[[bytes, int, int, Sequence[bytes], bytes], bool]
 
 
-class ProofFormatError(ValueError):
+class ProofFormatError(TradeledgerError, ValueError):
     """Proof text (or TlogProof fields) violates tlog-proof@v1."""
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import sha256
 
 
-class VaultError(RuntimeError):
+class VaultError(TradeledgerError, RuntimeError):
     """A vault that cannot be opened or a document it does not hold."""
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from tradeledger.errors import TradeledgerError
 from .lineage import lineage, statuses_on
 from .model import FieldReader, IprDataError, License, LinkStatus, Recordation
 from .rules import recordation_standing
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["ChainLink", "Decision", "FailedQuestion", "Question", "QuestionError", "authorize"]
 
 
-class QuestionError(ValueError):
+class QuestionError(TradeledgerError, ValueError):
     """A question that cannot be asked (a malformed HTS number, a quantity of zero ...)."""
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from tradeledger.errors import TradeledgerError
 from .lineage import lineage
 from .model import License, LinkStatus, Recordation, RecordationStatus
 
@@ -26,7 +27,7 @@ CHAIN_FORMAT = "tradeledger-ipr-chain/1"
 DEFAULT_MAX_LICENSES = 500
 
 
-class UnknownSubject(LookupError):
+class UnknownSubject(TradeledgerError, LookupError):
     """Neither a license id nor a recorded mark."""
 
 

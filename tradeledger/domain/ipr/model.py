@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from tradeledger.errors import TradeledgerError
+
 __all__ = [
     "CREDENTIAL_CONTEXT",
     "IprDataError",
@@ -45,7 +47,7 @@ _RECORDATION_URN = "urn:tradeledger:ipr:recordation:"
 _LICENSE_URN = "urn:tradeledger:ipr:license:"
 
 
-class IprDataError(ValueError):
+class IprDataError(TradeledgerError, ValueError):
     """IPR data of the wrong shape (a missing field, a wrong type, a date not YYYY-MM-DD)."""
 
 

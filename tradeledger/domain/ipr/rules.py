@@ -1,7 +1,7 @@
 """Validating a new recordation, decision, license, termination or usage against a book.
 
 Each validate_* function returns None when the record may be added, and otherwise
-raises a subclass of IprRefused carrying a RefusalReason code and a one-line message
+raises a subclass of IprRefused carrying a RefusalReason `code` and a one-line message
 that says what is wrong and what to do. Nothing is changed either way: the caller (the
 in-memory book, or the ledger contract) writes only after validation passes.
 """
@@ -12,6 +12,8 @@ import enum
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
+
+from tradeledger.errors import Refused
 
 from .lineage import lineage, statuses_on
 from .model import License, LinkStatus, Recordation, RecordationDecision, RecordationStatus, Termination, UsageRecord
@@ -59,12 +61,12 @@ class RefusalReason(str, enum.Enum):
     ALREADY_TERMINATED = "already_terminated"
 
 
-class IprRefused(ValueError):
-    """A record the book refuses; `reason` is the machine-readable code."""
+class IprRefused(Refused, ValueError):
+    """A record the book refuses; `code` is the machine-readable reason, `reason` its line."""
 
-    def __init__(self, reason: RefusalReason, message: str, axis: ScopeAxis | None = None) -> None:
+    def __init__(self, code: RefusalReason, message: str, axis: ScopeAxis | None = None) -> None:
         super().__init__(message)
-        self.reason = reason
+        self.code = code
         self.message = message
         self.axis = axis  # for WIDER_THAN_PARENT: which part of the scope is too wide
 

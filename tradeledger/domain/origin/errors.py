@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from tradeledger.errors import TradeledgerError
 
-class OriginCaseError(ValueError):
+
+class OriginCaseError(TradeledgerError, ValueError):
     """A case that cannot be evaluated; the message names the field and says what to write."""
 
 
-class OriginResultError(ValueError):
+class OriginResultError(TradeledgerError, ValueError):
     """A result object (read back from JSON) that is not in the result exchange format."""

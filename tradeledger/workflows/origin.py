@@ -43,9 +43,11 @@ from tradeledger.node.certification import (
     CertificationOfOrigin,
     terms_mismatch,
 )
-from tradeledger.node.disclosure import AccessDenied, disclose
-from tradeledger.node.documents import anchor_documents
-from tradeledger.node.embedded import EmbeddedNetwork, NetworkError, Refused
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
+from tradeledger.node.embedded import EmbeddedNetwork
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.errors import Refused
 
 DETERMINATION_FORMAT = "tradeledger-origin-determination/1"
 ELIGIBLE, DENIED = "eligible", "denied"
@@ -430,7 +432,7 @@ def record_determination(net: EmbeddedNetwork, determination: Determination) -> 
 # --- the parties read it -------------------------------------------------------------------------
 
 def read_determination(net: EmbeddedNetwork, organization: str, verification_id: str) -> Determination:
-    """Fetch the determination from customs' vault; refused (AccessDenied) for anyone
+    """Fetch the determination from customs' vault; refused (AccessRefused) for anyone
     the policy does not entitle."""
     record = verification(net, verification_id)
     if record["determination"] is None:
@@ -442,7 +444,7 @@ def read_determination(net: EmbeddedNetwork, organization: str, verification_id:
             "commitment": commitment, "purpose": f"read the determination of verification {verification_id}"})
         request = access.find_request(net.peer(organization).store, receipt.txid)
         if request is None or request["status"] != "approved":
-            raise AccessDenied(f"{organization} is not entitled to the determination of verification "
+            raise AccessRefused(f"{organization} is not entitled to the determination of verification "
                                f"{verification_id}; its request is {request['status'] if request else 'unknown'}")
         received = disclose(net, receipt.txid, organization)
         content = vault.get_document(received.document_sha256 or "")

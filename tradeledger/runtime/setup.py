@@ -13,8 +13,8 @@ from tradeledger.crypto import KeyPair
 from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
 from tradeledger.ledger.checkpoints import witness_key_name
 from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec
-from tradeledger.node.keys import OrganizationKeys
-from tradeledger.node.layout import NetworkLayout
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.tlog import CosignatureSigner, NoteSigner
 
 

@@ -19,7 +19,9 @@ from tradeledger.crypto import commit_document, sha256
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
-from tradeledger.node.embedded import WAIT_LEVELS, EmbeddedNetwork, NetworkError
+from tradeledger.node.embedded import EmbeddedNetwork
+from tradeledger.runtime.receipts import WAIT_LEVELS
+from tradeledger.runtime.errors import NetworkError
 from tradeledger.vault.store import CommitmentRecord
 
 COMMITMENT_POINTER = "/commitments/0"

@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import KeyPair
 from tradeledger.ledger.checkpoints import NodeSigner
 from tradeledger.tlog import CosignatureSigner, NoteSigner
@@ -15,7 +16,7 @@ from tradeledger.tlog import CosignatureSigner, NoteSigner
 KEYS_FORMAT = "tradeledger-keys/1"
 
 
-class KeyFileError(RuntimeError):
+class KeyFileError(TradeledgerError, RuntimeError):
     """An organization's key file that cannot be read."""
 
 

@@ -26,12 +26,16 @@ from typing import Any, Protocol
 from tradeledger.contracts import access, documents
 from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_did_key, sha256, verify_signature
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
+from tradeledger.errors import Refused
 from tradeledger.ledger.authority import resolve_signer
-from tradeledger.ledger.contract import Rejected
+from tradeledger.ledger.contract import Refused
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
-from tradeledger.node.embedded import EmbeddedNetwork, NetworkError, Receipt, now_ms
-from tradeledger.node.keys import OrganizationKeys
+from tradeledger.node.embedded import EmbeddedNetwork
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.receipts import Receipt
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.keys import OrganizationKeys
 from tradeledger.vault import Vault
 from tradeledger.vault.store import ReceivedDocument
 
@@ -39,11 +43,11 @@ REQUEST_FORMAT = "tradeledger-access-request/1"
 DELIVERY_FORMAT = "tradeledger-delivery/1"
 
 
-class AccessDenied(NetworkError):
+class AccessRefused(Refused):
     """The owner's node refuses to deliver; the message says why."""
 
 
-class DeliveryRejected(NetworkError):
+class DeliveryRefused(Refused):
     """A delivered payload does not match the anchored commitment; nothing was kept."""
 
 
@@ -81,7 +85,7 @@ class SignedAccessRequest:
             return cls(str(data["request_id"]), str(data["requester"]), str(data["signer"]),
                        int(data["created_ms"]), bytes.fromhex(data["signature"]), str(data["nonce"]))
         except (KeyError, TypeError, ValueError):
-            raise AccessDenied(f"not a {REQUEST_FORMAT} message") from None
+            raise AccessRefused(f"not a {REQUEST_FORMAT} message") from None
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ class Delivery:
                 tuple(str(d) for d in data["disclosures"]), str(data["access_txid"]),
             )
         except (KeyError, TypeError, ValueError, DisclosureError):
-            raise DeliveryRejected(f"not a {DELIVERY_FORMAT} message") from None
+            raise DeliveryRefused(f"not a {DELIVERY_FORMAT} message") from None
 
 
 class DisclosureNode(Protocol):
@@ -158,42 +162,42 @@ def serve(network: DisclosureNode, owner: str, request: SignedAccessRequest) -> 
     state = network.peer(owner).store
     try:
         signer = resolve_signer(state, request.signer)
-    except Rejected as exc:
-        raise AccessDenied(exc.reason) from None
+    except Refused as exc:
+        raise AccessRefused(exc.reason) from None
     if signer.organization != request.requester:
-        raise AccessDenied(f"key {signer.key} belongs to {signer.organization}, not {request.requester}")
+        raise AccessRefused(f"key {signer.key} belongs to {signer.organization}, not {request.requester}")
     if not verify_signature(public_key_from_did_key(request.signer), request.signing_bytes(), request.signature):
-        raise AccessDenied("the access request's signature does not verify")
+        raise AccessRefused("the access request's signature does not verify")
     age = now_ms() - request.created_ms
     if age > network.genesis.max_past_ms or -age > network.genesis.max_future_ms:
-        raise AccessDenied("the access request is stale or dated in the future; sign a fresh one")
+        raise AccessRefused("the access request is stale or dated in the future; sign a fresh one")
     if not access.NONCE.match(request.nonce):
-        raise AccessDenied("the access request carries no fresh nonce; sign a new one")
+        raise AccessRefused("the access request carries no fresh nonce; sign a new one")
     record = access.find_request(state, request.request_id)
     if record is None or record["requester"] != request.requester or record["owner"] != owner:
-        raise AccessDenied(f"no request {request.request_id} by {request.requester} to {owner} is on the ledger")
+        raise AccessRefused(f"no request {request.request_id} by {request.requester} to {owner} is on the ledger")
     if record["status"] != "approved":
-        raise AccessDenied(f"request {request.request_id} is {record['status']}"
+        raise AccessRefused(f"request {request.request_id} is {record['status']}"
                            + (f": {record['reason']}" if record["reason"] else ""))
     vault = network.vault(owner)
     kept = vault.commitment(record["commitment"])
     if kept is None or access.purge_record(state, record["commitment"]) is not None \
             or not vault.has_document(kept.document_sha256):
-        raise AccessDenied(f"{owner}'s vault no longer holds document {record['commitment']}")
+        raise AccessRefused(f"{owner}'s vault no longer holds document {record['commitment']}")
     disclosures = vault.field_disclosures(record["commitment"])
     if record["fields"] and not disclosures:
-        raise AccessDenied("the document was committed whole; its fields cannot be disclosed one by one")
+        raise AccessRefused("the document was committed whole; its fields cannot be disclosed one by one")
     missing = [name for name in record["fields"] if name not in disclosures]
     if missing:
-        raise AccessDenied(f"the document has no fields {missing}")
+        raise AccessRefused(f"the document has no fields {missing}")
     # The access is on the ledger before any byte leaves the vault; the contract accepts
     # the record only while a rule or a live grant covers the request.
     try:
         receipt = network.submit_checked(owner, access.NAMESPACE, "record_access",
                                          {"request_id": request.request_id, "nonce": request.nonce},
                                          wait="committed")
-    except NetworkError as exc:
-        raise AccessDenied(str(exc)) from None
+    except (Refused, NetworkError) as exc:
+        raise AccessRefused(str(exc)) from None
     if disclosures:
         chosen = record["fields"] or sorted(disclosures)
         summary = FieldSummary.of(disclosures.values())
@@ -217,25 +221,25 @@ def receive(network: DisclosureNode, requester: str, delivery: Delivery) -> Rece
     state = network.peer(requester).store
     anchored = documents.find_by_commitment(state, delivery.commitment)
     if anchored is None:
-        raise DeliveryRejected(f"no document with commitment {delivery.commitment} is anchored")
+        raise DeliveryRefused(f"no document with commitment {delivery.commitment} is anchored")
     if anchored["owner"] != delivery.owner:
-        raise DeliveryRejected(f"the document was anchored by {anchored['owner']}, not {delivery.owner}")
+        raise DeliveryRefused(f"the document was anchored by {anchored['owner']}, not {delivery.owner}")
     # Only checked bytes are kept: document bytes beside field disclosures are checked by nothing.
     if delivery.summary is not None and delivery.document is not None:
-        raise DeliveryRejected("tampered payload: it carries both a document and field disclosures")
+        raise DeliveryRefused("tampered payload: it carries both a document and field disclosures")
     fields: dict[str, Any] | None = None
     if delivery.summary is not None:
         try:
             fields = open_fields(delivery.summary, delivery.disclosures)
         except DisclosureError as exc:
-            raise DeliveryRejected(f"tampered payload: {exc}") from None
+            raise DeliveryRefused(f"tampered payload: {exc}") from None
         digest = sha256(delivery.summary.document_bytes())
     elif delivery.document is not None:
         digest = sha256(delivery.document)
     else:
-        raise DeliveryRejected("the delivery carries no payload")
+        raise DeliveryRefused("the delivery carries no payload")
     if len(delivery.salt) != 32 or commitment_of(digest, delivery.salt) != delivery.commitment:
-        raise DeliveryRejected("tampered payload: it does not match the anchored commitment")
+        raise DeliveryRefused("tampered payload: it does not match the anchored commitment")
     vault = network.vault(requester)
     document_sha256 = vault.put_document(delivery.document) if delivery.document is not None else None
     received = ReceivedDocument(delivery.request_id, delivery.commitment, delivery.owner, document_sha256,
@@ -249,7 +253,7 @@ def disclose(network: DisclosureNode, request_id: str, requester: str | None = N
     """Fetch an approved request's payload from its owner and keep it in the requester's vault."""
     record = access.find_request(network.reader.store, request_id)
     if record is None:
-        raise AccessDenied(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+        raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
     requester = requester or record["requester"]
     signed = sign_access_request(network, requester, request_id)
     delivery = (transfer or LocalTransfer(network)).fetch(record["owner"], signed)
