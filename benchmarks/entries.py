@@ -40,8 +40,8 @@ from tradeledger.contracts import entries
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin import qualify_dict
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows.documents import anchor_documents
 from tradeledger.workflows.origin import CertificationCheck, assess
 
 WORKED = Path(__file__).resolve().parent.parent / "tests" / "domain" / "data" / "origin-cases"

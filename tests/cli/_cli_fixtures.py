@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from _cli_helpers import copy_network
 from _cli_shared import SharedNetwork, build_shared_network
 

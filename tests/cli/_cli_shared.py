@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from typer.testing import Result
-
 from _cli_helpers import assert_ok, json_lines, tl
+from typer.testing import Result
 
 ENTRY = "B76-0324527-8"
 OTHER_ENTRY = "B76-0000001-1"

@@ -16,12 +16,20 @@ import stat
 from pathlib import Path
 
 import pytest
-
-from _cli_helpers import (
-    DEMO_ORGS, WIDE, assert_ok, assert_refused, flat, flip_char, json_lines, no_traceback, tl,
-)
 from _cli_fixtures import network_copy, shared  # noqa: F401  (pytest fixtures)
+from _cli_helpers import (
+    DEMO_ORGS,
+    WIDE,
+    assert_ok,
+    assert_refused,
+    flat,
+    flip_char,
+    json_lines,
+    no_traceback,
+    tl,
+)
 from _cli_shared import BILL_OF_LADING, DOCUMENTS, ENTRY, OTHER_ENTRY, SharedNetwork
+
 from tradeledger.ledger.genesis import load_genesis
 from tradeledger.runtime.setup import DEMO_ORGANIZATIONS
 

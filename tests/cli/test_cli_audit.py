@@ -12,12 +12,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from _cli_helpers import (
-    DEMO_ORGS, WIDE, assert_ok, assert_unchanged, execute, fingerprint, flat, flip_char, ledger_rows, no_traceback,
-    store_path, tl,
-)
 from _cli_fixtures import network_copy, shared  # noqa: F401  (pytest fixtures)
+from _cli_helpers import (
+    DEMO_ORGS,
+    WIDE,
+    assert_ok,
+    assert_unchanged,
+    execute,
+    fingerprint,
+    flat,
+    flip_char,
+    ledger_rows,
+    no_traceback,
+    store_path,
+    tl,
+)
 from _cli_shared import SharedNetwork
 
 VICTIM = "broker"  # whose store is tampered with; the other four must stay intact

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from _cli_helpers import assert_ok, assert_refused, assert_unchanged, fingerprint, json_lines, tl
 from _cli_fixtures import network_copy, shared  # noqa: F401  (pytest fixtures)
+from _cli_helpers import assert_ok, assert_refused, assert_unchanged, fingerprint, json_lines, tl
 from _cli_shared import SharedNetwork
 
 

@@ -29,11 +29,11 @@ from tradeledger.contracts import access
 from tradeledger.crypto import commit_document
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.workflows.disclosure import AccessRefused, Delivery, SignedAccessRequest, sign_access_request
+from tradeledger.ordering.nats_servers import LocalCluster
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import create_network
-from tradeledger.ordering.nats_servers import LocalCluster
 from tradeledger.vault.store import CommitmentRecord
+from tradeledger.workflows.disclosure import AccessRefused, Delivery, SignedAccessRequest, sign_access_request
 
 ORGANIZATIONS = ("customs", "importer", "exporter")
 INVOICE = b"COMMERCIAL INVOICE 2026-0042: 40 t hot-rolled coil, HTS 7208.51.0030, USD 31,200.00"

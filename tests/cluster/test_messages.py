@@ -27,9 +27,9 @@ from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair
 from tradeledger.crypto.disclosure import commit_fields
-from tradeledger.workflows.disclosure import Delivery, DeliveryRefused
 from tradeledger.ordering.jetstream import subject_for
 from tradeledger.ordering.nats_servers import ServerSpec
+from tradeledger.workflows.disclosure import Delivery, DeliveryRefused
 
 
 @pytest.mark.parametrize("message", [

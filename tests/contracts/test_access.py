@@ -17,18 +17,18 @@ import pytest
 
 from tradeledger.contracts import access, documents
 from tradeledger.domain.entry_number import complete_entry_number
+from tradeledger.errors import Refused
 from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
 from tradeledger.ledger.bundle import verify_bundle
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
 from tradeledger.workflows.documents import (
     anchor_documents,
     prove_commitment,
     purge_document,
 )
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.errors import Refused
-from tradeledger.runtime.clock import now_ms
-from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"  # flat-rolled iron or non-alloy steel, a real HTS-10 line

@@ -29,8 +29,8 @@ from tradeledger.contracts import brokers, entries
 from tradeledger.credentials import issue_credential
 from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
-from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.errors import Refused
+from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (

@@ -28,11 +28,11 @@ from tradeledger.contracts.preference import (
     judge_claim,
 )
 from tradeledger.domain.entry_number import complete_entry_number
-from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.errors import Refused
+from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows.documents import anchor_documents
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

@@ -20,11 +20,11 @@ import pytest
 
 from tradeledger.contracts import access, entries, origin
 from tradeledger.domain.entry_number import complete_entry_number
-from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.errors import Refused
+from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows.documents import anchor_documents
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),

@@ -37,9 +37,9 @@ from tradeledger.domain.ipr import (
     chain_json,
     chain_svg,
 )
+from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
-from tradeledger.errors import Refused
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 

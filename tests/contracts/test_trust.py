@@ -8,9 +8,9 @@ import pytest
 
 from tradeledger.contracts import trust
 from tradeledger.crypto import KeyPair
+from tradeledger.errors import Refused
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.errors import Refused
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 

@@ -17,8 +17,8 @@ from tradeledger.identity import WebBase, status_entry, web_base_of_genesis
 from tradeledger.identity.resolver import from_ms
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.runtime.receipts import Receipt
 from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.receipts import Receipt
 from tradeledger.runtime.setup import OrgPlan
 
 IDENTITY_NETWORK = (

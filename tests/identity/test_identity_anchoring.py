@@ -16,8 +16,8 @@ from tradeledger.credentials import CREDENTIAL_TYPES, build_credential, issue_cr
 from tradeledger.crypto import NonCanonicalDataError
 from tradeledger.crypto.canonical import check_ledger_data
 from tradeledger.ledger.bundle import ProofBundle, verify_bundle
-from tradeledger.workflows.documents import anchor_documents, prove_document
 from tradeledger.runtime.errors import NetworkError
+from tradeledger.workflows.documents import anchor_documents, prove_document
 
 TRACEABILITY = Path(__file__).parents[1] / "credentials" / "data" / "traceability"
 EXAMPLES = sorted(TRACEABILITY.glob("*.json"))

@@ -9,8 +9,8 @@ import pytest
 from tradeledger.contracts import default_contracts
 from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.ledger.contract import Args, Contract, ContractSet
-from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.envelope import EnvelopeError, decode_envelope, sign_envelope
+from tradeledger.ledger.executor import Executor
 from tradeledger.runtime.clock import now_ms
 
 C1 = "11" * 32

@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from functools import lru_cache
+from functools import cache
 
 import pytest
-
 from merkle_naive import largest_power_of_two_below, naive_leaf_hash
+
 from tradeledger.merkle import MemoryTileStore, TiledLog, verify_consistency, verify_inclusion
 
 PERIOD = [naive_leaf_hash(b"periodic %d" % j) for j in range(256)]
@@ -28,7 +28,7 @@ def _node(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def perfect(height: int) -> bytes:
     """MTH of any aligned perfect subtree of 2**height >= 256 leaves (all are equal here)."""
     if height == 8:
@@ -40,7 +40,7 @@ def perfect(height: int) -> bytes:
     return _node(half, half)
 
 
-@lru_cache(maxsize=None)
+@cache
 def ref_mth(lo: int, hi: int) -> bytes:
     """MTH(D[lo:hi]) per RFC 9162 §2.1.1, short-cut only through perfect()."""
     n = hi - lo

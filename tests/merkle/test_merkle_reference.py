@@ -14,8 +14,8 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from merkle_naive import NaiveTree, entry, naive_leaf_hash, path_sides, subproof_shape
+
 from tradeledger.merkle import (
     MemoryTileStore,
     TiledLog,

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from merkle_naive import path_sides, subproof_shape
 
 from tradeledger.merkle import (
     EMPTY_ROOT,
@@ -30,8 +31,6 @@ from tradeledger.merkle import (
     verify_inclusion,
 )
 from tradeledger.merkle.tiles import LevelTiles
-
-from merkle_naive import path_sides, subproof_shape
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "merkle_rfc9162_vectors.json").read_text())
 H = bytes.fromhex

@@ -37,10 +37,10 @@ import pytest
 
 from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.workflows.disclosure import AccessRefused, disclose
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
 
 OWNER = "importer"
 ORGANIZATIONS = (

@@ -20,6 +20,8 @@ from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.crypto.disclosure import FieldDisclosure, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedFields, ProofBundle, verify_bundle
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
 from tradeledger.workflows.disclosure import (
     AccessRefused,
     Delivery,
@@ -32,8 +34,6 @@ from tradeledger.workflows.disclosure import (
     sign_access_request,
 )
 from tradeledger.workflows.documents import anchor_documents, prove_document
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.clock import now_ms
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"

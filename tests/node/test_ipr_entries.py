@@ -24,8 +24,8 @@ from tradeledger.contracts import entries
 from tradeledger.contracts.ipr import block_day, find_check, recheck_entry
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
 from tradeledger.domain.entry_number import complete_entry_number
-from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.errors import Refused
+from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 

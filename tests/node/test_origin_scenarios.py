@@ -33,12 +33,12 @@ from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin import qualify_dict
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationOfOrigin
-from tradeledger.workflows.disclosure import AccessRefused, disclose
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import origin as flows
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
 
 WORKED = Path(__file__).resolve().parents[1] / "domain" / "data" / "origin-cases"
 ORGANIZATIONS = (

@@ -6,12 +6,11 @@ import base64
 import re
 
 import pytest
+from _tlog_helpers import log_signer
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeledger.tlog import Checkpoint, CheckpointError, SignedNote
-
-from _tlog_helpers import log_signer
 
 SPEC_EXAMPLE = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 ROOT = base64.b64decode("CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=")

@@ -7,6 +7,7 @@ import hashlib
 
 import nacl.signing
 import pytest
+from _tlog_helpers import log_signer, witness_signer
 
 from tradeledger.tlog import (
     MAX_TIMESTAMP,
@@ -23,8 +24,6 @@ from tradeledger.tlog import (
     cosignature_timestamp,
     cosigned_message,
 )
-
-from _tlog_helpers import log_signer, witness_signer
 
 SPEC_BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 CP = Checkpoint.from_text(SPEC_BODY)

@@ -7,6 +7,7 @@ import hashlib
 import re
 
 import pytest
+from _tlog_helpers import seed
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,8 +27,6 @@ from tradeledger.tlog import (
     open_note,
     sign_note,
 )
-
-from _tlog_helpers import seed
 
 ALICE = NoteSigner(seed("alice"), "example.com/alice")
 BOB = NoteSigner(seed("bob"), "example.com/bob")

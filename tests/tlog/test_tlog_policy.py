@@ -6,6 +6,7 @@ import hashlib
 import re
 
 import pytest
+from _tlog_helpers import log_signer, signed_checkpoint, witness_signer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +20,6 @@ from tradeledger.tlog import (
     PolicyLog,
     PolicyWitness,
 )
-
-from _tlog_helpers import log_signer, signed_checkpoint, witness_signer
 
 ORIGIN = "example.com/trade-log"
 LOG = log_signer(ORIGIN)

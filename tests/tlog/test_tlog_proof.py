@@ -7,14 +7,13 @@ import hashlib
 import re
 
 import pytest
+from _tlog_helpers import log_signer, signed_checkpoint, witness_signer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeledger import merkle
 from tradeledger.merkle import leaf_hash
 from tradeledger.tlog import Checkpoint, Policy, ProofFormatError, TlogProof
-
-from _tlog_helpers import log_signer, signed_checkpoint, witness_signer
 
 ORIGIN = "example.com/fancylog"
 LOG = log_signer(ORIGIN)

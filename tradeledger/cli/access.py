@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -14,9 +14,9 @@ from tradeledger.cli.common import DirOption, when
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork
+from tradeledger.runtime.clock import now_ms
 from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
 from tradeledger.workflows.documents import purge_document
-from tradeledger.runtime.clock import now_ms
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
 PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
@@ -42,7 +42,7 @@ def _expiry(text: str | None) -> int | None:
     except ValueError:
         fail(f"--expires {text!r}: give an ISO date-time such as 2027-01-31T00:00:00Z, or +30d, +12h, +15m")
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
@@ -60,11 +60,11 @@ def grant(
     directory: Path = DirOption,
     organization: str = AsOption,
     grantee: str = typer.Option(..., "--to", help="The organization that may see the document."),
-    commitment: Optional[str] = typer.Option(None, "--commitment", help="One document, by its commitment."),
-    ref: Optional[str] = typer.Option(None, "--ref", help="Every document of yours with this reference KEY=VALUE."),
+    commitment: str | None = typer.Option(None, "--commitment", help="One document, by its commitment."),
+    ref: str | None = typer.Option(None, "--ref", help="Every document of yours with this reference KEY=VALUE."),
     fields: str = FieldsOption,
     purpose: str = PurposeOption,
-    expires: Optional[str] = ExpiresOption,
+    expires: str | None = ExpiresOption,
 ) -> None:
     """Grant an organization access to one of your documents, or to those with a reference."""
     if (commitment is None) == (ref is None):
@@ -99,7 +99,7 @@ def request(
 
 
 def approve(request_id: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption,
-            expires: Optional[str] = ExpiresOption) -> None:
+            expires: str | None = ExpiresOption) -> None:
     """Approve a pending request to your document: a grant to the requester for those fields."""
     receipt = _submit(directory, organization, "approve", {"request_id": request_id, "expires_ms": _expiry(expires)})
     _print({"grant_id": receipt["txid"], **receipt})
@@ -114,8 +114,8 @@ def deny(request_id: str = typer.Argument(...), directory: Path = DirOption, org
 def disclose_command(
     request_id: str = typer.Argument(..., help="An approved request."),
     directory: Path = DirOption,
-    organization: Optional[str] = typer.Option(None, "--as", help="The requester (default: the request's)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write what was received here."),
+    organization: str | None = typer.Option(None, "--as", help="The requester (default: the request's)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Also write what was received here."),
 ) -> None:
     """Fetch an approved request's document or fields from its owner into your vault."""
     if output is not None and not output.parent.is_dir():
@@ -138,7 +138,7 @@ def disclose_command(
 
 
 def access_log(directory: Path = DirOption,
-               commitment: Optional[str] = typer.Option(None, "--commitment", help="Only this document's.")) -> None:
+               commitment: str | None = typer.Option(None, "--commitment", help="Only this document's.")) -> None:
     """Every recorded access: who saw what, when, under which grant or rule (JSON lines)."""
     with EmbeddedNetwork(directory) as network:
         network.sync()

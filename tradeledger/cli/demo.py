@@ -18,21 +18,21 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
-from tradeledger.contracts import access, documents, entries
-from tradeledger.crypto import KeyPair
-from tradeledger.ledger.bundle import ProofBundle, verify_bundle
-from tradeledger.ledger.envelope import sign_envelope
-from tradeledger.ledger.genesis import load_genesis
 from tradeledger.cli.demo_identity import identity_demo_step
 from tradeledger.cli.demo_ipr import ipr_demo_step
 from tradeledger.cli.demo_origin import origin_demo_step
-from tradeledger.node import DEMO_ORGANIZATIONS, EmbeddedNetwork, NetworkError, create_network
-from tradeledger.runtime.setup import OrgPlan
-from tradeledger.node.audit import audit_network
-from tradeledger.workflows.documents import anchor_documents, prove_document
-from tradeledger.workflows.disclosure import AccessRefused, disclose
-from tradeledger.runtime.clock import now_ms
+from tradeledger.contracts import access, documents, entries
+from tradeledger.crypto import KeyPair
 from tradeledger.ledger.authority import utc_text
+from tradeledger.ledger.bundle import ProofBundle, verify_bundle
+from tradeledger.ledger.envelope import sign_envelope
+from tradeledger.ledger.genesis import load_genesis
+from tradeledger.node import DEMO_ORGANIZATIONS, EmbeddedNetwork, NetworkError, create_network
+from tradeledger.node.audit import audit_network
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents, prove_document
 
 ENTRY_NUMBER = "B76-0324527-8"  # CBP's worked example of an entry number (CATAIR App. E)
 BILL_OF_LADING = "MAEU240551873"

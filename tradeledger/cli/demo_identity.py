@@ -33,8 +33,8 @@ from tradeledger.identity import (
 )
 from tradeledger.ledger.authority import utc_text
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows.documents import anchor_documents
 
 CREDENTIAL_TYPE = "ImporterOfRecordCredential"
 SUSPENSION_LIST = "ior-suspension"

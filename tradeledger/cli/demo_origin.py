@@ -25,8 +25,8 @@ from typing import Any
 from tradeledger.contracts import access, entries
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationOfOrigin
+from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused
 from tradeledger.workflows.documents import anchor_documents
 

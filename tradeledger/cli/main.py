@@ -10,14 +10,14 @@ import typer
 from rich.table import Table
 
 from tradeledger.cli import access as access_commands
+from tradeledger.cli.common import DirOption, console, err, parse_refs, progress, when
 from tradeledger.cli.entries import entry_app
+from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.cli.ipr import ipr_app
 from tradeledger.cli.network import network_app
+from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
-from tradeledger.cli.origin import entry_tools_app, origin_app
-from tradeledger.cli.common import DirOption, console, err, parse_refs, progress, when
-from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.contracts import documents
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope

@@ -29,8 +29,8 @@ from tradeledger.cli.entries import emit
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.credentials import CredentialError
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.workflows import origin as flows
 from tradeledger.node.certification import CertificationError, CertificationOfOrigin
+from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused
 
 __all__ = ["verification_app"]

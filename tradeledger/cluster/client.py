@@ -24,10 +24,10 @@ from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.workflows.disclosure import AccessRefused
+from tradeledger.ordering.jetstream import JetStreamOrderer
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
-from tradeledger.ordering.jetstream import JetStreamOrderer
+from tradeledger.workflows.disclosure import AccessRefused
 
 STATUS_POLL_S = 1.0  # ask nodes directly when their progress messages do not come
 

@@ -33,10 +33,6 @@ from typing import Any
 from tradeledger.cluster.messages import NodeStatus
 from tradeledger.cluster.plan import ClusterRecord, NodeProcess, PlanError, ServerProcess
 from tradeledger.ledger.genesis import load_genesis
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.clock import now_ms
-from tradeledger.runtime.layout import NetworkLayout
-from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, create_network
 from tradeledger.ordering.nats_servers import (
     CLUSTER_NAME,
     find_nats_server,
@@ -46,6 +42,10 @@ from tradeledger.ordering.nats_servers import (
     require_sync_always,
     wait_for_jetstream_leader,
 )
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, create_network
 
 CLUSTER_ORGANIZATIONS = tuple(org for org in DEMO_ORGANIZATIONS if org.name in ("customs", "importer", "exporter"))
 NODE_MODULE = "tradeledger.cluster.node"

@@ -27,11 +27,13 @@ import nats
 import nats.errors
 from nats.aio.msg import Msg
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.cluster.messages import MessageError, Reply, decode, encode
 from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair, public_key_from_did_key
+from tradeledger.errors import TradeledgerError
+from tradeledger.ordering.loop import stop_loop_thread
+from tradeledger.runtime.errors import NetworkError
 from tradeledger.workflows.disclosure import (
     AccessRefused,
     Delivery,
@@ -40,8 +42,6 @@ from tradeledger.workflows.disclosure import (
     SignedAccessRequest,
     serve,
 )
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.ordering.loop import stop_loop_thread
 
 log = logging.getLogger("tradeledger.cluster")
 

@@ -63,27 +63,26 @@ from tradeledger.cluster.messaging import Bus, BusError, NatsTransfer, answer_di
 from tradeledger.cluster.service import StatusService
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.contracts import default_contracts
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import sha256_hex
+from tradeledger.errors import Refused, TradeledgerError
 from tradeledger.ledger.block import OrderedItem
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import ForkDetected, Peer
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
-from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.errors import Refused
-from tradeledger.runtime.clock import now_ms
-from tradeledger.runtime.keys import OrganizationKeys
-from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.ledger.state import StateReader
 from tradeledger.ordering import OrdererError
 from tradeledger.ordering.jetstream import KIND_HEADER, MSG_ID_HEADER, JetStreamOrderer
+from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt
 from tradeledger.store import Store, StoreError, open_store
 from tradeledger.store.base import CheckpointRecord, LedgerReader
-from tradeledger.ledger.state import StateReader
 from tradeledger.vault import Vault
+from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
 
 log = logging.getLogger("tradeledger.cluster.node")
 

@@ -14,8 +14,8 @@ import nacl.exceptions
 import nacl.public
 import nacl.signing
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import KeyPair
+from tradeledger.errors import TradeledgerError
 
 
 class SealError(TradeledgerError, ValueError):

@@ -323,7 +323,7 @@ def purge(ctx: TxContext, args: Purge) -> None:
     policy = AccessPolicy.from_dict(ctx.state.get("policy") or {}, ROLES)
     until = retention_start_ms(ctx.state.reader, document) + policy.retention_ms(document["doc_type"])
     ctx.require(ctx.block_time_ms >= until,
-                f"{document['doc_type']} must be kept until {datetime.datetime.fromtimestamp(until / 1000, datetime.timezone.utc):%Y-%m-%d}")
+                f"{document['doc_type']} must be kept until {datetime.datetime.fromtimestamp(until / 1000, datetime.UTC):%Y-%m-%d}")
     ctx.state.put(purged_key(args.commitment), {
         "commitment": args.commitment, "by": ctx.signer.organization, "purged_ms": ctx.block_time_ms,
         "retained_until_ms": until, "txid": ctx.txid,

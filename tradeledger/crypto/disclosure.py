@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto.canonical import NonCanonicalDataError, canonical_bytes, check_ledger_data
 from tradeledger.crypto.hashing import sha256
+from tradeledger.errors import TradeledgerError
 
 SD_ALG = "sha-256"
 FIELD_SALT_BYTES = 16

@@ -13,7 +13,6 @@ from functools import cached_property, lru_cache
 import nacl.exceptions
 import nacl.signing
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto.multibase import (
     ED25519_PRIV_CODEC,
     ED25519_PUB_CODEC,
@@ -21,6 +20,7 @@ from tradeledger.crypto.multibase import (
     decode_base58btc,
     encode_base58btc,
 )
+from tradeledger.errors import TradeledgerError
 
 
 class DidKeyError(TradeledgerError, ValueError):

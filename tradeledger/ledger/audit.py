@@ -17,9 +17,9 @@ from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
 from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body
 from tradeledger.ledger.contract import ContractSet
-from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.store.base import Store
 from tradeledger.store.sqlite import SQLiteStore
 

@@ -6,7 +6,7 @@ envelope. Genesis seeds them. Keys are did:keys; an envelope's signer is the key
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
@@ -60,7 +60,7 @@ def genesis_writes(genesis: Genesis) -> dict[StateKey, Any]:
 
 def utc_text(ms: int) -> str:
     """A ledger time (Unix milliseconds) as RFC 3339 UTC; pure, so contracts may use it."""
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def did_of(signer_url: str) -> str:

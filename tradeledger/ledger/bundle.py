@@ -21,10 +21,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
 from tradeledger.crypto import canonical_bytes, commitment_of, sha256, verify_signature
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.envelope import Envelope, EnvelopeError
 from tradeledger.tlog import Policy, PolicyError, ProofFormatError, TlogProof
 

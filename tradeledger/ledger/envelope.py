@@ -19,7 +19,6 @@ from typing import Any
 
 import orjson
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import (
     DidKeyError,
     KeyPair,
@@ -29,6 +28,7 @@ from tradeledger.crypto import (
     public_key_from_did_key,
     sha256_hex,
 )
+from tradeledger.errors import TradeledgerError
 
 COMMITMENT_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -14,10 +14,10 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from tradeledger.crypto import DidKeyError, public_key_from_did_key, sha256_hex
+from tradeledger.ledger.authority import REGISTRY, resolve_signer, signer_record_key
 from tradeledger.ledger.contract import ContractSet, Event, Refused, Signer, TxContext
 from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.ledger.authority import REGISTRY, resolve_signer, signer_record_key
 from tradeledger.ledger.signatures import PendingVerdicts, SignatureItem, SignatureVerifier
 from tradeledger.ledger.state import Overlay, StateKey, StateReader, StateView
 

@@ -13,8 +13,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import DidKeyError, canonical_bytes, public_key_from_did_key, sha256_hex
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError
 
 GENESIS_FORMAT = "tradeledger-genesis/1"

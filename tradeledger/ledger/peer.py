@@ -13,15 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
 from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
 from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.executor import Executor
-from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import genesis_state_digest, next_state_digest
 from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, Store, StoreError, TxRecord
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tradeledger.errors import TradeledgerError
 from tradeledger import merkle
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.store.base import Store

@@ -35,7 +35,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.contracts.preference import (
     AGREEMENTS,
     CAFTA_DR,
@@ -51,6 +50,7 @@ from tradeledger.contracts.preference import (
 from tradeledger.credentials import build_credential
 from tradeledger.domain.errors import HtsNumberError
 from tradeledger.domain.hts import validate_hs_code
+from tradeledger.errors import TradeledgerError
 
 USMCA_TYPE = "USMCACertificationOfOrigin"
 CAFTA_DR_TYPE = "CertificationOfOrigin"

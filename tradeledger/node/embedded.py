@@ -9,29 +9,29 @@ the policy's quorum of cosignatures).
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import default_contracts
-from tradeledger.errors import Refused
 from tradeledger.crypto import sha256_hex
+from tradeledger.errors import Refused
 from tradeledger.ledger.envelope import Envelope, sign_envelope
-from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import Peer
+from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import StateReader
-from tradeledger.runtime.keys import OrganizationKeys
-from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.ordering import SoloOrderer
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.runtime.node import Preview
 from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
 from tradeledger.store import SQLiteStore
 from tradeledger.store.base import LedgerReader
 from tradeledger.vault import Vault
+
 
 class EmbeddedNetwork:
     def __init__(self, directory: Path, parallel_verification: bool = False):

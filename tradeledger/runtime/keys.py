@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import KeyPair
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.checkpoints import NodeSigner
 from tradeledger.tlog import CosignatureSigner, NoteSigner
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradeledger.errors import TradeledgerError
+
 from ._encoding import MAX_UINT64, b64decode, b64encode, is_uint, note_text_problem, parse_decimal
-from .note import Signer, SignedNote, sign_note
+from .note import SignedNote, Signer, sign_note
 
 __all__ = ["HASH_SIZE", "Checkpoint", "CheckpointError"]
 
@@ -69,7 +70,7 @@ class Checkpoint:
         return "".join(line + "\n" for line in lines)
 
     @classmethod
-    def from_text(cls, text: str) -> "Checkpoint":
+    def from_text(cls, text: str) -> Checkpoint:
         """Parse a checkpoint body (a note text, not a whole signed note)."""
         if not isinstance(text, str):
             raise CheckpointError(f"checkpoint text must be a str, not {type(text).__name__}")

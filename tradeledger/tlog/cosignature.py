@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradeledger.errors import TradeledgerError
+
 from ._encoding import is_uint
 from .checkpoint import Checkpoint
 from .note import NoteSignature, SignedNote, _Ed25519Signer, _Ed25519Verifier
@@ -63,7 +64,7 @@ def _body_text(body: Checkpoint | str) -> str:
 
 def cosigned_message(body: Checkpoint | str, timestamp: int) -> bytes:
     """The exact bytes an Ed25519 cosigner signs for `body` at `timestamp`."""
-    return f"{_HEADER}time {_check_timestamp(timestamp)}\n{_body_text(body)}".encode("utf-8")
+    return f"{_HEADER}time {_check_timestamp(timestamp)}\n{_body_text(body)}".encode()
 
 
 def cosignature_timestamp(signature: NoteSignature | bytes) -> int:

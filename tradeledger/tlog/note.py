@@ -30,6 +30,7 @@ import nacl.exceptions
 import nacl.signing
 
 from tradeledger.errors import TradeledgerError
+
 from ._encoding import b64decode, b64encode, decode_text, is_uint, key_name_problem, note_text_problem
 
 __all__ = [
@@ -96,7 +97,7 @@ class InvalidSignatureError(NoteError):
 class UnverifiedNoteError(NoteError):
     """The note parsed, but no signature from a known key is on it."""
 
-    def __init__(self, verification: "NoteVerification"):
+    def __init__(self, verification: NoteVerification):
         super().__init__("note has no signature from a known key")
         self.verification = verification
 
@@ -175,7 +176,7 @@ class VerifierKey:
                 )
 
     @classmethod
-    def from_text(cls, vkey: str) -> "VerifierKey":
+    def from_text(cls, vkey: str) -> VerifierKey:
         name, hex_id, b64 = _split_key(vkey, 3, "verifier key")
         key_id, key_type, public_key = _parse_key_fields(name, hex_id, b64, "verifier key")
         return cls(name, key_id, key_type, public_key)
@@ -214,7 +215,7 @@ class NoteSignature:
             raise NoteError("signature line: signature must be non-empty bytes")
 
     @classmethod
-    def from_line(cls, line: str) -> "NoteSignature":
+    def from_line(cls, line: str) -> NoteSignature:
         """Parse one signature line, without its trailing newline."""
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError(f"signature line must start with an em dash and a space: {line!r}")
@@ -281,7 +282,7 @@ class NoteVerification:
     MUST be ignored.
     """
 
-    note: "SignedNote"
+    note: SignedNote
     verified: tuple[VerifiedSignature, ...]
     invalid: tuple[NoteSignature, ...]
     unknown: tuple[NoteSignature, ...]
@@ -324,7 +325,7 @@ class SignedNote:
                 raise NoteError(f"signatures must be NoteSignature, not {type(sig).__name__}")
 
     @classmethod
-    def from_text(cls, msg: str | bytes) -> "SignedNote":
+    def from_text(cls, msg: str | bytes) -> SignedNote:
         """Parse a signed note.  Does not verify anything; see :meth:`verify`."""
         msg = decode_text(msg, "note", NoteError)
         problem = note_text_problem(msg)
@@ -383,7 +384,7 @@ class SignedNote:
                 invalid.append(sig)
         return NoteVerification(self, tuple(verified), tuple(invalid), tuple(unknown))
 
-    def with_signatures(self, *new: NoteSignature) -> "SignedNote":
+    def with_signatures(self, *new: NoteSignature) -> SignedNote:
         """Add signature lines, replacing existing lines from the same key.
 
         Ordering follows Go's note.Sign: surviving old lines first, then new.

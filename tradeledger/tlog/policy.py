@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from tradeledger.errors import TradeledgerError
+
 from ._encoding import parse_decimal
 from .checkpoint import Checkpoint, CheckpointError
 from .cosignature import COSIGNATURE_TYPE, CosignatureVerifier, cosignature_timestamp
@@ -249,7 +250,7 @@ class _Builder:
             raise PolicyError(f"quorum {name!r} is not defined on a preceding line")
         self.quorum = name
 
-    def build(self) -> "Policy":
+    def build(self) -> Policy:
         if self.quorum is None:
             raise PolicyError("a policy must have exactly one quorum line; found none")
         return Policy(tuple(self.logs), tuple(self.witnesses), tuple(self.groups), self.quorum)
@@ -321,7 +322,7 @@ class Policy:
     # -- text form -------------------------------------------------------
 
     @classmethod
-    def from_text(cls, text: str | bytes) -> "Policy":
+    def from_text(cls, text: str | bytes) -> Policy:
         """Parse a policy file; raises :class:`PolicyError` naming the offending line."""
         text = _decode(text)
         b = _Builder()

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tradeledger.errors import TradeledgerError
+
 from ._encoding import b64decode, b64encode, decode_text, is_uint, parse_decimal
 from .checkpoint import HASH_SIZE, Checkpoint, CheckpointError
 from .note import NoteError, SignedNote
@@ -91,7 +92,7 @@ class TlogProof:
         return "\n".join(lines) + "\n\n" + self.checkpoint_note
 
     @classmethod
-    def from_text(cls, text: str | bytes) -> "TlogProof":
+    def from_text(cls, text: str | bytes) -> TlogProof:
         text = decode_text(text, "proof", ProofFormatError)
         # Header lines are all non-empty, so the first empty line ends them.
         head, sep, note = text.partition("\n\n")

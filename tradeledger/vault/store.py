@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tradeledger.errors import TradeledgerError
 from tradeledger.crypto import sha256
+from tradeledger.errors import TradeledgerError
 
 
 class VaultError(TradeledgerError, RuntimeError):

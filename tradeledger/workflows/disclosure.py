@@ -32,10 +32,10 @@ from tradeledger.ledger.contract import Refused
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.node.embedded import EmbeddedNetwork
-from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.receipts import Receipt
 from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.receipts import Receipt
 from tradeledger.vault import Vault
 from tradeledger.vault.store import ReceivedDocument
 

@@ -7,12 +7,11 @@ commitment and salt in a vault, the commitment to its leaf, the leaf to a final 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import json
 
 from tradeledger.contracts import access, documents
 from tradeledger.crypto import commit_document, sha256
@@ -20,8 +19,8 @@ from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, commit_
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
 from tradeledger.node.embedded import EmbeddedNetwork
-from tradeledger.runtime.receipts import WAIT_LEVELS
 from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.receipts import WAIT_LEVELS
 from tradeledger.vault.store import CommitmentRecord
 
 COMMITMENT_POINTER = "/commitments/0"

@@ -37,17 +37,17 @@ from tradeledger.contracts.preference import (
 from tradeledger.credentials import issue_credential, verify_credential
 from tradeledger.crypto import canonical_bytes
 from tradeledger.domain.origin import OriginCase, OriginCaseError, qualify
+from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, did_of, key_key
 from tradeledger.node.certification import (
     CertificationError,
     CertificationOfOrigin,
     terms_mismatch,
 )
-from tradeledger.workflows.disclosure import AccessRefused, disclose
-from tradeledger.workflows.documents import anchor_documents
 from tradeledger.node.embedded import EmbeddedNetwork
 from tradeledger.runtime.errors import NetworkError
-from tradeledger.errors import Refused
+from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.documents import anchor_documents
 
 DETERMINATION_FORMAT = "tradeledger-origin-determination/1"
 ELIGIBLE, DENIED = "eligible", "denied"

@@ -33,6 +33,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tradeledger.errors import TradeledgerError
+
 from .lineage import lineage, statuses_on
 from .model import FieldReader, IprDataError, License, LinkStatus, Recordation
 from .rules import recordation_standing

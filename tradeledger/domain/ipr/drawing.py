@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
 from tradeledger.errors import TradeledgerError
+
 from .lineage import lineage
 from .model import License, LinkStatus, Recordation, RecordationStatus
 
