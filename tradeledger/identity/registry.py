@@ -93,11 +93,21 @@ def key_record(state: StateReader, did: str) -> KeyRecord | None:
     return KeyRecord.from_dict(data) if data else None
 
 
+def organizations(state: StateReader) -> list[OrganizationRecord]:
+    """Every organization the registry has ever recorded, by name."""
+    return sorted((OrganizationRecord.from_dict(value) for _key, value in state.scan_state(REGISTRY, "org:")),
+                  key=lambda r: r.name)
+
+
+def all_keys(state: StateReader) -> list[KeyRecord]:
+    """Every key the registry has ever recorded, oldest first."""
+    records = [KeyRecord.from_dict(value) for _key, value in state.scan_state(REGISTRY, "key:")]
+    return sorted(records, key=lambda r: (r.since_ms, r.did))
+
+
 def organization_keys(state: StateReader, name: str) -> list[KeyRecord]:
     """Every key the organization ever registered, oldest first.
 
     Key records are keyed by DID, not organization, so this reads all of them: fine for
     the registry's size (organizations times members), revisit if keys number millions."""
-    records = [KeyRecord.from_dict(value) for _key, value in state.scan_state(REGISTRY, "key:")
-               if value.get("organization") == name]
-    return sorted(records, key=lambda r: (r.since_ms, r.did))
+    return [record for record in all_keys(state) if record.organization == name]
