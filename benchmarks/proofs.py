@@ -33,8 +33,8 @@ def entry(i: int) -> bytes:
     return b"benchmark entry %d" % i
 
 
-def rate(work: Callable[[int], None], seconds: float) -> float:
-    """Calls work(i) for i = 0, 1, ... for about *seconds*; returns calls per second."""
+def rate(work: Callable[[int], object], seconds: float) -> float:
+    """Calls work(i) for i = 0, 1, ... for about *seconds*; returns calls per second (results are discarded)."""
     calls = 0
     start = time.perf_counter()
     deadline = start + seconds
@@ -96,7 +96,7 @@ def main() -> None:
     log, store, tiled_build = build_tiled(n, console)
     tree, pm_build = build_pymerkle(n, console)
     root = store.root
-    if tree.get_root() != root:
+    if root is None or tree.get_root() != root:
         raise SystemExit("pymerkle and TiledLog disagree on the root: the comparison would be meaningless")
 
     rng = random.Random(args.seed)
@@ -106,13 +106,13 @@ def main() -> None:
     # tradeledger: proofs from tiles; verification per RFC 9162 §2.1.3.2.
     gen = rate(lambda k: log.inclusion_proof(indices[k % POOL], n), args.seconds)
     proofs = [log.inclusion_proof(i, n) for i in indices]
-    assert all(verify_inclusion(i, n, h, p, root) for i, h, p in zip(indices, leaves, proofs))
+    assert all(verify_inclusion(i, n, h, p, root) for i, h, p in zip(indices, leaves, proofs, strict=True))
     ver = rate(lambda k: verify_inclusion(indices[k % POOL], n, leaves[k % POOL], proofs[k % POOL], root), args.seconds)
 
     # pymerkle: 1-based leaf indices; verify_inclusion raises InvalidProof on failure.
     pm_gen = rate(lambda k: tree.prove_inclusion(indices[k % POOL] + 1, n), args.seconds)
     pm_proofs = [tree.prove_inclusion(i + 1, n) for i in indices]
-    for h, p in zip(leaves, pm_proofs):
+    for h, p in zip(leaves, pm_proofs, strict=True):
         pymerkle.verify_inclusion(h, root, p)
     pm_ver = rate(lambda k: pymerkle.verify_inclusion(leaves[k % POOL], root, pm_proofs[k % POOL]), args.seconds)
 

@@ -109,7 +109,9 @@ def test_non_text_is_refused():
         validate_entry_number(32452780)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("filer", "number"), [("B7", "0324527"), ("B76", "324527"), ("B76", "03245a7"), ("B-6", "0324527")])
+@pytest.mark.parametrize(
+    ("filer", "number"), [("B7", "0324527"), ("B76", "324527"), ("B76", "03245a7"), ("B-6", "0324527")]
+)
 def test_check_digit_needs_a_3_character_filer_code_and_7_digits(filer, number):
     with pytest.raises(EntryNumberError):
         entry_check_digit(filer, number)

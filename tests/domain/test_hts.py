@@ -43,7 +43,9 @@ def test_levels():
     assert validate_hs_code("85").heading is None and validate_hs_code("8501").subheading is None
 
 
-@pytest.mark.parametrize("text", ["850", "85011", "8501.1", "8501..10", "85.01.10", "8501-10", "", "abcd", "8501.10.402"])
+@pytest.mark.parametrize(
+    "text", ["850", "85011", "8501.1", "8501..10", "85.01.10", "8501-10", "", "abcd", "8501.10.402"]
+)
 def test_malformed_codes_are_refused(text):
     with pytest.raises(HtsNumberError, match="2, 4, 6, 8 or 10 digits"):
         validate_hs_code(text)

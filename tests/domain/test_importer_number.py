@@ -47,7 +47,9 @@ def test_cbp_assigned_number_carries_a_port_code():
         validate_importer_number("240004-00017")
 
 
-@pytest.mark.parametrize("text", ["12345678900", "123456789", "1234567890", "12-3456789", "12-345678900X", "24270400017"])
+@pytest.mark.parametrize(
+    "text", ["12345678900", "123456789", "1234567890", "12-3456789", "12-345678900X", "24270400017"]
+)
 def test_other_forms_are_refused_and_the_message_shows_the_three_forms(text):
     with pytest.raises(ImporterNumberError, match="NN-NNNNNNNXX.*NNN-NN-NNNN.*YYDDPP-NNNNN"):
         validate_importer_number(text)

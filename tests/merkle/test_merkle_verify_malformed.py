@@ -18,8 +18,8 @@ from tradeledger.merkle import (
 
 LEAVES = [leaf_hash(b"%d" % i) for i in range(13)]
 ROOT = root_hash(LEAVES)
-I = 5
-PROOF = inclusion_proof(I, LEAVES)
+INDEX = 5
+PROOF = inclusion_proof(INDEX, LEAVES)
 M = 6
 CPROOF = consistency_proof(M, LEAVES)
 ROOT1 = root_hash(LEAVES[:M])
@@ -67,25 +67,25 @@ BAD_PROOFS = [
 
 
 def test_the_unmodified_inputs_verify():
-    assert verify_inclusion(I, len(LEAVES), LEAVES[I], PROOF, ROOT) is True
+    assert verify_inclusion(INDEX, len(LEAVES), LEAVES[INDEX], PROOF, ROOT) is True
     assert verify_consistency(M, len(LEAVES), CPROOF, ROOT1, ROOT) is True
 
 
 @pytest.mark.parametrize("bad", BAD_INTS, ids=repr)
 def test_inclusion_bad_index_or_size(bad):
-    assert verify_inclusion(bad, len(LEAVES), LEAVES[I], PROOF, ROOT) is False
-    assert verify_inclusion(I, bad, LEAVES[I], PROOF, ROOT) is False
+    assert verify_inclusion(bad, len(LEAVES), LEAVES[INDEX], PROOF, ROOT) is False
+    assert verify_inclusion(INDEX, bad, LEAVES[INDEX], PROOF, ROOT) is False
 
 
 @pytest.mark.parametrize("bad", BAD_HASHES, ids=repr)
 def test_inclusion_bad_hashes(bad):
-    assert verify_inclusion(I, len(LEAVES), bad, PROOF, ROOT) is False
-    assert verify_inclusion(I, len(LEAVES), LEAVES[I], PROOF, bad) is False
+    assert verify_inclusion(INDEX, len(LEAVES), bad, PROOF, ROOT) is False
+    assert verify_inclusion(INDEX, len(LEAVES), LEAVES[INDEX], PROOF, bad) is False
 
 
 @pytest.mark.parametrize("bad", BAD_PROOFS, ids=lambda p: type(p).__name__)
 def test_inclusion_bad_proofs(bad):
-    assert verify_inclusion(I, len(LEAVES), LEAVES[I], bad, ROOT) is False
+    assert verify_inclusion(INDEX, len(LEAVES), LEAVES[INDEX], bad, ROOT) is False
 
 
 def test_inclusion_index_not_below_size():

@@ -291,7 +291,10 @@ def test_quorum_reasons_name_the_unmet_groups():
         trade.evaluate_quorum({"importer"}).reason
         == "quorum not met: group trade needs 2 of importer, exporter, agency; have 1 (importer)"
     )
-    assert trade.evaluate_quorum(set()).reason == "quorum not met: group trade needs 2 of importer, exporter, agency; have 0"
+    assert (
+        trade.evaluate_quorum(set()).reason
+        == "quorum not met: group trade needs 2 of importer, exporter, agency; have 0"
+    )
     assert NESTED.evaluate_quorum({"X1", "Y2"}).reason == (
         "quorum not met: group X-and-Y needs 2 of X-witnesses, Y-witnesses; have 1 (Y-witnesses); "
         "group X-witnesses needs 2 of X1, X2, X3; have 1 (X1)"
@@ -408,7 +411,7 @@ def policies(draw):
     logs = [PolicyLog(k, draw(st.none() | _token)) for k in draw(st.lists(st.sampled_from(LOG_KEYS), unique=True))]
     wkeys = draw(st.lists(st.sampled_from(WITNESS_KEYS), unique=True))
     names = draw(st.lists(_name, min_size=len(wkeys) + 3, max_size=len(wkeys) + 3, unique=True))
-    witnesses = [PolicyWitness(n, k, draw(st.none() | _token)) for n, k in zip(names, wkeys)]
+    witnesses = [PolicyWitness(n, k, draw(st.none() | _token)) for n, k in zip(names[: len(wkeys)], wkeys, strict=True)]
     free = [w.name for w in witnesses]  # defined and not yet a member of any group
     groups = []
     for gname in names[len(wkeys) :]:

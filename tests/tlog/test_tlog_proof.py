@@ -115,7 +115,10 @@ MALFORMED = [
     (f"c2sp.org/tlog-proof@v1\nindex 1 \n\n{NOTE}", "without leading zeros"),
     (f"c2sp.org/tlog-proof@v1\nindex {2**64}\n\n{NOTE}", "exceeds the maximum"),
     (f"c2sp.org/tlog-proof@v1\nindex:1\n\n{NOTE}", "expected 'index <n>'"),
-    (f"c2sp.org/tlog-proof@v1\nindex 0\n{b64(bytes(31))}\n\n{NOTE}", "line 3: inclusion path hash must be 32 bytes, got 31"),
+    (
+        f"c2sp.org/tlog-proof@v1\nindex 0\n{b64(bytes(31))}\n\n{NOTE}",
+        "line 3: inclusion path hash must be 32 bytes, got 31",
+    ),
     (f"c2sp.org/tlog-proof@v1\nindex 0\n{H} \n\n{NOTE}", "line 3: inclusion path hash: invalid base64"),
     ("c2sp.org/tlog-proof@v1\nindex 0\n" + f"{H}\n" * 65 + f"\n{NOTE}", "at most 64"),
     ("c2sp.org/tlog-proof@v1\nindex 0\n\nnot a note\n", "checkpoint: note has no blank line"),

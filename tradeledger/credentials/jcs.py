@@ -17,9 +17,9 @@ three cases, which go to the reference implementation (rfc8785) instead:
 
 The C encoder is orjson when it is installed (about ten times faster on a credential, which
 matters because a verifier canonicalizes every document it checks), else the standard
-library's, the same one tradeledger.crypto.canonical uses. Anything that is not plain JSON
-goes to the reference, which writes subclasses as their base type and refuses the rest (a
-datetime, a dataclass), where orjson would quietly serialize them.
+library's. Anything that is not plain JSON goes to the reference, which writes subclasses
+as their base type and refuses the rest (a datetime, a dataclass), where orjson would
+quietly serialize them.
 
 tests/credentials/test_vc_jcs.py proves the result byte-identical to rfc8785 on generated JSON.
 """
@@ -39,7 +39,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 try:  # optional accelerator; without it the standard library's encoder is used
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None
+    # mypy types the name as the module; None is how the rest of this module (and its
+    # tests) learn the accelerator is absent.
+    orjson = None  # type: ignore[assignment]
 
 _stdlib_encode = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")

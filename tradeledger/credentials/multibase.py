@@ -32,7 +32,7 @@ def _header(text: object, header: str, name: str) -> str:
     return text[1:]
 
 
-def decode_base58btc(text: str) -> bytes:
+def decode_base58btc(text: object) -> bytes:
     """The bytes of a 'z'-prefixed base58btc multibase string."""
     body = _header(text, "z", "base58btc")
     digit = _BASE58_DIGIT
@@ -52,7 +52,7 @@ def encode_base64url(data: bytes) -> str:
     return "u" + base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def decode_base64url(text: str) -> bytes:
+def decode_base64url(text: object) -> bytes:
     """The bytes of a 'u'-prefixed, unpadded base64url multibase string."""
     body = _header(text, "u", "base64url")
     if not _BASE64URL_BODY.fullmatch(body):

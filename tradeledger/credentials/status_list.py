@@ -174,9 +174,9 @@ class BitstringStatusList:
         return {"type": STATUS_LIST, "statusPurpose": purpose, "encodedList": self.encode()}
 
     @classmethod
-    def from_dict(cls, subject: Mapping[str, Any], *,
+    def from_dict(cls, subject: object, *,
                   min_length: int = MIN_STATUS_LIST_LENGTH) -> BitstringStatusList:
-        """Decode a BitstringStatusList credentialSubject."""
+        """Decode a BitstringStatusList credentialSubject (any JSON value; others are refused)."""
         if not isinstance(subject, Mapping) or subject.get("type") != STATUS_LIST:
             raise StatusListError(f"a status list credentialSubject has type {STATUS_LIST!r}")
         purpose = subject.get("statusPurpose")
@@ -266,8 +266,12 @@ class BitstringStatusListEntry:
             raise StatusVerificationError(
                 f"statusSize {size!r} is not supported; only one-bit entries (statusSize 1) are"
             )
-        return cls(data.get("statusPurpose"), int(index), data.get("statusListCredential"),
-                   data.get("id"))
+        purpose, credential = data.get("statusPurpose"), data.get("statusListCredential")
+        if not isinstance(purpose, str):
+            raise StatusListError("statusPurpose must be a non-empty string")
+        if not isinstance(credential, str):
+            raise StatusListError(f"statusListCredential must be a URL, got {credential!r}")
+        return cls(purpose, int(index), credential, data.get("id"))
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ class _Checks:
             self.url(value, key, what=key)
 
     def objects(self, doc: Mapping[str, Any], key: str, *, id_required: bool = False,
-                type_required: bool = True) -> list[tuple[Mapping[str, Any], tuple]]:
+                type_required: bool = True) -> list[tuple[Mapping[str, Any], tuple[str | int, ...]]]:
         """An optional property holding an object or a non-empty array of objects."""
         if key not in doc:
             return []
@@ -188,9 +188,9 @@ class _Checks:
         if not items:
             self.error(f"{key} must be an object or a non-empty array of objects", key)
             return []
-        found = []
+        found: list[tuple[Mapping[str, Any], tuple[str | int, ...]]] = []
         for i, item in enumerate(items):
-            at = (key, i) if isinstance(value, list) else (key,)
+            at: tuple[str | int, ...] = (key, i) if isinstance(value, list) else (key,)
             if not isinstance(item, dict):
                 self.error(f"{key} entries must be objects, got {type(item).__name__}", *at)
                 continue

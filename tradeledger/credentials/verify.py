@@ -196,10 +196,11 @@ def _status(doc: Mapping[str, Any], status_lookup: StatusLookup | None,
             entries.append((BitstringStatusListEntry.from_dict(item), where))
         except CredentialError as exc:
             errors.append(Problem(exc.code, str(exc), where))
-    if entries and status_lookup is None:
-        warnings.append(Problem(STATUS_NOT_CHECKED,
-                                "credential status was not checked (no status list lookup)",
-                                pointer("credentialStatus")))
+    if status_lookup is None:
+        if entries:
+            warnings.append(Problem(STATUS_NOT_CHECKED,
+                                    "credential status was not checked (no status list lookup)",
+                                    pointer("credentialStatus")))
         return []
     checks = []
     for entry, where in entries:

@@ -5,9 +5,10 @@ decimal strings or integer minor units, and integers stay within the I-JSON safe
 (|n| <= 2^53 - 1) so that every peer, in any language, computes the same bytes.
 
 `rfc8785` is the reference implementation. For data that passes `check_ledger_data`
-(no floats, safe integers, string keys) orjson with sorted keys produces the same bytes, with one exception that we route to the
-reference: JCS sorts object keys by UTF-16 code units while orjson sorts by code points, and
-the two orders differ only when a key holds a character at or above U+E000.
+(no floats, safe integers, string keys) orjson with sorted keys produces the same bytes,
+with one exception that we route to the reference: JCS sorts object keys by UTF-16 code
+units while orjson sorts by code points, and the two orders differ only when a key holds
+a character at or above U+E000.
 tests/crypto/test_canonical.py proves the fast path byte-identical to rfc8785 on
 generated ledger data.
 """

@@ -16,7 +16,7 @@ def encode_base58btc(data: bytes) -> str:
     return "z" + base58.b58encode(data).decode("ascii")
 
 
-def decode_base58btc(text: str) -> bytes:
+def decode_base58btc(text: object) -> bytes:
     if not isinstance(text, str) or not text.startswith("z") or len(text) < 2:
         raise MultibaseError(f"not a base58btc multibase string: {text!r}")
     try:

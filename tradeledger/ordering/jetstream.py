@@ -351,7 +351,7 @@ class JetStreamOrderer:
             raise ValueError("give at least one NATS server URL")
         self.network_id = network_id
         self.config = stream_config_for(network_id, replicas, duplicate_window_s)
-        self.stream = self.config.name
+        self.stream = stream_name_for(network_id)
         self.subject = subject_for(network_id)
         self._ack_timeout = ack_timeout_s
         self._deadline = deadline_s

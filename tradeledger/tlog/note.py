@@ -371,15 +371,15 @@ class SignedNote:
         unknown: list[NoteSignature] = []
         for sig in self.signatures:
             k = (sig.name, sig.key_id)
-            v = known.get(k)
-            if v is None:
+            verifier = known.get(k)
+            if verifier is None:
                 unknown.append(sig)
                 continue
             if k in seen:
                 continue  # Go drops repeated signatures by one key unchecked.
             seen.add(k)
-            if v.verify(message, sig.signature):
-                verified.append(VerifiedSignature(sig, v))
+            if verifier.verify(message, sig.signature):
+                verified.append(VerifiedSignature(sig, verifier))
             else:
                 invalid.append(sig)
         return NoteVerification(self, tuple(verified), tuple(invalid), tuple(unknown))

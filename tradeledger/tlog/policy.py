@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal, TypeAlias
 
 from tradeledger.errors import TradeledgerError
 
@@ -48,7 +48,7 @@ __all__ = [
 #: The predefined name meaning "no cosignatures required".
 NONE = "none"
 
-Threshold = Union[int, Literal["all", "any"]]
+Threshold: TypeAlias = int | Literal["all", "any"]
 
 _WHITESPACE = re.compile(r"[ \t]+")
 # Whitespace and control characters end a token.  Lone surrogates other than
@@ -405,14 +405,14 @@ class Policy:
         stack = [self.quorum]
         while stack:
             name = stack.pop()
-            g = groups.get(name)
-            if g is None:
+            group = groups.get(name)
+            if group is None:
                 parts.append(f"witness {name} has not cosigned")
                 continue
-            have = [m for m in g.members if ok[m]]
-            part = f"group {name} needs {g.required} of {', '.join(g.members)}; have {len(have)}"
+            have = [m for m in group.members if ok[m]]
+            part = f"group {name} needs {group.required} of {', '.join(group.members)}; have {len(have)}"
             parts.append(part + (f" ({', '.join(have)})" if have else ""))
-            stack.extend(reversed([m for m in g.members if m in groups and not ok[m]]))
+            stack.extend(reversed([m for m in group.members if m in groups and not ok[m]]))
         return QuorumResult(False, "quorum not met: " + "; ".join(parts))
 
     # -- checkpoints ---------------------------------------------------------
