@@ -213,6 +213,18 @@ def test_queries_beyond_the_stored_size_raise(query):
         query(log)
 
 
+def test_a_missing_tile_error_names_the_tile_and_how_many_hashes_it_lacks():
+    _, log = build(300)
+    with pytest.raises(MissingTileError) as caught:
+        log.root(301)
+    assert (caught.value.key, caught.value.needed, caught.value.held) == ((0, 1), 45, 44)
+    assert caught.value.reason == "tile (0, 1) holds 44 hashes, 45 needed (tree size beyond the store?)"
+    with pytest.raises(MissingTileError) as caught:
+        TiledLog(MemoryTileStore()).root(1)
+    assert (caught.value.key, caught.value.needed, caught.value.held) == ((0, 0), 1, 0)
+    assert "is not stored" in caught.value.reason
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -81,8 +81,10 @@ def test_an_existing_stream_with_other_settings_is_refused(cluster):
     network = fresh_network_id()
     single = JetStreamOrderer(cluster.client_urls, network, replicas=1)
     single.close()
-    with pytest.raises(StreamMismatch, match="1 replicas \\(want 3\\)"):
+    with pytest.raises(StreamMismatch, match="1 replicas \\(want 3\\)") as caught:
         JetStreamOrderer(cluster.client_urls, network)
+    assert caught.value.exists and caught.value.problems == ("1 replicas (want 3)",)
+    assert caught.value.stream == stream_name_for(network)
 
 
 def test_a_cluster_that_requires_credentials_is_reached_with_connect_options(tmp_path):

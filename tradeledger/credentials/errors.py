@@ -12,13 +12,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from tradeledger.credentials.model import (
+    MALFORMED_VALUE_ERROR,
+    PROOF_VERIFICATION_ERROR,
+    RANGE_ERROR,
+    STATUS_RETRIEVAL_ERROR,
+    STATUS_VERIFICATION_ERROR,
+    Problem,
+)
 from tradeledger.errors import TradeledgerError
 
 
 class CredentialError(TradeledgerError, ValueError):
     """Anything wrong with a credential, a presentation, a proof or a status list."""
 
-    code: ClassVar[str] = "MALFORMED_VALUE_ERROR"
+    code: ClassVar[str] = MALFORMED_VALUE_ERROR
 
 
 class CanonicalizationError(CredentialError):
@@ -36,9 +44,10 @@ class MultibaseError(CredentialError):
 
 
 class InvalidCredentialError(CredentialError):
-    """A document that breaks the VC Data Model, refused before it is signed."""
+    """A document that breaks the VC Data Model, refused before it is signed; `problems` are
+    the data model errors found (empty when the check that refused it reports only one)."""
 
-    def __init__(self, message: str, problems: tuple = ()) -> None:
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
         super().__init__(message)
         self.problems = problems
 
@@ -55,7 +64,7 @@ class ProofGenerationError(CredentialError):
 class ProofVerificationError(CredentialError):
     """A proof that does not verify; the subclasses say why."""
 
-    code = "PROOF_VERIFICATION_ERROR"
+    code = PROOF_VERIFICATION_ERROR
 
 
 class MalformedProofError(ProofVerificationError):
@@ -118,7 +127,7 @@ class StatusListLengthError(StatusListError):
 class StatusIndexOutOfRangeError(StatusListError):
     """A status list index beyond the end of the list."""
 
-    code = "RANGE_ERROR"
+    code = RANGE_ERROR
 
 
 class IrreversibleStatusError(StatusListError):
@@ -130,10 +139,10 @@ class IrreversibleStatusError(StatusListError):
 class StatusVerificationError(StatusListError):
     """A status entry that cannot be checked against the list it names."""
 
-    code = "STATUS_VERIFICATION_ERROR"
+    code = STATUS_VERIFICATION_ERROR
 
 
 class StatusRetrievalError(StatusListError):
     """A status list credential that could not be obtained."""
 
-    code = "STATUS_RETRIEVAL_ERROR"
+    code = STATUS_RETRIEVAL_ERROR

@@ -62,11 +62,11 @@ def _is_ledger_data(value: Any) -> bool:
     return True
 
 
-def check_ledger_data(value: Any, _path: tuple[str | int, ...] = ()) -> None:
+def check_ledger_data(value: Any) -> None:
     """Raise NonCanonicalDataError unless `value` is valid ledger data."""
     if _is_ledger_data(value):
         return
-    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, _path)]
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         item, path = stack.pop()
         kind = type(item)
@@ -143,12 +143,6 @@ def parse_canonical(data: bytes) -> Any:
     if _encode_checked(value) != data:
         raise NonCanonicalDataError("bytes are not in RFC 8785 canonical form")
     return value
-
-
-def reference_canonical_bytes(value: Any) -> bytes:
-    """The reference JCS encoding (rfc8785), after the same ledger-data checks."""
-    check_ledger_data(value)
-    return rfc8785.dumps(value)
 
 
 def is_canonical(data: bytes) -> bool:

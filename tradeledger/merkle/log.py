@@ -137,13 +137,9 @@ class TiledLog:
         for key, width in need.items():
             tile = tiles.get(key)
             if tile is None:
-                raise MissingTileError(f"tile {key} is not stored (tree size beyond the store?)", key)
+                raise MissingTileError(key, width)
             if len(tile) < width * HASH_SIZE:
-                raise MissingTileError(
-                    f"tile {key} holds {len(tile) // HASH_SIZE} hashes, {width} needed "
-                    "(tree size beyond the store?)",
-                    key,
-                )
+                raise MissingTileError(key, width, len(tile) // HASH_SIZE)
 
     def _fetch(self, need: Mapping[TileKey, int]) -> dict[TileKey, bytes]:
         tiles = self._read(frozenset(need))

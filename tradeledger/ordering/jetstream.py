@@ -40,7 +40,9 @@ from typing import Any, Self, TypeVar
 import nats
 import nats.errors
 import nats.js.errors
+from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import (
     DiscardPolicy,
     PubAck,
@@ -73,7 +75,20 @@ class JetStreamOrdererError(OrdererError):
 
 
 class StreamMismatch(JetStreamOrdererError):
-    """The network's stream exists with settings this orderer cannot rely on."""
+    """The network's stream exists with settings this orderer cannot rely on (`exists`), or
+    the cluster refused to create it with ours. `problems` says what differs, or why the
+    cluster refused."""
+
+    def __init__(self, stream: str, problems: Sequence[str], *, exists: bool = True) -> None:
+        if exists:
+            message = (f"stream {stream} exists with {'; '.join(problems)}; "
+                       "fix or recreate it, or connect with matching settings")
+        else:
+            message = f"the cluster refused stream {stream}: {'; '.join(problems)}"
+        super().__init__(message)
+        self.stream = stream
+        self.problems = tuple(problems)
+        self.exists = exists
 
 
 # --- naming and the stream's settings (pure) ---------------------------------------------
@@ -263,7 +278,7 @@ class _AckReplies:
     error, so a retryable refusal would cost a full ack timeout; this resolves every reply.
     """
 
-    def __init__(self, nc: Any):
+    def __init__(self, nc: Client):
         self._nc = nc
         self._prefix: str | None = None
         self._pending: dict[str, asyncio.Future[Msg]] = {}
@@ -361,8 +376,8 @@ class JetStreamOrderer:
         # info, reads): reads must reach it, so a node always reads its own writes even
         # when a lagging follower answers the direct get.
         self._known_last = 0
-        self._nc: Any = None
-        self._js: Any = None
+        self._nc: Client | None = None
+        self._js: JetStreamContext | None = None
         self._acks: _AckReplies | None = None
         self._runner = _LoopThread(f"jetstream-orderer-{self.stream[:24]}")
         try:
@@ -385,28 +400,41 @@ class JetStreamOrderer:
                 "error_cb": self._quiet, "disconnected_cb": self._nothing, "reconnected_cb": self._nothing,
             }
             options.update(self._connect_options)
-            self._nc = await nats.connect(servers=self.servers, **options)
+            nc = await nats.connect(servers=self.servers, **options)
         except (TimeoutError, OSError, nats.errors.Error) as exc:
             raise JetStreamOrdererError(
                 f"cannot connect to NATS at {', '.join(self.servers)}: {exc!r}; "
                 "check the URLs and that the cluster runs"
             ) from exc
+        self._nc = nc
         # ...and endless reconnection once connected: a dead server must not end the
         # connection while the others run (nats-py reads this option on each reconnect).
-        self._nc.options["max_reconnect_attempts"] = -1
-        server = self._nc.connected_server_version
+        nc.options["max_reconnect_attempts"] = -1
+        server = nc.connected_server_version
         found = (server.major, server.minor, server.patch)
         if found < MIN_SERVER_VERSION:
-            where = self._nc.connected_url.netloc if self._nc.connected_url else ", ".join(self.servers)
-            await self._nc.close()
+            where = nc.connected_url.netloc if nc.connected_url else ", ".join(self.servers)
+            await nc.close()
             raise JetStreamOrdererError(
                 f"the NATS server at {where} runs {'.'.join(map(str, found))}; "
                 f"the orderer needs {'.'.join(map(str, MIN_SERVER_VERSION))} "
                 "or later (batched direct gets, and the fixes after Jepsen's analysis): upgrade the cluster"
             )
-        self._js = self._nc.jetstream(timeout=self._ack_timeout)
-        self._acks = _AckReplies(self._nc)
+        self._js = nc.jetstream(timeout=self._ack_timeout)
+        self._acks = _AckReplies(nc)
         await self._retrying("set up the stream", self._ensure_stream)
+
+    @property
+    def _connection(self) -> Client:
+        if self._nc is None:  # only an orderer whose __init__ failed is left without one
+            raise JetStreamOrdererError("the orderer is not connected to NATS")
+        return self._nc
+
+    @property
+    def _jetstream(self) -> JetStreamContext:
+        if self._js is None:
+            raise JetStreamOrdererError("the orderer is not connected to NATS")
+        return self._js
 
     @staticmethod
     async def _quiet(exc: Exception) -> None:
@@ -430,23 +458,20 @@ class JetStreamOrderer:
 
     async def _ensure_stream(self) -> None:
         try:
-            info = await self._js.stream_info(self.stream)
+            info = await self._jetstream.stream_info(self.stream)
         except nats.js.errors.NotFoundError:
             try:
-                info = await self._js.add_stream(self.config)
+                info = await self._jetstream.add_stream(self.config)
             except nats.js.errors.BadRequestError as exc:
-                raise StreamMismatch(f"the cluster refused stream {self.stream}: {exc.description}") from exc
+                raise StreamMismatch(self.stream, [str(exc.description)], exists=False) from exc
         problems = _mismatches(info.config, self.config)
         if problems:
-            raise StreamMismatch(
-                f"stream {self.stream} exists with {'; '.join(problems)}; "
-                "fix or recreate it, or connect with matching settings"
-            )
+            raise StreamMismatch(self.stream, problems)
         self._known_last = max(self._known_last, info.state.last_seq)
 
     # -- writing
     def _check_payload(self, payload: bytes) -> None:
-        limit = self._nc.max_payload
+        limit = self._connection.max_payload
         if len(payload) + 256 > limit:  # headers ride in the same frame
             raise JetStreamOrdererError(
                 f"an envelope of {len(payload)} bytes exceeds the cluster's max_payload of {limit} bytes; "
@@ -485,10 +510,12 @@ class JetStreamOrderer:
                 if failed:
                     await asyncio.sleep(0.1)
                 todo = failed
+        acknowledged: list[PubAck] = []
         for ack in acks:
-            assert ack is not None
+            assert ack is not None  # the loop above leaves no message unacknowledged, or raises
             self._known_last = max(self._known_last, ack.seq)
-        return acks  # type: ignore[return-value]
+            acknowledged.append(ack)
+        return acknowledged
 
     async def _publish_chunk(self, chunk: Sequence[tuple[bytes, dict[str, str]]]) -> list[Any]:
         """Publish every message, then wait for every ack: one round trip for the chunk."""
@@ -578,7 +605,7 @@ class JetStreamOrderer:
 
     # -- reading
     async def _last_seq(self) -> int:
-        info = await self._js.stream_info(self.stream)
+        info = await self._jetstream.stream_info(self.stream)
         self._known_last = max(self._known_last, info.state.last_seq)
         return info.state.last_seq
 
@@ -588,17 +615,17 @@ class JetStreamOrderer:
     async def _direct_batch(self, start: int, count: int) -> tuple[list[OrderedItem], int]:
         """One batched direct get: up to `count` items from `start`, and how many more the
         answering replica holds past them. Any replica may answer, possibly a lagging one."""
-        inbox = self._nc.new_inbox()
+        inbox = self._connection.new_inbox()
         replies: asyncio.Queue[Msg] = asyncio.Queue()
 
         async def collect(msg: Msg) -> None:
             replies.put_nowait(msg)
 
-        subscription = await self._nc.subscribe(inbox, cb=collect)
+        subscription = await self._connection.subscribe(inbox, cb=collect)
         items: list[OrderedItem] = []
         try:
             request = json.dumps({"seq": start, "batch": count}).encode()
-            await self._nc.publish(f"$JS.API.DIRECT.GET.{self.stream}", request, reply=inbox)
+            await self._connection.publish(f"$JS.API.DIRECT.GET.{self.stream}", request, reply=inbox)
             while True:
                 msg = await asyncio.wait_for(replies.get(), self._ack_timeout)
                 headers = msg.headers or {}
@@ -656,21 +683,23 @@ class JetStreamOrderer:
         """The stream's settings and state as the cluster reports them."""
 
         async def info() -> StreamDescription:
-            found = await self._js.stream_info(self.stream)
+            found = await self._jetstream.stream_info(self.stream)
             cluster = found.cluster
+            # The server fills in every field below; the client library types them optional.
+            peers = (cluster.replicas or []) if cluster else []
             return StreamDescription(
-                name=found.config.name,
+                name=found.config.name or self.stream,
                 subjects=tuple(found.config.subjects or ()),
                 storage=str(getattr(found.config.storage, "value", found.config.storage)),
-                replicas=found.config.num_replicas,
+                replicas=found.config.num_replicas or 1,  # JetStream's default
                 duplicate_window_ms=round(found.config.duplicate_window * 1000),
                 allow_direct=bool(found.config.allow_direct),
                 deny_delete=bool(found.config.deny_delete),
                 deny_purge=bool(found.config.deny_purge),
                 last_position=found.state.last_seq,
                 leader=cluster.leader if cluster else None,
-                followers=tuple(p.name for p in (cluster.replicas or [])) if cluster else (),
-                current_followers=tuple(p.name for p in (cluster.replicas or []) if p.current) if cluster else (),
+                followers=tuple(p.name for p in peers if p.name),
+                current_followers=tuple(p.name for p in peers if p.name and p.current),
             )
 
         return self._run(lambda: self._retrying("describe the stream", info))

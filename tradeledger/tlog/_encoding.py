@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import TypeGuard
 
 # Go's unicode.IsSpace, i.e. the Unicode White_Space property.  signed-note
 # forbids "Unicode spaces" in key names and Go's note package tests exactly
@@ -75,7 +76,7 @@ def parse_decimal(text: str, what: str, maximum: int = MAX_UINT64) -> int:
     return value
 
 
-def is_uint(value: object, maximum: int = MAX_UINT64) -> bool:
+def is_uint(value: object, maximum: int = MAX_UINT64) -> TypeGuard[int]:
     """True for a real int (not bool) in 0..maximum."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum
 

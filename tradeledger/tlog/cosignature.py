@@ -50,7 +50,7 @@ class CosignatureError(TradeledgerError, ValueError):
 def _check_timestamp(timestamp: object) -> int:
     if not is_uint(timestamp, MAX_TIMESTAMP):
         raise CosignatureError(f"timestamp must be an int in 0..2^63-1, got {timestamp!r}")
-    return timestamp  # type: ignore[return-value]
+    return timestamp
 
 
 def _body_text(body: Checkpoint | str) -> str:

@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import ClassVar, Generic, Protocol, Self, TypeVar, runtime_checkable
+from typing import ClassVar, Generic, Protocol, Self, TypeVar, cast, runtime_checkable
 
 import nacl.exceptions
 import nacl.signing
@@ -467,6 +467,7 @@ class _Ed25519Verifier:
 
     name: str
     public_key: bytes
+    _key: nacl.signing.VerifyKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problem = key_name_problem(self.name)
@@ -494,7 +495,7 @@ class _Ed25519Verifier:
         if len(signature) != _ED25519_SIG_SIZE:
             return False
         try:
-            self._key.verify(message, signature)  # type: ignore[attr-defined]
+            self._key.verify(message, signature)
         except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError):
             return False
         return True
@@ -515,6 +516,7 @@ class _Ed25519Signer(Generic[_V]):
 
     seed: bytes = field(repr=False)
     name: str
+    _key: nacl.signing.SigningKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problem = key_name_problem(self.name)
@@ -532,7 +534,7 @@ class _Ed25519Signer(Generic[_V]):
 
     @property
     def public_key(self) -> bytes:
-        return bytes(self._key.verify_key)  # type: ignore[attr-defined]
+        return bytes(self._key.verify_key)
 
     @property
     def key_id(self) -> int:
@@ -548,11 +550,12 @@ class _Ed25519Signer(Generic[_V]):
         return f"PRIVATE+KEY+{self.name}+{self.key_id:08x}+{b64encode(key_material)}"
 
     def verifier(self) -> _V:
-        return self._VERIFIER(self.name, self.public_key)  # type: ignore[return-value]
+        # _VERIFIER is the _V class of the subclass; a ClassVar cannot be typed by a type variable.
+        return cast(_V, self._VERIFIER(self.name, self.public_key))
 
     def _sign_ed25519(self, message: bytes) -> bytes:
         """The 64-byte Ed25519 signature over `message`."""
-        return self._key.sign(message).signature  # type: ignore[attr-defined]
+        return self._key.sign(message).signature
 
 
 @dataclass(frozen=True)

@@ -356,7 +356,7 @@ class Policy:
             name, spec, members = args[0], args[1], args[2:]
             threshold: Threshold
             if spec in ("all", "any"):
-                threshold = spec  # type: ignore[assignment]
+                threshold = "all" if spec == "all" else "any"
             else:
                 try:
                     threshold = parse_decimal(spec, f"group {name} threshold")
