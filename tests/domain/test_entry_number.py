@@ -106,7 +106,7 @@ def test_malformed_entry_numbers_are_refused_with_the_reason(text, fragment):
 
 def test_non_text_is_refused():
     with pytest.raises(EntryNumberError):
-        validate_entry_number(32452780)  # type: ignore[arg-type]
+        validate_entry_number(32452780)  # type: ignore[arg-type]  # the wrong type, on purpose
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_append_writes_exactly_the_tiles_that_change(old, batch):
 def test_tile_update_is_frozen():
     update = TiledLog(MemoryTileStore()).append(0, LEAVES[:3])
     with pytest.raises(dataclasses.FrozenInstanceError):
-        update.new_size = 4  # type: ignore[misc]
+        update.new_size = 4  # type: ignore[misc]  # the write a frozen dataclass refuses, on purpose
 
 
 def test_append_reads_once_and_only_the_right_edge():
@@ -301,7 +301,7 @@ def test_in_memory_functions_reject_bad_requests():
 
 def test_leaf_hash_rejects_text_and_ints():
     with pytest.raises(TypeError):
-        leaf_hash("text")  # type: ignore[arg-type]
+        leaf_hash("text")  # type: ignore[arg-type]  # the wrong type, on purpose
     with pytest.raises(TypeError):
-        leaf_hash(5)  # type: ignore[arg-type]
+        leaf_hash(5)  # type: ignore[arg-type]  # the wrong type, on purpose
     assert leaf_hash(bytearray(b"ab")) == leaf_hash(b"ab") == leaf_hash(memoryview(b"ab"))

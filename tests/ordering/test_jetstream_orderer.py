@@ -236,7 +236,7 @@ def test_an_unreadable_timestamp_is_an_error():
 
 # --- publish acknowledgements ---------------------------------------------------------------------
 def reply(data: bytes = b"", headers: dict[str, str] | None = None) -> Msg:
-    return Msg(_client=None, subject="_INBOX.x.1", data=data, headers=headers)  # type: ignore[arg-type]
+    return Msg(_client=None, subject="_INBOX.x.1", data=data, headers=headers)  # type: ignore[arg-type]  # a parsed reply needs no client
 
 
 def test_an_acknowledgement_carries_the_stream_position():

@@ -133,7 +133,7 @@ def test_witnesses_only_cosign_checkpoints():
     with pytest.raises(CheckpointError):
         W1.sign("not a checkpoint\n", 1)
     with pytest.raises(CosignatureError):
-        W1.sign(b"bytes", 1)  # type: ignore[arg-type]
+        W1.sign(b"bytes", 1)  # type: ignore[arg-type]  # the wrong type, on purpose
 
 
 def test_cosignature_is_not_a_plain_note_signature():

@@ -244,9 +244,9 @@ def test_policy_objects_are_validated_like_text():
     with pytest.raises(PolicyError, match="whitespace"):
         PolicyLog(LOG.verifier(), "http://x/ y")
     with pytest.raises(PolicyError, match="NoteVerifier"):
-        PolicyLog(W["X1"].verifier())  # type: ignore[arg-type]
+        PolicyLog(W["X1"].verifier())  # type: ignore[arg-type]  # the wrong type, on purpose
     with pytest.raises(PolicyError, match="CosignatureVerifier"):
-        PolicyWitness("X1", LOG.verifier())  # type: ignore[arg-type]
+        PolicyWitness("X1", LOG.verifier())  # type: ignore[arg-type]  # the wrong type, on purpose
     with pytest.raises(PolicyError, match="lists 'a' more than once"):
         PolicyGroup("g", "any", ("a", "a"))
 
