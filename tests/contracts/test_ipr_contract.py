@@ -32,7 +32,6 @@ from tradeledger.domain.ipr import (
     Question,
     RecordationDecision,
     RecordationStatus,
-    Termination,
     authorize,
     chain_json,
     chain_svg,
@@ -119,7 +118,7 @@ def chain(net, upto: str = "L-3") -> None:
 
 
 def ipr_state(net) -> dict[str, list]:
-    return {name: list(peer.store.scan_state("ipr", "")) for name, peer in net.peers.items()}
+    return {name: list(net.state(name).scan_state("ipr", "")) for name in net.peers}
 
 
 def assert_refused(net, organization: str, action: str, args: dict[str, Any], *fragments: str) -> str:
@@ -136,7 +135,7 @@ def assert_refused(net, organization: str, action: str, args: dict[str, Any], *f
 
 
 def book(net, organization: str = "customs") -> LedgerLicenseBook:
-    return LedgerLicenseBook(net.peer(organization).store)
+    return LedgerLicenseBook(net.state(organization))
 
 
 def question(on: date, **changes: Any) -> Question:
@@ -269,8 +268,8 @@ def test_a_party_ends_a_license_from_today_or_later_and_it_is_recorded_by_the_bl
     ended = book(net).license("L-1")
     assert ended is not None and (ended.terminated_on, ended.termination_reason) == (
         today() + timedelta(days=10), "quality breach")
-    record = net.peer("customs").store.get_state("ipr", "termination:L-1")
-    assert record == {"license_id": "L-1", "terminated_by": "brand", "terminated_on": days(10),
+    record = book(net).termination("L-1")
+    assert record is not None and record.to_dict() == {"license_id": "L-1", "terminated_by": "brand", "terminated_on": days(10),
                       "recorded_on": today().isoformat(), "reason": "quality breach"}
 
 
@@ -307,6 +306,7 @@ def test_a_later_termination_does_not_change_what_was_true_before(net):
     assert (again.authorized, again.reason) == (True, before.reason)
     assert [link.status for link in again.chain] == [LinkStatus.VALID] * 3
     after = authorize(ledger, question(today() + timedelta(days=10)))
+    assert after.failed_question is not None
     assert (after.authorized, after.failed_question.value, after.broken_link) == (False, "validity", "L-1")
     assert [link.status for link in after.chain] == [
         LinkStatus.TERMINATED, LinkStatus.ANCESTOR_INVALID, LinkStatus.ANCESTOR_INVALID]
@@ -335,9 +335,9 @@ def memory_copy(ledger: LedgerLicenseBook, net) -> MemoryLicenseBook:
     for found in licenses:
         copy.grant(dataclasses.replace(found, terminated_on=None, termination_reason=""))
     for found in licenses:
-        record = net.peer("customs").store.get_state("ipr", f"termination:{found.license_id}")
+        record = ledger.termination(found.license_id)
         if record is not None:
-            copy.terminate(Termination.from_dict(record))
+            copy.terminate(record)
     return copy
 
 
