@@ -423,8 +423,8 @@ def harness() -> ContractHarness:
     return ContractHarness(ContractSet([ipr.contract, entries.contract]), state)
 
 
-def run(harness: ContractHarness, organization: str, action: str, days_later: int = 0, **args: Any) -> None:
-    harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS + days_later * 86_400_000)
+def run(harness: ContractHarness, organization: str, action: str, **args: Any) -> None:
+    harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS)
 
 
 def refused_in_memory(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
@@ -441,10 +441,10 @@ def refused_in_memory(harness: ContractHarness, organization: str, action: str, 
 def licensed_in_memory(harness: ContractHarness) -> None:
     run(harness, "brand", "record", **filing(expires_on=on_day(3650)))
     run(harness, "customs", "decide", recordation_id=RECORDATION_ID, accepted=True)
-    for license_id, (licensor, _terms) in TERMS.items():
-        merged = {"license_id": license_id, "mark": MARK, **_terms}
-        merged["end"] = on_day(merged["end"])
-        run(harness, licensor, "license", **merged)
+    for license_id, (licensor, base) in TERMS.items():
+        end = base["end"]
+        assert isinstance(end, int)
+        run(harness, licensor, "license", **{"license_id": license_id, "mark": MARK, **base, "end": on_day(end)})
 
 
 def test_in_memory_every_record_is_typed_and_kept_under_a_composite_key(harness):
