@@ -64,6 +64,7 @@ from tradeledger.domain.ipr import (
 from tradeledger.domain.ipr.lineage import lineage
 from tradeledger.domain.ipr.scope import ScopeAxis, effective_cap, effective_values
 from tradeledger.ledger.envelope import sign_envelope
+from tradeledger.ledger.state import StateReader
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.keys import OrganizationKeys
@@ -93,6 +94,18 @@ class Interner:
 
     def tuple(self, values: tuple[str, ...]) -> tuple[str, ...]:
         return self._tuples.setdefault(values, values)
+
+
+def recordation_of(book: MemoryLicenseBook, mark: str) -> Recordation:
+    found = book.recordation_for_mark(mark)
+    assert found is not None, mark  # every mark of the world was recorded first
+    return found
+
+
+def license_of(book: MemoryLicenseBook, license_id: str) -> License:
+    found = book.license(license_id)
+    assert found is not None, license_id  # ids are drawn from those granted
+    return found
 
 
 def progress(console: Console) -> Progress:
@@ -134,7 +147,7 @@ def build(n_licenses: int, rng: random.Random, console: Console) -> tuple[Memory
         task = bar.add_task("granting licenses (validated)", total=n_licenses)
         while made < n_licenses:
             mark = marks[rng.randrange(n_marks)]
-            recordation = book.recordation_for_mark(mark)
+            recordation = recordation_of(book, mark)
             chain_length = rng.randint(1, MAX_DEPTH)
             parent: License | None = None
             depth = 0
@@ -188,7 +201,7 @@ def build(n_licenses: int, rng: random.Random, console: Console) -> tuple[Memory
 def terminate_some(book: MemoryLicenseBook, rng: random.Random, share: float) -> int:
     done = 0
     for _ in range(int(len(book) * share)):
-        grant = book.license(f"L{rng.randrange(len(book)):07d}")
+        grant = license_of(book, f"L{rng.randrange(len(book)):07d}")
         day = grant.start + timedelta(days=rng.randint(300, max(300, (grant.end - grant.start).days)))
         try:
             book.terminate(Termination(grant.license_id, grant.licensor, day, day, "benchmark"))
@@ -200,14 +213,14 @@ def terminate_some(book: MemoryLicenseBook, rng: random.Random, share: float) ->
 
 def record_usage(book: MemoryLicenseBook, rng: random.Random, count: int) -> None:
     for i in range(count):
-        grant = book.license(f"L{rng.randrange(len(book)):07d}")
+        grant = license_of(book, f"L{rng.randrange(len(book)):07d}")
         day = grant.start + timedelta(days=rng.randint(0, (grant.end - grant.start).days))
         book.record_usage(UsageRecord(f"E{i:08d}", grant.license_id, rng.randint(1, 500), day))
 
 
 def random_question(book: MemoryLicenseBook, parties: list[str], rng: random.Random) -> Question:
-    grant = book.license(f"L{rng.randrange(len(book)):07d}")
-    recordation = book.recordation_for_mark(grant.mark)
+    grant = license_of(book, f"L{rng.randrange(len(book)):07d}")
+    recordation = recordation_of(book, grant.mark)
     above = lineage(book, grant).links
     inside = rng.random() < 0.8
     hts_allowed = effective_values(recordation, above, ScopeAxis.HTS)
@@ -278,15 +291,15 @@ class LedgerWorld:
         ]
         receipts = self.net.submit(leaves, wait="committed")
         self.commit_seconds += time.perf_counter() - started
-        refused = [(item, r.reason) for item, r in zip(self.queue, receipts) if not r.valid]
+        refused = [(item, r.reason) for item, r in zip(self.queue, receipts, strict=True) if not r.valid]
         if refused:
             raise SystemExit(f"the ledger refused {len(refused)} envelopes; first: {refused[0]}")
         self.committed += len(receipts)
         self.queue = []
 
     @property
-    def store(self):
-        return self.net.peer("customs").store
+    def state(self) -> StateReader:
+        return self.net.state("customs")
 
 
 def ledger_license(license: License) -> dict[str, Any]:
@@ -335,7 +348,7 @@ def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng
     made = 0
     while made < n_licenses:
         mark = marks[rng.randrange(n_marks)]
-        recordation = mirror.recordation_for_mark(mark)
+        recordation = recordation_of(mirror, mark)
         chain_length = rng.randint(1, MAX_DEPTH)
         parent: License | None = None
         if open_nodes[mark] and rng.random() < 0.3:  # branch off an existing chain
@@ -375,7 +388,7 @@ def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng
 
     terminations = 0
     for _ in range(n_licenses // 100):
-        grant = mirror.license(f"L{rng.randrange(n_licenses):07d}")
+        grant = license_of(mirror, f"L{rng.randrange(n_licenses):07d}")
         day = today + timedelta(days=rng.randint(1, max(1, (grant.end - today).days)))
         try:
             mirror.terminate(Termination(grant.license_id, grant.licensor, day, today, "benchmark"))
@@ -390,26 +403,29 @@ def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng
     # checks it, and the authorized units count against the chain's caps.
     entries_checked = authorized = 0
     for i in range(n_licenses // 10):
-        grant = mirror.license(f"L{rng.randrange(n_licenses):07d}")
-        recordation = mirror.recordation_for_mark(grant.mark)
-        above = lineage(mirror, grant).links
-        countries = effective_values(recordation, above, ScopeAxis.COUNTRY)
-        makers = [mid for mid in effective_values(recordation, above, ScopeAxis.MANUFACTURER) if mid[:2] in countries]
+        grant = license_of(mirror, f"L{rng.randrange(n_licenses):07d}")
+        recordation = recordation_of(mirror, grant.mark)
+        chain = lineage(mirror, grant).links
+        countries = effective_values(recordation, chain, ScopeAxis.COUNTRY)
+        makers = [mid for mid in effective_values(recordation, chain, ScopeAxis.MANUFACTURER)
+                  if mid[:2] in countries]
         if not makers:
             continue
         maker = rng.choice(makers)
-        hts = (rng.choice(effective_values(recordation, above, ScopeAxis.HTS)) + "9999999999")[:10]
+        hts_number = (rng.choice(effective_values(recordation, chain, ScopeAxis.HTS)) + "9999999999")[:10]
+        dotted = f"{hts_number[:4]}.{hts_number[4:6]}.{hts_number[6:]}"
         number = str(complete_entry_number(f"B76-{i:07d}"))
         quantity = rng.randint(1, 500)
         world.add(grant.licensee, "entries", "file", {
             "entry_number": number, "filed_with": "customs", "importer": grant.licensee, "entry_type": "01",
             "port_code": "2704", "entry_date": today.isoformat(), "imported_on": today.isoformat(),
             "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": maker[:2],
-            "lines": [{"line": 1, "description": "benchmark goods", "hts": f"{hts[:4]}.{hts[4:6]}.{hts[6:]}",
+            "lines": [{"line": 1, "description": "benchmark goods", "hts": dotted,
                        "origin": maker[:2], "entered_value": "1000.00", "mid": maker, "marks": [grant.mark]}]})
-        world.add("customs", "ipr", "check_entry", {"entry_number": number, "lines": [{"line": 1, "quantity": quantity}]})
-        decision = authorize(mirror, Question(grant.licensee, grant.mark, hts, maker, maker[:2], today, quantity,
-                                              entry_number=number))
+        world.add("customs", "ipr", "check_entry",
+                  {"entry_number": number, "lines": [{"line": 1, "quantity": quantity}]})
+        decision = authorize(mirror, Question(grant.licensee, grant.mark, hts_number, maker, maker[:2], today,
+                                              quantity, entry_number=number))
         if decision.authorized and decision.chain:
             mirror.record_usage(UsageRecord(number, decision.chain[-1].license_id, quantity, today))
             authorized += 1
@@ -431,7 +447,7 @@ def measure_on_ledger(n_licenses: int, n_checks: int, seed: int, console: Consol
                                                  lambda done: bar.update(task, completed=done))
             build_s = time.perf_counter() - started
             questions = [random_question(mirror, parties, rng) for _ in range(n_checks)]
-            book = LedgerLicenseBook(world.store)
+            book = LedgerLicenseBook(world.state)
             latencies, answers = [], []
             clock = time.perf_counter_ns
             begin = clock()
@@ -441,8 +457,9 @@ def measure_on_ledger(n_licenses: int, n_checks: int, seed: int, console: Consol
                 latencies.append(clock() - t0)
             total_s = (clock() - begin) / 1e9
             # The ledger's answer is the engine's answer over the same records.
-            same = sum(answer == authorize(mirror, question) for question, answer in zip(questions, answers))
-            state_rows = sum(1 for _ in world.store.scan_state("ipr", ""))
+            same = sum(answer == authorize(mirror, question)
+                       for question, answer in zip(questions, answers, strict=True))
+            state_rows = sum(1 for _ in world.state.scan_state("ipr", ""))
         finally:
             world.net.close()
     return {
@@ -485,7 +502,8 @@ def main() -> None:
         decision = authorize(book, question)
         cpu_times.append(cpu_clock() - c0)
         latencies.append(clock() - t0)
-        outcomes["authorized" if decision.authorized else decision.failed_question.value] += 1
+        failed = decision.failed_question
+        outcomes["authorized" if decision.authorized else failed.value if failed else "refused"] += 1
     total_s = (clock() - begin) / 1e9
 
     p50_ms, p99_ms = percentile(latencies, 0.5), percentile(latencies, 0.99)

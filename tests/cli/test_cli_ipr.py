@@ -63,6 +63,7 @@ def ok(*args: str, stdin: str | None = None) -> Any:
 
 def log_size(network: Path) -> int:
     with EmbeddedNetwork(network) as net:
+        assert net.orderer is not None
         return net.orderer.last_position()
 
 

@@ -17,27 +17,44 @@ The world (ACME TRAIL, as in tests/domain_ipr, with the network's organizations)
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tradeledger.contracts.ipr import block_day
-from tradeledger.contracts.ipr_book import LedgerLicenseBook
+from tradeledger.contracts import entries, ipr
+from tradeledger.contracts.ipr import block_day, recheck_entry
+from tradeledger.contracts.ipr_book import (
+    EntryCheck,
+    LedgerLicenseBook,
+    LineStatus,
+    UsageTotals,
+    license_key,
+    recordation_key,
+)
+from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.ipr import (
+    IprDataError,
     License,
     LinkStatus,
     MemoryLicenseBook,
     Question,
+    Recordation,
     RecordationDecision,
     RecordationStatus,
     Termination,
+    UsageRecord,
     authorize,
     chain_json,
     chain_svg,
 )
 from tradeledger.errors import Refused
+from tradeledger.identity.registry import OrganizationRecord
+from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.contract import ContractSet, Signer
+from tradeledger.ledger.keys import split_key, state_key
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
 from tradeledger.runtime.clock import now_ms
@@ -119,7 +136,7 @@ def chain(net, upto: str = "L-3") -> None:
 
 
 def ipr_state(net) -> dict[str, list]:
-    return {name: list(peer.store.scan_state("ipr", "")) for name, peer in net.peers.items()}
+    return {name: list(net.state(name).scan_state("ipr", "")) for name in net.peers}
 
 
 def assert_refused(net, organization: str, action: str, args: dict[str, Any], *fragments: str) -> str:
@@ -136,7 +153,7 @@ def assert_refused(net, organization: str, action: str, args: dict[str, Any], *f
 
 
 def book(net, organization: str = "customs") -> LedgerLicenseBook:
-    return LedgerLicenseBook(net.peer(organization).store)
+    return LedgerLicenseBook(net.state(organization))
 
 
 def question(on: date, **changes: Any) -> Question:
@@ -269,9 +286,10 @@ def test_a_party_ends_a_license_from_today_or_later_and_it_is_recorded_by_the_bl
     ended = book(net).license("L-1")
     assert ended is not None and (ended.terminated_on, ended.termination_reason) == (
         today() + timedelta(days=10), "quality breach")
-    record = net.peer("customs").store.get_state("ipr", "termination:L-1")
-    assert record == {"license_id": "L-1", "terminated_by": "brand", "terminated_on": days(10),
-                      "recorded_on": today().isoformat(), "reason": "quality breach"}
+    record = book(net).termination("L-1")
+    assert record is not None
+    assert record.to_dict() == {"license_id": "L-1", "terminated_by": "brand", "terminated_on": days(10),
+                                "recorded_on": today().isoformat(), "reason": "quality breach"}
 
 
 @pytest.mark.parametrize(("organization", "args", "fragments"), [
@@ -307,6 +325,7 @@ def test_a_later_termination_does_not_change_what_was_true_before(net):
     assert (again.authorized, again.reason) == (True, before.reason)
     assert [link.status for link in again.chain] == [LinkStatus.VALID] * 3
     after = authorize(ledger, question(today() + timedelta(days=10)))
+    assert after.failed_question is not None
     assert (after.authorized, after.failed_question.value, after.broken_link) == (False, "validity", "L-1")
     assert [link.status for link in after.chain] == [
         LinkStatus.TERMINATED, LinkStatus.ANCESTOR_INVALID, LinkStatus.ANCESTOR_INVALID]
@@ -335,9 +354,9 @@ def memory_copy(ledger: LedgerLicenseBook, net) -> MemoryLicenseBook:
     for found in licenses:
         copy.grant(dataclasses.replace(found, terminated_on=None, termination_reason=""))
     for found in licenses:
-        record = net.peer("customs").store.get_state("ipr", f"termination:{found.license_id}")
+        record = ledger.termination(found.license_id)
         if record is not None:
-            copy.terminate(Termination.from_dict(record))
+            copy.terminate(record)
     return copy
 
 
@@ -383,3 +402,137 @@ def test_every_peer_holds_the_same_ipr_state_and_the_audit_replays_it(net):
     assert len({repr(state) for state in states.values()}) == 1 and states["customs"]
     reports, disagreements = audit_network(net)
     assert disagreements == [] and all(report.ok for report in reports), [r.problems for r in reports]
+
+
+# --- the contract on plain data (ledger.memory.ContractHarness) -------------------------
+
+DAY = date(2026, 3, 2)
+DAY_MS = int(datetime(2026, 3, 2, 15, tzinfo=UTC).timestamp() * 1000)
+SIGNERS = {org.name: Signer(f"did:key:z{org.name}", org.name, org.role, "admin", True) for org in ORGANIZATIONS}
+
+
+def on_day(n: int) -> str:
+    return (DAY + timedelta(days=n)).isoformat()
+
+
+@pytest.fixture
+def harness() -> ContractHarness:
+    state = MemoryState({(REGISTRY, org_key(org.name)): OrganizationRecord(org.name, org.role, org.display_name,
+                                                                          "active", 0).to_dict()
+                         for org in ORGANIZATIONS})
+    return ContractHarness(ContractSet([ipr.contract, entries.contract]), state)
+
+
+def run(harness: ContractHarness, organization: str, action: str, **args: Any) -> None:
+    harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS)
+
+
+def refused_in_memory(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
+                      *fragments: str) -> None:
+    """The contract refuses with the reason and the state is exactly as it was."""
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused) as refused:
+        harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS)
+    for fragment in fragments:
+        assert fragment in refused.value.reason, refused.value.reason
+    assert harness.state.rows == before
+
+
+def licensed_in_memory(harness: ContractHarness) -> None:
+    run(harness, "brand", "record", **filing(expires_on=on_day(3650)))
+    run(harness, "customs", "decide", recordation_id=RECORDATION_ID, accepted=True)
+    for license_id, (licensor, base) in TERMS.items():
+        end = base["end"]
+        assert isinstance(end, int)
+        run(harness, licensor, "license", **{"license_id": license_id, "mark": MARK, **base, "end": on_day(end)})
+
+
+def test_in_memory_every_record_is_typed_and_kept_under_a_composite_key(harness):
+    licensed_in_memory(harness)
+    keys = {key for namespace, key in harness.state.rows if namespace == "ipr"}
+    assert {recordation_key(RECORDATION_ID), license_key("L-3"), state_key("held", "importer", MARK, "L-3"),
+            state_key("roots", MARK, "L-1"), state_key("children", "L-2", "L-3")} <= keys
+    assert not any("\n" in key or ":" in key for key in keys)
+    ledger = LedgerLicenseBook(harness.state)
+    recordation = ledger.recordation(RECORDATION_ID)
+    assert recordation is not None and Recordation.from_dict(recordation.to_dict()) == recordation
+    assert (recordation.status, recordation.decided_on) == (RecordationStatus.ACCEPTED, DAY)
+    assert [link.license_id for link in authorize(ledger, question(DAY)).chain] == ["L-1", "L-2", "L-3"]
+
+
+def test_in_memory_a_name_with_the_key_separator_cannot_reach_another_index(harness):
+    licensed_in_memory(harness)
+    # A license held by "importer/ACME TRAIL" must not be read as one of importer's licenses.
+    tricky = "importer/" + MARK
+    harness.state.rows[(REGISTRY, org_key(tricky))] = OrganizationRecord(tricky, "importer", "", "active", 0).to_dict()
+    run(harness, "distributor", "license", license_id="L-4", mark=MARK, licensee=tricky, parent_id="L-2",
+        end=on_day(30))
+    assert [lic.license_id for lic in LedgerLicenseBook(harness.state).licenses_held(tricky, MARK)] == ["L-4"]
+    assert [lic.license_id for lic in LedgerLicenseBook(harness.state).licenses_held("importer", MARK)] == ["L-3"]
+    assert split_key(state_key("held", "a/b", MARK, "L-4")) == ("held", ("a/b", MARK, "L-4"))
+
+
+def test_in_memory_refusals_carry_the_engines_code_and_change_nothing(harness):
+    licensed_in_memory(harness)
+    new = {"license_id": "L-9", "end": on_day(600)}
+    refused_in_memory(harness, "maker", "license", {**terms("L-2", countries=["CN"]), **new},
+                      "wider_than_parent:", "['CN']")
+    refused_in_memory(harness, "maker", "license", {**terms("L-2", licensee="nobody"), **new},
+                      "licensee nobody is not an active organization")
+    refused_in_memory(harness, "stranger", "terminate", {"license_id": "L-2", "reason": "spite"}, "not_a_party:")
+    refused_in_memory(harness, "importer", "record", filing(), "may not record")
+
+
+def test_in_memory_a_termination_is_recorded_beside_the_license_it_ends(harness):
+    licensed_in_memory(harness)
+    run(harness, "brand", "terminate", license_id="L-1", reason="quality breach", effective_on=on_day(10))
+    ledger = LedgerLicenseBook(harness.state)
+    ended = ledger.license("L-1")
+    termination = ledger.termination("L-1")
+    assert ended is not None and ended.terminated_on == DAY + timedelta(days=10)
+    assert termination == Termination("L-1", "brand", DAY + timedelta(days=10), DAY, "quality breach")
+    assert authorize(ledger, question(DAY + timedelta(days=9))).authorized
+    assert not authorize(ledger, question(DAY + timedelta(days=10))).authorized
+
+
+def file_in_memory(harness: ContractHarness, number: str, *marked_quantities: int) -> None:
+    lines = [{"line": n, "description": "boots", "hts": BOOT_HTS, "origin": "VN", "entered_value": "1000.00",
+              "mid": SAIGON_MID, "marks": [MARK]} for n in range(1, len(marked_quantities) + 1)]
+    harness.run(SIGNERS["importer"], "entries", "file", {
+        "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
+        "port_code": "2704", "entry_date": DAY.isoformat(), "imported_on": DAY.isoformat(),
+        "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": "VN", "lines": lines,
+    }, time_ms=DAY_MS)
+
+
+def test_in_memory_an_entry_check_counts_authorized_units_and_is_kept_as_a_typed_record(harness):
+    licensed_in_memory(harness)
+    number = str(complete_entry_number("B76-0000777"))
+    file_in_memory(harness, number, 6_000, 6_000)
+    run(harness, "customs", "check_entry", entry_number=number,
+        lines=[{"line": 1, "quantity": 6_000}, {"line": 2, "quantity": 6_000}])
+    ledger = LedgerLicenseBook(harness.state)
+    check = ledger.entry_check(number)
+    assert check is not None and EntryCheck.from_dict(check.to_dict()) == check
+    assert (check.flagged_lines, check.as_of, check.checked_by) == ((2,), DAY, "customs")
+    assert [line.status for line in check.lines] == [LineStatus.AUTHORIZED, LineStatus.REVIEW]
+    assert "caps 10000 units; 6000 already entered" in check.lines[1].reason
+    assert ledger.entry_usage(number) == (UsageRecord(number, "L-3", 6_000, DAY),)
+    assert [ledger.quantity_used(license_id, DAY) for license_id in ("L-1", "L-2", "L-3")] == [6_000] * 3
+    again = recheck_entry(harness.state, number)
+    assert (again.lines, again.flagged_lines) == (check.lines, check.flagged_lines)
+    again_args = {"entry_number": number, "lines": [{"line": 1, "quantity": 1}, {"line": 2, "quantity": 1}]}
+    refused_in_memory(harness, "customs", "check_entry", again_args, "already checked")
+
+
+def test_in_memory_records_refuse_malformed_data():
+    with pytest.raises(IprDataError, match="lacks the field 'txid'"):
+        EntryCheck.from_dict({k: v for k, v in {
+            "entry_number": "E", "importer": "i", "filed_with": "c", "entry_version": 1, "checked_by": "c",
+            "checked_on": "2026-03-02", "as_of": "2026-03-02", "lines": [], "flagged_lines": [],
+            "leaf_index": 0}.items()})
+    with pytest.raises(IprDataError, match="one running total per day"):
+        UsageTotals.from_dict({"days": ["2026-03-02"], "running": []})
+    totals = UsageTotals().plus(DAY, 5).plus(DAY - timedelta(days=1), 2).plus(DAY, 1)
+    assert (totals.through(DAY - timedelta(days=1)), totals.through(DAY)) == (2, 8)
+    assert UsageTotals.from_dict(totals.to_dict()) == totals

@@ -338,6 +338,7 @@ def test_without_lever_protection_materially_different_goods_are_not_restricted(
     book.file_recordation(recordation(gray_market_protection=False))
     book.decide_recordation(acceptance())
     for grant in (chain_book().license(i) for i in ("L-1", "L-2", "L-3")):
+        assert grant is not None
         book.grant(grant)
     assert authorize(book, question(physically_materially_different=True)).authorized
 

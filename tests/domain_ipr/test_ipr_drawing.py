@@ -26,9 +26,9 @@ def texts(svg: str) -> list[str]:
     return [el.text or "" for el in root.iter(f"{SVG}text")]
 
 
-def box_classes(svg: str) -> dict[str, str]:
+def box_classes(svg: str) -> dict[str, str | None]:
     """license id -> the status class of the box whose text names it."""
-    found = {}
+    found: dict[str, str | None] = {}
     for group in ET.fromstring(svg).iter(f"{SVG}g"):
         for text in group.iter(f"{SVG}text"):
             first = (text.text or "").split(" · ")[0]
@@ -61,7 +61,9 @@ def test_status_colors_differ():
     svg = chain_svg(branching_book(), MARK, date(2024, 9, 1))
     fills = {}
     for group in ET.fromstring(svg).iter(f"{SVG}g"):
-        fills[group.get("class")] = group.find(f"{SVG}rect").get("fill")
+        rect = group.find(f"{SVG}rect")
+        assert rect is not None
+        fills[group.get("class")] = rect.get("fill")
     assert len({fills["valid"], fills["terminated"], fills["ancestor_invalid"], fills["recordation"]}) == 4
 
 

@@ -62,7 +62,9 @@ def test_a_sublicense_is_never_wider_than_its_parent_after_validation(child):
     except IprRefused:
         assert book.license("L-9") is None
         return
+    assert child.parent_id is not None
     parent = book.license(child.parent_id)
+    assert parent is not None
     parent_hts = parent.hts_prefixes  # both L-1 and L-2 name their own prefixes
     assert all(hts_covered(prefix, parent_hts) for prefix in child.hts_prefixes)
     assert set(child.countries) <= {"VN"}  # L-1 allows Vietnam only, L-2 inherits it

@@ -59,7 +59,8 @@ def refused_unchanged(book: MemoryLicenseBook, action, *args, reason: RefusalRea
 def test_a_new_recordation_is_filed_pending_and_decided_by_customs():
     book = MemoryLicenseBook()
     book.file_recordation(recordation())
-    assert book.recordation(RECORDATION_ID).status is RecordationStatus.PENDING
+    filed = book.recordation(RECORDATION_ID)
+    assert filed is not None and filed.status is RecordationStatus.PENDING
     accepted = book.decide_recordation(acceptance())
     assert accepted.status is RecordationStatus.ACCEPTED and accepted.decided_on == date(2024, 1, 15)
     assert book.recordation_for_mark(MARK) == accepted
@@ -101,7 +102,8 @@ def test_a_refused_mark_may_be_filed_again():
     book.file_recordation(recordation())
     book.decide_recordation(RecordationDecision(RECORDATION_ID, False, date(2024, 1, 5), "registration lapsed"))
     book.file_recordation(recordation(recordation_id="TMK 24-00099", filed_on=date(2024, 2, 1)))
-    assert book.recordation_for_mark(MARK).recordation_id == "TMK 24-00099"
+    latest = book.recordation_for_mark(MARK)
+    assert latest is not None and latest.recordation_id == "TMK 24-00099"
 
 
 def test_decisions_on_recordations():
@@ -289,6 +291,7 @@ def test_a_malformed_license_is_refused(changes):
 def test_termination_is_recorded_without_rewriting_the_license():
     book = chain_book()
     original = book.license("L-2")
+    assert original is not None
     ended = book.terminate(Termination("L-2", MAKER, date(2024, 9, 1), date(2024, 8, 1), "breach"))
     assert ended.terminated_on == date(2024, 9, 1) and ended.termination_reason == "breach"
     assert original.terminated_on is None  # the value read before is not mutated

@@ -99,9 +99,9 @@ def facts(number: int, quantity: int = 100, **more: Any) -> dict[str, Any]:
 
 def check(net, entry_number: str, *line_facts: dict[str, Any], customs: str = "customs") -> dict[str, Any]:
     submit(net, customs, "ipr", "check_entry", entry_number=entry_number, lines=list(line_facts))
-    found = find_check(net.peer("importer").store, entry_number)
+    found = find_check(net.state("importer"), entry_number)
     assert found is not None
-    return found
+    return found.to_dict()
 
 
 def by_line(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
@@ -109,12 +109,12 @@ def by_line(result: dict[str, Any]) -> dict[int, dict[str, Any]]:
 
 
 def used(net, license_id: str, on: date | None = None) -> int:
-    return LedgerLicenseBook(net.reader.store).quantity_used(license_id, on or today())
+    return LedgerLicenseBook(net.state("customs")).quantity_used(license_id, on or today())
 
 
 def test_entry_lines_carry_the_marks_their_goods_bear(net):
     number = file_entry(net, line(1), line(2, hts=SHIRTS, marks=()))
-    filed = entries.find_entry(net.reader.store, number)
+    filed = entries.find_entry(net.state("customs"), number)
     assert filed is not None and [item["marks"] for item in filed["lines"]] == [[MARK], []]
 
 
@@ -155,9 +155,9 @@ def test_customs_checks_every_marked_line_and_flags_the_failing_ones_with_the_re
 
     # Only the authorized lines' units count, against every license of their chain.
     assert used(net, "L-2") == used(net, "L-1") == 350
-    assert LedgerLicenseBook(net.reader.store).entry_usage(number)[0].license_id == "L-2"
+    assert LedgerLicenseBook(net.state("customs")).entry_usage(number)[0].license_id == "L-2"
     # Every peer holds the same result.
-    assert len({repr(find_check(peer.store, number)) for peer in net.peers.values()}) == 1
+    assert len({repr(find_check(net.state(name), number)) for name in net.peers}) == 1
 
 
 def test_units_count_against_the_cap_across_lines_and_across_entries(net):
@@ -187,12 +187,13 @@ def test_a_terminated_parent_fails_a_later_import_while_the_earlier_one_stays_va
     assert (mark["failed_question"], mark["broken_link"]) == ("validity", "L-1")
     assert [link["status"] for link in mark["chain"]] == ["terminated", "ancestor_invalid"]
 
-    store = net.reader.store
-    assert find_check(store, earlier) == first  # history is not rewritten
-    asked_again = recheck_entry(store, earlier)
+    store = net.state("customs")
+    recorded = find_check(store, earlier)
+    assert recorded is not None and recorded.to_dict() == first  # history is not rewritten
+    asked_again = recheck_entry(store, earlier).to_dict()
     assert asked_again["flagged_lines"] == []
     assert [judged["reason"] for judged in asked_again["lines"]] == [judged["reason"] for judged in first["lines"]]
-    as_of_tomorrow = recheck_entry(store, earlier, tomorrow)
+    as_of_tomorrow = recheck_entry(store, earlier, tomorrow).to_dict()
     assert as_of_tomorrow["flagged_lines"] == [1]
     assert used(net, "L-2", tomorrow) == 200  # the flagged import counted nothing
 
@@ -201,10 +202,10 @@ def test_asking_again_about_an_entry_gives_the_original_answer_line_by_line(net)
     number = file_entry(net, line(1), line(2))
     result = check(net, number, facts(1, 700), facts(2, 700))
     assert result["flagged_lines"] == [2]
-    again = recheck_entry(net.reader.store, number)
+    again = recheck_entry(net.state("customs"), number).to_dict()
     assert again["lines"] == result["lines"] and again["flagged_lines"] == [2]
     with pytest.raises(LookupError, match="has no IPR check"):
-        recheck_entry(net.reader.store, file_entry(net, line(1)))
+        recheck_entry(net.state("customs"), file_entry(net, line(1)))
 
 
 def test_an_amendment_after_the_check_leaves_the_checked_version_to_be_asked_again(net):
@@ -215,19 +216,19 @@ def test_an_amendment_after_the_check_leaves_the_checked_version_to_be_asked_aga
            importer_number="12-345678900", mode_of_transport="11", country_of_export="VN",
            lines=[line(1), line(2, origin="IT")])
     assert result["entry_version"] == 1
-    again = recheck_entry(net.reader.store, number)
+    again = recheck_entry(net.state("customs"), number).to_dict()
     assert [judged["line"] for judged in again["lines"]] == [1] and again["lines"] == result["lines"]
 
 
 def assert_refused(net, organization: str, args: dict[str, Any], *fragments: str) -> None:
     log_before = net.orderer.last_position()
-    state_before = list(net.reader.store.scan_state("ipr", ""))
+    state_before = list(net.state("customs").scan_state("ipr", ""))
     with pytest.raises(Refused) as refused:
         net.submit_checked(organization, "ipr", "check_entry", args)
     for fragment in fragments:
         assert fragment in str(refused.value), str(refused.value)
     assert net.orderer.last_position() == log_before
-    assert list(net.reader.store.scan_state("ipr", "")) == state_before
+    assert list(net.state("customs").scan_state("ipr", "")) == state_before
 
 
 def test_a_check_customs_cannot_make_is_refused_and_changes_nothing(net):

@@ -14,13 +14,15 @@ from typing import Any
 
 from rich.markup import escape
 
-from tradeledger.contracts import entries, ipr
-from tradeledger.contracts.ipr_book import LedgerLicenseBook
+from tradeledger.contracts import entries
+from tradeledger.contracts.ipr import block_day
+from tradeledger.contracts.ipr_book import JudgedLine
 from tradeledger.domain.entry_number import complete_entry_number
-from tradeledger.domain.ipr import chain_json
 from tradeledger.errors import Refused
-from tradeledger.node import EmbeddedNetwork, NetworkError
 from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.node import Node
+from tradeledger.workflows import ipr as workflow
 
 __all__ = ["ipr_demo_step"]
 
@@ -30,10 +32,18 @@ SAIGON_MID = "VNSAIGON123HCM"
 BOOT_HTS = "6403.99.6075"  # footwear with leather uppers, other (HTSUS 6403.99.60, stat. suffix 75)
 
 
-def _organization(net: EmbeddedNetwork, roles: tuple[str, ...], but: tuple[str, ...] = ()) -> str:
+def _hosted(net: Node, name: str) -> bool:
+    try:
+        net.organization_keys(name)
+    except NetworkError:
+        return False
+    return True
+
+
+def _organization(net: Node, roles: tuple[str, ...], but: tuple[str, ...] = ()) -> str:
     for role in roles:
         for org in net.genesis.organizations:
-            if org.role == role and org.name in net.keys and org.name not in but:
+            if org.role == role and org.name not in but and _hosted(net, org.name):
                 return org.name
     raise NetworkError(
         f"the IPR demo step needs an organization with role {' or '.join(roles)} hosted in this folder; "
@@ -41,7 +51,7 @@ def _organization(net: EmbeddedNetwork, roles: tuple[str, ...], but: tuple[str, 
     )
 
 
-def _file_entry(net: EmbeddedNetwork, importer: str, customs: str, number: str, day: date) -> None:
+def _file_entry(net: Node, importer: str, customs: str, number: str, day: date) -> None:
     net.submit_checked(importer, entries.NAMESPACE, "file", {
         "entry_number": number, "filed_with": customs, "importer": importer, "entry_type": "01",
         "port_code": "2704", "entry_date": day.isoformat(), "imported_on": day.isoformat(),
@@ -51,80 +61,65 @@ def _file_entry(net: EmbeddedNetwork, importer: str, customs: str, number: str, 
     })
 
 
-def _check(net: EmbeddedNetwork, customs: str, number: str, quantity: int) -> dict[str, Any]:
-    net.submit_checked(customs, ipr.NAMESPACE, "check_entry", {
-        "entry_number": number, "lines": [{"line": 1, "quantity": quantity}],  # made by the line's MID
-    })
-    found = ipr.find_check(net.peer(customs).store, number)
-    assert found is not None
-    return found
+def _verdict(line: JudgedLine) -> str:
+    word = "AUTHORIZED" if line.authorized else "FLAGGED FOR REVIEW"
+    return f"{word}: {escape(line.reason)}"
 
 
-def _verdict(line: dict[str, Any]) -> str:
-    word = "AUTHORIZED" if line["status"] == "authorized" else "FLAGGED FOR REVIEW"
-    return f"{word}: {escape(line['reason'])}"
-
-
-def ipr_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any]) -> None:
+def ipr_demo_step(net: Node, say: Callable[[str], Any]) -> None:
     """Run the step on `net`, which must host a customs, a rights holder, an importer and
     a maker (role producer or exporter); `say` prints one line of rich text."""
     customs = _organization(net, ("customs",))
     owner = _organization(net, ("rights_holder",))
     importer = _organization(net, ("importer",))
     maker = _organization(net, ("producer", "exporter"), but=(importer,))
-    today = ipr.block_day(now_ms())
+    today = block_day(now_ms())
     tomorrow = today + timedelta(days=1)
     first, second = (str(complete_entry_number(f"B76-{n:07d}")) for n in (1_000_133, 1_000_134))
 
-    net.submit_checked(owner, ipr.NAMESPACE, "record", {
+    workflow.record_mark(net, owner, {
         "recordation_id": RECORDATION_ID, "registration_number": "6123456", "kind": "trademark", "mark": MARK,
         "goods_description": "Hiking boots", "hts_prefixes": ["6403"], "manufacturing_countries": ["VN"],
         "authorized_manufacturers": [SAIGON_MID], "gray_market_protection": True,
     })
-    net.submit_checked(customs, ipr.NAMESPACE, "decide", {"recordation_id": RECORDATION_ID, "accepted": True})
+    workflow.accept(net, customs, RECORDATION_ID)
     say(f"  {owner} records trademark {MARK!r} ({RECORDATION_ID}: boots of HTS 6403 made in VN by {SAIGON_MID}, "
         f"Lever-rule protection); {customs} accepts it")
     end = (today + timedelta(days=730)).isoformat()
-    net.submit_checked(owner, ipr.NAMESPACE, "license", {
+    workflow.grant_license(net, owner, {
         "license_id": "L-1", "mark": MARK, "licensee": maker, "hts_prefixes": ["6403"], "countries": ["VN"],
         "quantity_cap": 50_000, "end": end, "may_sublicense": True, "further_generations": 1,
     })
-    net.submit_checked(maker, ipr.NAMESPACE, "license", {
-        "license_id": "L-2", "mark": MARK, "licensee": importer, "parent_id": "L-1", "hts_prefixes": ["640399"],
+    workflow.sublicense(net, maker, "L-1", {
+        "license_id": "L-2", "mark": MARK, "licensee": importer, "hts_prefixes": ["640399"],
         "quantity_cap": 10_000, "end": end,
     })
     say(f"  {owner} licenses {maker} (L-1, 50,000 pairs, may sublicense once); "
         f"{maker} sublicenses {importer} (L-2, HTS 640399, 10,000 pairs), both {today} to {end}")
     try:
-        net.submit_checked(maker, ipr.NAMESPACE, "license", {
-            "license_id": "L-3", "mark": MARK, "licensee": importer, "parent_id": "L-1", "countries": ["CN"],
-            "end": end,
+        workflow.sublicense(net, maker, "L-1", {
+            "license_id": "L-3", "mark": MARK, "licensee": importer, "countries": ["CN"], "end": end,
         })
     except Refused as refused:
         say(f"  a sub-license for boots made in CN is refused, and never reaches the log: {escape(str(refused))}")
 
     _file_entry(net, importer, customs, first, today)
-    checked = _check(net, customs, first, 1_200)
-    say(f"  entry {first} (imported {today}, 1,200 pairs) checked by {customs}: {_verdict(checked['lines'][0])}")
+    checked = workflow.check_entry(net, customs, first, [{"line": 1, "quantity": 1_200}]).record  # the line's MID
+    say(f"  entry {first} (imported {today}, 1,200 pairs) checked by {customs}: {_verdict(checked.lines[0])}")
 
-    net.submit_checked(owner, ipr.NAMESPACE, "terminate", {
-        "license_id": "L-1", "reason": "the maker breached the quality terms", "effective_on": tomorrow.isoformat(),
-    })
+    workflow.terminate(net, owner, "L-1", "the maker breached the quality terms", effective_on=tomorrow)
     say(f"  {owner} terminates L-1 from {tomorrow}; L-2 below it falls with it from that day")
     _file_entry(net, importer, customs, second, tomorrow)
-    later = _check(net, customs, second, 800)
-    say(f"  entry {second} (imported {tomorrow}, 800 pairs): {_verdict(later['lines'][0])}")
+    later = workflow.check_entry(net, customs, second, [{"line": 1, "quantity": 800}]).record
+    say(f"  entry {second} (imported {tomorrow}, 800 pairs): {_verdict(later.lines[0])}")
 
-    store = net.peer(customs).store
-    again = ipr.recheck_entry(store, first)
-    recorded = ipr.find_check(store, first)
-    assert recorded is not None
-    say(f"  entry {first} asked again today as of {today}: {_verdict(again['lines'][0])}; its recorded check "
-        f"(leaf {recorded['leaf_index']}) is unchanged: history is not rewritten")
-    book = LedgerLicenseBook(store)
+    again = workflow.recheck_entry(net, customs, first)
+    recorded = workflow.entry_check(net, customs, first)
+    say(f"  entry {first} asked again today as of {today}: {_verdict(again.lines[0])}; its recorded check "
+        f"(leaf {recorded.leaf_index}) is unchanged: history is not rewritten")
     for day in (today, tomorrow):
-        statuses = ", ".join(f"{link['license_id']} {link['status']}"
-                             for link in _links(chain_json(book, MARK, day)["tree"]))
+        tree = workflow.chain(net, customs, MARK, day).document
+        statuses = ", ".join(f"{link['license_id']} {link['status']}" for link in _links(tree["tree"]))
         say(f"  the chain as of {day}: {statuses}")
     say(f"  by hand: tradeledger ipr chain {MARK!r} --dir DIR --on {tomorrow} --svg tree.svg; "
         f"tradeledger ipr check --entry {first} --dir DIR")

@@ -27,24 +27,11 @@ import typer
 
 from tradeledger.cli.common import DirOption, read_json, read_json_object
 from tradeledger.cli.errors import fail, friendly_errors
-from tradeledger.contracts import ipr
-from tradeledger.contracts.ipr_book import (
-    LedgerLicenseBook,
-    check_key,
-    license_key,
-    recordation_key,
-)
-from tradeledger.domain.ipr import (
-    IprDataError,
-    Question,
-    QuestionError,
-    UnknownSubject,
-    authorize,
-    chain_json,
-    chain_svg,
-)
+from tradeledger.contracts.ipr import block_day
+from tradeledger.domain.ipr import IprDataError, Question, QuestionError
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows import ipr as workflow
 
 __all__ = ["ipr_app"]
 
@@ -60,7 +47,7 @@ OnOption = typer.Option(None, "--on", help="The day asked about, YYYY-MM-DD (def
 
 
 def _today() -> date:
-    return ipr.block_day(now_ms())
+    return block_day(now_ms())
 
 
 def _day(text: str | None, option: str) -> date:
@@ -79,14 +66,14 @@ def _print(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
 
-def _submit(directory: Path, organization: str, action: str, args: dict[str, Any],
-            key: str | None = None) -> dict[str, Any]:
-    """Submit an ipr action (refused before it reaches the log when the contract would
-    refuse it); the receipt, and the state record at `key` as it now stands."""
-    with EmbeddedNetwork(directory) as network:
-        receipt = network.submit_checked(organization, ipr.NAMESPACE, action, args)
-        record = network.peer(organization).store.get_state(ipr.NAMESPACE, key) if key else None
-    return {"receipt": receipt.to_dict(), **({"record": record} if key else {})}
+def _name(path: Path) -> str:
+    return "stdin" if str(path) == "-" else str(path)
+
+
+def _viewer(network: EmbeddedNetwork) -> str:
+    """The organization whose peer answers a read: the first hosted in the folder."""
+    network.sync()
+    return next(iter(network.peers))
 
 
 @ipr_app.command("record")
@@ -100,8 +87,8 @@ def record(
     mark, goods_description, hts_prefixes, manufacturing_countries, authorized_manufacturers,
     gray_market_protection, expires_on); it waits for customs to accept it."""
     filing = read_json_object(recordation_file, "recordation")
-    key = recordation_key(filing["recordation_id"]) if isinstance(filing.get("recordation_id"), str) else None
-    _print(_submit(directory, organization, "record", filing, key))
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.record_mark(network, organization, filing).to_dict())
 
 
 @ipr_app.command("accept")
@@ -112,8 +99,8 @@ def accept(
     organization: str = AsOption,
 ) -> None:
     """Customs accepts a pending recordation; from today its owner may license the mark."""
-    _print(_submit(directory, organization, "decide", {"recordation_id": recordation_id, "accepted": True},
-                   recordation_key(recordation_id)))
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.accept(network, organization, recordation_id).to_dict())
 
 
 @ipr_app.command("refuse")
@@ -125,14 +112,8 @@ def refuse(
     reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger)."),
 ) -> None:
     """Customs refuses a pending recordation, saying why."""
-    _print(_submit(directory, organization, "decide",
-                   {"recordation_id": recordation_id, "accepted": False, "reason": reason},
-                   recordation_key(recordation_id)))
-
-
-def _grant(directory: Path, organization: str, terms: dict[str, Any]) -> None:
-    key = license_key(terms["license_id"]) if isinstance(terms.get("license_id"), str) else None
-    _print(_submit(directory, organization, "license", terms, key))
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.refuse(network, organization, recordation_id, reason).to_dict())
 
 
 @ipr_app.command("license")
@@ -148,7 +129,8 @@ def license_command(
     if terms.get("parent_id") is not None:
         fail(f"the terms name parent license {terms['parent_id']!r}; grant it with "
              f"`ipr sublicense {terms['parent_id']} TERMS.json`")
-    _grant(directory, organization, terms)
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.grant_license(network, organization, terms).to_dict())
 
 
 @ipr_app.command("sublicense")
@@ -162,9 +144,8 @@ def sublicense(
     """Grant a sub-license under a license you hold; it must lie within its parent's scope,
     dates and generations."""
     terms = read_json_object(terms_file, "license")
-    if terms.get("parent_id") not in (None, parent_id):
-        fail(f"the terms name parent {terms['parent_id']!r} but the command names {parent_id!r}; drop one")
-    _grant(directory, organization, {**terms, "parent_id": parent_id})
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.sublicense(network, organization, parent_id, terms).to_dict())
 
 
 @ipr_app.command("terminate")
@@ -178,10 +159,9 @@ def terminate(
 ) -> None:
     """End a license you granted or hold, from today or a later day; every sub-license below
     it falls with it from that day, and earlier days keep their answers."""
-    args: dict[str, Any] = {"license_id": license_id, "reason": reason}
-    if on is not None:
-        args["effective_on"] = _day(on, "--on").isoformat()
-    _print(_submit(directory, organization, "terminate", args, license_key(license_id)))
+    effective_on = None if on is None else _day(on, "--on")
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.terminate(network, organization, license_id, reason, effective_on).to_dict())
 
 
 @ipr_app.command("check")
@@ -200,25 +180,21 @@ def check(
     that failed."""
     if (question_file is None) == (entry is None):
         fail("give either QUESTION.json or --entry ENTRY_NUMBER")
+    if entry is not None:
+        day = None if on is None else _day(on, "--on")
+        with EmbeddedNetwork(directory) as network:
+            _print(workflow.recheck_entry(network, _viewer(network), entry, day).to_dict())
+        return
+    assert question_file is not None
+    data = read_json_object(question_file, "question")
+    if on is not None or "on" not in data:
+        data = {**data, "on": _day(on, "--on").isoformat()}
     with EmbeddedNetwork(directory) as network:
-        network.sync()
-        state = network.reader.store
-        if entry is not None:
-            try:
-                answer = ipr.recheck_entry(state, entry, None if on is None else _day(on, "--on"))
-            except LookupError as exc:
-                fail(str(exc.args[0]))
-            _print(answer)
-            return
-        assert question_file is not None
-        data = read_json_object(question_file, "question")
-        if on is not None or "on" not in data:
-            data = {**data, "on": _day(on, "--on").isoformat()}
         try:
-            decision = authorize(LedgerLicenseBook(state), Question.from_dict(data))
+            decision = workflow.check(network, _viewer(network), Question.from_dict(data))
         except (IprDataError, QuestionError) as exc:
-            fail(f"{'stdin' if str(question_file) == '-' else question_file}: {exc}")
-        _print(decision.to_dict())
+            fail(f"{_name(question_file)}: {exc}")
+    _print(decision.to_dict())
 
 
 @ipr_app.command("check-entry")
@@ -235,10 +211,10 @@ def check_entry(
     """Customs runs the border check for every marked line of an entry: failing lines are
     flagged for review with the reason; authorized lines count against license caps."""
     facts = read_json(facts_file, "list of line facts")
-    if not isinstance(facts, list):
-        fail(f"{'stdin' if str(facts_file) == '-' else facts_file}: line facts are a JSON list of objects")
-    _print(_submit(directory, organization, "check_entry", {"entry_number": entry_number, "lines": facts},
-                   check_key(entry_number)))
+    if not isinstance(facts, list) or not all(isinstance(item, dict) for item in facts):
+        fail(f"{_name(facts_file)}: line facts are a JSON list of objects")
+    with EmbeddedNetwork(directory) as network:
+        _print(workflow.check_entry(network, organization, entry_number, facts).to_dict())
 
 
 @ipr_app.command("chain")
@@ -248,7 +224,8 @@ def chain(
     directory: Path = DirOption,
     on: str | None = OnOption,
     svg: Path | None = typer.Option(None, "--svg", help="Also draw the tree into this SVG file."),
-    max_licenses: int = typer.Option(500, "--max", min=1, help="Draw at most this many licenses."),
+    max_licenses: int = typer.Option(workflow.DEFAULT_MAX_LICENSES, "--max", min=1,
+                                     help="Draw at most this many licenses."),
 ) -> None:
     """The license tree as JSON on stdout, each license with its dates and status on the day;
     --svg also draws it."""
@@ -256,13 +233,7 @@ def chain(
     if svg is not None and not svg.parent.is_dir():
         fail(f"cannot write {svg}: folder {svg.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        network.sync()
-        book = LedgerLicenseBook(network.reader.store)
-        try:
-            tree = chain_json(book, subject, day, max_licenses=max_licenses)
-            drawing = chain_svg(book, subject, day, max_licenses=max_licenses) if svg is not None else None
-        except UnknownSubject as exc:
-            fail(str(exc))
-    if svg is not None and drawing is not None:
-        svg.write_text(drawing, encoding="utf-8")
-    _print(tree)
+        tree = workflow.chain(network, _viewer(network), subject, day, max_licenses, draw=svg is not None)
+    if svg is not None and tree.svg is not None:
+        svg.write_text(tree.svg, encoding="utf-8")
+    _print(tree.document)

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, TypeVar
 
@@ -35,22 +36,17 @@ from pydantic import field_validator
 from tradeledger.contracts import entries
 from tradeledger.contracts.ipr_book import (
     NAMESPACE,
+    EntryCheck,
+    EntryRecheck,
+    EntryUsage,
+    IprWriter,
+    JudgedLine,
     LedgerLicenseBook,
+    LineStatus,
+    MarkAnswer,
     PendingUsageBook,
-    add_usage,
-    check_key,
-    children_key,
-    entry_usage_key,
-    held_key,
-    license_key,
-    mark_key,
-    recordation_key,
-    roots_key,
-    termination_key,
-    usage_key,
 )
 from tradeledger.domain.ipr import (
-    Decision,
     IprRefused,
     License,
     Question,
@@ -69,14 +65,16 @@ from tradeledger.domain.ipr import (
     validate_usage,
 )
 from tradeledger.domain.ipr.model import terminated
-from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, Refused, TxContext
+from tradeledger.errors import Refused, TradeledgerError
+from tradeledger.identity.registry import organization_record
+from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, TxContext
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
     "NAMESPACE",
     "CheckEntry",
     "Decide",
+    "EntryNotChecked",
     "Grant",
     "LineFacts",
     "Record",
@@ -94,11 +92,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_LIST = 64  # scope lists; a license names a few prefixes, countries, manufacturers
 
 
+class EntryNotChecked(TradeledgerError, LookupError):
+    """An entry that cannot be asked again: customs never checked it, or the version it
+    checked is not on the ledger."""
+
+
 # --- argument checks ----------------------------------------------------------------
 
 def _name(v: str) -> str:
-    # Names end up inside index keys separated by newlines (ipr_book); a control character
-    # could forge another party's key.
+    # Keys escape any character (ledger.keys), but these names are printed in reasons,
+    # reports and the chain drawing: a newline or tab would let one name pass for two.
     if _CONTROL.search(v):
         raise ValueError("must not contain control characters such as newlines or tabs")
     return v
@@ -140,7 +143,8 @@ class Record(Args):
     gray_market_protection: bool = False  # Lever-rule protection (19 CFR 133.23)
     expires_on: str | None = None
 
-    _check_names = field_validator("recordation_id", "registration_number", "mark")(classmethod(lambda cls, v: _name(v)))
+    _check_names = field_validator("recordation_id", "registration_number", "mark")(
+        classmethod(lambda cls, v: _name(v)))
     _check_lists = field_validator("hts_prefixes", "manufacturing_countries", "authorized_manufacturers")(
         classmethod(lambda cls, v: _names(v)))
     _check_day = field_validator("expires_on")(classmethod(lambda cls, v: _day_text(v)))
@@ -206,15 +210,16 @@ _R = TypeVar("_R")
 
 
 def _engine(validate: Callable[[LedgerLicenseBook, _R], None], book: LedgerLicenseBook, record: _R) -> None:
+    """The engine's refusal as the contract's, its code first ("wider_than_parent: ...")."""
     try:
         validate(book, record)
     except IprRefused as refused:
-        raise Refused(f"{refused.code.value}: {refused.message}") from None
+        raise Refused(f"{refused.code.value}: {refused.reason}") from None
 
 
-def _active_organization(ctx: TxContext, name: str) -> dict[str, Any] | None:
-    record = ctx.state.get(org_key(name), REGISTRY)
-    return record if record is not None and record.get("status") == "active" else None
+def _is_active_organization(state: StateReader, name: str) -> bool:
+    found = organization_record(state, name)
+    return found is not None and found.active
 
 
 # --- recordations ---------------------------------------------------------------------
@@ -237,8 +242,7 @@ def record(ctx: TxContext, args: Record) -> None:
         expires_on=_optional_day(args.expires_on),
     )
     _engine(validate_recordation, LedgerLicenseBook(ctx.state.reader), recordation)
-    ctx.state.put(recordation_key(recordation.recordation_id), recordation.to_dict())
-    ctx.state.put(mark_key(recordation.mark), recordation.recordation_id)
+    IprWriter(ctx.state).recordation(recordation)
     ctx.emit("recorded", recordation_id=recordation.recordation_id, mark=recordation.mark,
              owner=recordation.owner, kind=recordation.kind.value)
 
@@ -257,7 +261,7 @@ def decide(ctx: TxContext, args: Decide) -> None:
         decided_on=decision.decided_on,
         decision_reason=decision.reason,
     )
-    ctx.state.put(recordation_key(decided.recordation_id), decided.to_dict())
+    IprWriter(ctx.state).recordation(decided)
     ctx.emit("decided", recordation_id=decided.recordation_id, status=decided.status.value,
              by=ctx.signer.organization, reason=decision.reason)
 
@@ -268,7 +272,7 @@ def decide(ctx: TxContext, args: Decide) -> None:
 def grant(ctx: TxContext, args: Grant) -> None:
     """The signer grants a license: as the mark's owner (no parent) or as the holder of the
     parent license. The engine checks the signer held the right on the grant day."""
-    ctx.require(_active_organization(ctx, args.licensee) is not None,
+    ctx.require(_is_active_organization(ctx.state.reader, args.licensee),
                 f"licensee {args.licensee} is not an active organization of the network; "
                 "license an organization that can sign on the ledger")
     today = block_day(ctx.block_time_ms)
@@ -289,12 +293,7 @@ def grant(ctx: TxContext, args: Grant) -> None:
         granted_on=today,
     )
     _engine(validate_license, LedgerLicenseBook(ctx.state.reader), license)
-    ctx.state.put(license_key(license.license_id), license.to_dict())
-    ctx.state.put(held_key(license.licensee, license.mark, license.license_id), license.license_id)
-    if license.parent_id is None:
-        ctx.state.put(roots_key(license.mark, license.license_id), license.license_id)
-    else:
-        ctx.state.put(children_key(license.parent_id, license.license_id), license.license_id)
+    IprWriter(ctx.state).license(license)
     ctx.emit("licensed", license_id=license.license_id, mark=license.mark, licensor=license.licensor,
              licensee=license.licensee, parent_id=license.parent_id)
 
@@ -314,162 +313,213 @@ def terminate(ctx: TxContext, args: Terminate) -> None:
     _engine(validate_termination, book, termination)
     current = book.license(args.license_id)
     assert current is not None  # validate_termination refuses an unknown id
-    # The license record keeps its grant and gains its end; what held before that day holds.
-    ctx.state.put(license_key(args.license_id), terminated(current, termination).to_dict())
-    ctx.state.put(termination_key(args.license_id), termination.to_dict())
+    # What held before the termination's day keeps holding: the record gains its end only.
+    IprWriter(ctx.state).termination(terminated(current, termination), termination)
     ctx.emit("terminated", license_id=args.license_id, by=termination.terminated_by,
              effective_on=termination.terminated_on.isoformat(), reason=termination.reason)
 
 
 # --- the border check of an entry -----------------------------------------------------
 
-def _line_questions(entry: dict[str, Any], line: dict[str, Any], facts: dict[str, Any], on: date) -> list[Question]:
+@dataclass(frozen=True, slots=True)
+class _EntryLine:
+    line: int
+    hts: str
+    origin: str  # the country of origin is where the marked goods were made
+    mid: str | None  # the manufacturer ID (7501 block 13)
+    marks: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What the border check reads of an entry summary the entries contract keeps."""
+
+    entry_number: str
+    importer: str
+    filed_with: str
+    imported_on: date
+    version: int
+    lines: tuple[_EntryLine, ...]
+
+    @property
+    def marked_lines(self) -> list[int]:
+        return sorted(line.line for line in self.lines if line.marks)
+
+
+def _entry(record: Any) -> _Entry:
+    """The one place that reads the entries contract's record of an entry."""
+    # The entries contract is turning its records into typed ones; until every caller has
+    # them, a record may come as its type (with to_dict) or as the stored dict.
+    data: Mapping[str, Any] = record.to_dict() if hasattr(record, "to_dict") else record
+    return _Entry(
+        entry_number=data["entry_number"], importer=data["importer"], filed_with=data["filed_with"],
+        imported_on=date.fromisoformat(data["imported_on"]), version=data.get("version", 1),
+        lines=tuple(_EntryLine(line["line"], line["hts"], line["origin"], line.get("mid"),
+                               tuple(line.get("marks") or ())) for line in data["lines"]),
+    )
+
+
+def _find_entry(state: StateReader, entry_number: str) -> _Entry | None:
+    found = entries.find_entry(state, entry_number)
+    return None if found is None else _entry(found)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What customs found for one marked line, the manufacturer settled."""
+
+    line: int
+    quantity: int
+    manufacturer: str
+    physically_materially_different: bool
+    bears_lever_label: bool
+
+
+def _line_questions(entry: _Entry, line: _EntryLine, facts: _Facts, on: date) -> list[Question]:
     return [
         Question(
-            importer=entry["importer"],
+            importer=entry.importer,
             mark=mark,
-            hts=line["hts"],
-            manufacturer=facts["manufacturer"],
-            country=line["origin"],  # the country of origin is where the marked goods were made
+            hts=line.hts,
+            manufacturer=facts.manufacturer,
+            country=line.origin,
             on=on,
-            quantity=facts["quantity"],
-            physically_materially_different=facts["physically_materially_different"],
-            bears_lever_label=facts["bears_lever_label"],
-            entry_number=entry["entry_number"],
+            quantity=facts.quantity,
+            physically_materially_different=facts.physically_materially_different,
+            bears_lever_label=facts.bears_lever_label,
+            entry_number=entry.entry_number,
         )
-        for mark in dict.fromkeys(line.get("marks", ()))  # a mark named twice is asked, and counted, once
+        for mark in dict.fromkeys(line.marks)  # a mark named twice is asked, and counted, once
     ]
 
 
-def _ask(book: PendingUsageBook, question: Question) -> Decision:
+def _ask(book: PendingUsageBook, question: Question) -> MarkAnswer:
     try:
-        return authorize(book, question)
+        return MarkAnswer(question.mark, authorize(book, question))
     except QuestionError as exc:
         raise Refused(f"malformed: {exc}") from None
 
 
-def _judged_line(line: dict[str, Any], facts: dict[str, Any], answers: list[tuple[str, Decision]]) -> dict[str, Any]:
-    failing = [(mark, decision) for mark, decision in answers if not decision.authorized]
-    return {
-        "line": line["line"],
-        "hts": line["hts"],
-        "origin": line["origin"],
-        **{k: facts[k] for k in ("manufacturer", "quantity", "physically_materially_different", "bears_lever_label")},
-        "status": "review" if failing else "authorized",
-        "reason": (f"mark {failing[0][0]!r}: {failing[0][1].reason}" if failing
-                   else "; ".join(f"mark {mark!r}: {decision.reason}" for mark, decision in answers)),
-        "marks": [{"mark": mark, **decision.to_dict()} for mark, decision in answers],
-    }
+def _judged_line(line: _EntryLine, facts: _Facts, answers: Sequence[MarkAnswer]) -> JudgedLine:
+    failing = [answer for answer in answers if not answer.decision.authorized]
+    return JudgedLine(
+        line=line.line, hts=line.hts, origin=line.origin, manufacturer=facts.manufacturer,
+        quantity=facts.quantity, physically_materially_different=facts.physically_materially_different,
+        bears_lever_label=facts.bears_lever_label,
+        status=LineStatus.REVIEW if failing else LineStatus.AUTHORIZED,
+        reason=(f"mark {failing[0].mark!r}: {failing[0].decision.reason}" if failing
+                else "; ".join(f"mark {answer.mark!r}: {answer.decision.reason}" for answer in answers)),
+        marks=tuple(answers),
+    )
 
 
-def _judge_entry(
-    book: PendingUsageBook, entry: dict[str, Any], facts: dict[int, dict[str, Any]], on: date, used_on: date
-) -> tuple[list[dict[str, Any]], list[int]]:
+@dataclass(frozen=True, slots=True)
+class _Judgement:
+    lines: tuple[JudgedLine, ...]
+    flagged: tuple[int, ...]
+
+
+def _judge_entry(book: PendingUsageBook, entry: _Entry, facts: Mapping[int, _Facts], on: date,
+                 used_on: date) -> _Judgement:
     """Every marked line (those in `facts`) judged in line order as of `on`; the units of an
     authorized line go into `book.pending`, dated `used_on`, before the next line is asked."""
-    lines = {line["line"]: line for line in entry["lines"]}
+    lines = {line.line: line for line in entry.lines}
     judged, flagged = [], []
     for number in sorted(facts):
         line = lines[number]
-        answers = [(q.mark, _ask(book, q)) for q in _line_questions(entry, line, facts[number], on)]
+        answers = [_ask(book, q) for q in _line_questions(entry, line, facts[number], on)]
         judged.append(_judged_line(line, facts[number], answers))
-        if any(not decision.authorized for _mark, decision in answers):
+        if any(not answer.decision.authorized for answer in answers):
             flagged.append(number)
             continue
-        for _mark, decision in answers:
-            if decision.chain:  # the owner's own goods use no license
-                book.add(UsageRecord(entry["entry_number"], decision.chain[-1].license_id,
-                                     facts[number]["quantity"], used_on))
-    return judged, flagged
+        for answer in answers:
+            if answer.decision.chain:  # the owner's own goods use no license
+                book.add(UsageRecord(entry.entry_number, answer.decision.chain[-1].license_id,
+                                     facts[number].quantity, used_on))
+    return _Judgement(tuple(judged), tuple(flagged))
 
 
 @contract.action("check_entry", CheckEntry, roles={"customs"})
 def check_entry(ctx: TxContext, args: CheckEntry) -> None:
     """Customs checks every line of an entry filed with it that bears marks, once."""
-    entry = entries.find_entry(ctx.state.reader, args.entry_number)
+    entry = _find_entry(ctx.state.reader, args.entry_number)
     ctx.require(entry is not None, f"entry {args.entry_number} is not filed; the importer files it first")
     assert entry is not None
-    ctx.require(entry["filed_with"] == ctx.signer.organization,
-                f"entry {args.entry_number} was filed with {entry['filed_with']}, not {ctx.signer.organization}")
-    earlier = ctx.state.get(check_key(args.entry_number))
+    ctx.require(entry.filed_with == ctx.signer.organization,
+                f"entry {args.entry_number} was filed with {entry.filed_with}, not {ctx.signer.organization}")
+    ledger_book = LedgerLicenseBook(ctx.state.reader)
+    earlier = ledger_book.entry_check(args.entry_number)
     ctx.require(earlier is None,
-                f"entry {args.entry_number} was already checked on {earlier and earlier['checked_on']}; "
+                f"entry {args.entry_number} was already checked on {earlier and earlier.checked_on}; "
                 "its result stands (ask `ipr check --entry` for a fresh answer as of any day)")
     today = block_day(ctx.block_time_ms)
-    imported_on = date.fromisoformat(entry["imported_on"])
-    ctx.require(imported_on >= today,
-                f"entry {args.entry_number} was imported on {imported_on}, before today ({today}); a check counts "
-                "the entry's units against license caps, which must never change a day already past; check "
-                "entries on or before their day of importation")
-    marked = sorted(line["line"] for line in entry["lines"] if line.get("marks"))
+    ctx.require(entry.imported_on >= today,
+                f"entry {args.entry_number} was imported on {entry.imported_on}, before today ({today}); a check "
+                "counts the entry's units against license caps, which must never change a day already past; "
+                "check entries on or before their day of importation")
+    marked = entry.marked_lines
     ctx.require(bool(marked), f"no line of entry {args.entry_number} bears a mark; there is nothing to check")
-    facts = {item.line: item.model_dump() for item in args.lines}
-    ctx.require(len(facts) == len(args.lines), "each line's facts are given once")
-    unknown = sorted(set(facts) - set(marked))
+    given = {item.line: item for item in args.lines}
+    ctx.require(len(given) == len(args.lines), "each line's facts are given once")
+    unknown = sorted(set(given) - set(marked))
     ctx.require(not unknown, f"lines {unknown} of entry {args.entry_number} bear no mark or do not exist; "
                              f"give facts for the marked lines {marked} only")
-    missing = sorted(set(marked) - set(facts))
+    missing = sorted(set(marked) - set(given))
     ctx.require(not missing, f"give the quantity of marked lines {missing}")
-    lines = {line["line"]: line for line in entry["lines"]}
-    for number, given in facts.items():
-        given["manufacturer"] = given["manufacturer"] or lines[number].get("mid")
-        ctx.require(bool(given["manufacturer"]), f"line {number} names no manufacturer; give its MID")
+    mids = {line.line: line.mid for line in entry.lines}
+    facts = {}
+    for number, item in given.items():
+        manufacturer = item.manufacturer or mids[number]
+        ctx.require(bool(manufacturer), f"line {number} names no manufacturer; give its MID")
+        assert manufacturer is not None
+        facts[number] = _Facts(number, item.quantity, manufacturer, item.physically_materially_different,
+                               item.bears_lever_label)
 
-    ledger_book = LedgerLicenseBook(ctx.state.reader)
     book = PendingUsageBook(ledger_book)
-    judged, flagged = _judge_entry(book, entry, facts, imported_on, today)
+    judgement = _judge_entry(book, entry, facts, entry.imported_on, today)
     for usage in book.pending:
         _engine(validate_usage, ledger_book, usage)
-        for license_id in book.self_and_ancestors(usage.license_id):
-            ctx.state.put(usage_key(license_id),
-                          add_usage(ctx.state.get(usage_key(license_id)), usage.used_on, usage.quantity))
-    if book.pending:
-        ctx.state.put(entry_usage_key(args.entry_number), [usage.to_dict() for usage in book.pending])
-    ctx.state.put(check_key(args.entry_number), {
-        "entry_number": args.entry_number,
-        "importer": entry["importer"],
-        "filed_with": entry["filed_with"],
-        "entry_version": entry.get("version", 1),  # an amendment later does not change this check
-        "checked_by": ctx.signer.organization,
-        "checked_on": today.isoformat(),
-        "as_of": imported_on.isoformat(),
-        "lines": judged,
-        "flagged_lines": flagged,
-        "txid": ctx.txid,
-        "leaf_index": ctx.leaf_index,
-    })
-    ctx.emit("entry_checked", entry_number=args.entry_number, flagged_lines=flagged,
-             authorized_lines=[line["line"] for line in judged if line["status"] == "authorized"])
+    writer = IprWriter(ctx.state)
+    writer.usage(ledger_book, EntryUsage(args.entry_number, tuple(book.pending)))
+    writer.check(EntryCheck(
+        entry_number=args.entry_number, importer=entry.importer, filed_with=entry.filed_with,
+        entry_version=entry.version, checked_by=ctx.signer.organization, checked_on=today,
+        as_of=entry.imported_on, lines=judgement.lines, flagged_lines=judgement.flagged,
+        txid=ctx.txid, leaf_index=ctx.leaf_index,
+    ))
+    ctx.emit("entry_checked", entry_number=args.entry_number, flagged_lines=list(judgement.flagged),
+             authorized_lines=[line.line for line in judgement.lines if line.authorized])
 
 
 # --- queries for nodes and the CLI ----------------------------------------------------
 
-def find_check(state: StateReader, entry_number: str) -> dict[str, Any] | None:
+def find_check(state: StateReader, entry_number: str) -> EntryCheck | None:
     """Customs' recorded check of an entry, line by line, as it was made."""
-    return state.get_state(NAMESPACE, check_key(entry_number))
+    return LedgerLicenseBook(state).entry_check(entry_number)
 
 
-def recheck_entry(state: StateReader, entry_number: str, on: date | None = None) -> dict[str, Any]:
+def recheck_entry(state: StateReader, entry_number: str, on: date | None = None) -> EntryRecheck:
     """The border check of a checked entry asked again of the ledger as it stands now, as
-    of `on` (default: the day it was checked as of), in the shape of the recorded check.
+    of `on` (default: the day it was checked as of).
 
     Nothing is written. The entry's own counted units are left out and its lines counted
     again in order, so asking about the original day gives the original answer however
-    the licenses changed later. Raises LookupError when the entry was never checked."""
+    the licenses changed later. Raises EntryNotChecked when the entry was never checked."""
     check = find_check(state, entry_number)
     if check is None:
-        raise LookupError(f"entry {entry_number} has no IPR check on the ledger; customs checks it first")
+        raise EntryNotChecked(f"entry {entry_number} has no IPR check on the ledger; customs checks it first")
     # The entry as it was checked: an amendment since then is a new version beside it.
-    versions = entries.entry_versions(state, entry_number)
-    entry = next((v for v in versions if v.get("version", 1) == check["entry_version"]), None)
+    versions = [_entry(version) for version in entries.entry_versions(state, entry_number)]
+    entry = next((version for version in versions if version.version == check.entry_version), None)
     if entry is None:
-        raise LookupError(f"entry {entry_number} version {check['entry_version']}, which customs checked, "
-                          "is not on the ledger")
-    day = on or date.fromisoformat(check["as_of"])
-    facts = {line["line"]: line for line in check["lines"]}
+        raise EntryNotChecked(f"entry {entry_number} version {check.entry_version}, which customs checked, "
+                              "is not on the ledger")
+    day = on or check.as_of
+    facts = {line.line: _Facts(line.line, line.quantity, line.manufacturer, line.physically_materially_different,
+                               line.bears_lever_label) for line in check.lines}
     book = PendingUsageBook(LedgerLicenseBook(state))
     try:
-        judged, flagged = _judge_entry(book, entry, facts, day, date.fromisoformat(check["checked_on"]))
+        judgement = _judge_entry(book, entry, facts, day, check.checked_on)
     except Refused as exc:  # cannot happen for facts the contract accepted; say so plainly
-        raise LookupError(f"entry {entry_number} cannot be asked again: {exc.reason}") from None
-    return {"entry_number": entry_number, "as_of": day.isoformat(), "lines": judged, "flagged_lines": flagged}
+        raise EntryNotChecked(f"entry {entry_number} cannot be asked again: {exc.reason}") from None
+    return EntryRecheck(entry_number, day, judgement.lines, judgement.flagged)

@@ -300,7 +300,7 @@ def _judge_license(
     found = lineage(book, leaf)
     links = found.links
     statuses = statuses_on(links, question.on)
-    chain = tuple(ChainLink.of(link, status) for link, status in zip(links, statuses))
+    chain = tuple(ChainLink.of(link, status) for link, status in zip(links, statuses, strict=True))
     if found.missing_parent is not None:
         return _refuse(
             recordation, chain, FailedQuestion.CHAIN, links[0].license_id,
@@ -360,7 +360,7 @@ def _chain_break(recordation: Recordation, links: tuple[License, ...]) -> tuple[
         )
         if not held:
             above = statuses_on(links[:i], granted, root_in_force=recordation.is_recorded_on(granted))
-            ancestor, status = next((a, s) for a, s in zip(links[:i], above) if s is not LinkStatus.VALID)
+            ancestor, status = next((a, s) for a, s in zip(links[:i], above, strict=True) if s is not LinkStatus.VALID)
             return link, (
                 f"license {link.license_id!r} was granted on {granted}, when license "
                 f"{ancestor.license_id!r} above it was {_words(status)}, so {link.licensor!r} held no right"
@@ -375,7 +375,7 @@ def _chain_break(recordation: Recordation, links: tuple[License, ...]) -> tuple[
 def _judge(book: LicenseBook, recordation: Recordation, links: tuple[License, ...], chain: tuple[ChainLink, ...],
            question: Question, hts: str) -> Decision:
     """Questions 3-8 on a chain whose parties are in order (empty chain: the owner)."""
-    for link, status in zip(links, (c.status for c in chain)):
+    for link, status in zip(links, (c.status for c in chain), strict=True):
         if status is not LinkStatus.VALID:
             reason = _invalid_reason(link, status, question.on)
             return _refuse(recordation, chain, FailedQuestion.VALIDITY, link.license_id, reason)
@@ -391,8 +391,9 @@ def _judge(book: LicenseBook, recordation: Recordation, links: tuple[License, ..
          lambda item: not _manufacturers(item) or question.manufacturer in _manufacturers(item),
          lambda item: f"manufacturers {list(_manufacturers(item))}"),
     )
+    bounds: tuple[Recordation | License, ...] = (recordation, *links)
     for failed, goods, covers, allowed in stops:
-        for item in (recordation, *links):
+        for item in bounds:
             if not covers(item):
                 name = (f"recordation {item.recordation_id!r}" if isinstance(item, Recordation)
                         else f"license {item.license_id!r}")

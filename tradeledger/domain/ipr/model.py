@@ -26,6 +26,7 @@ from tradeledger.errors import TradeledgerError
 
 __all__ = [
     "CREDENTIAL_CONTEXT",
+    "FieldReader",
     "IprDataError",
     "License",
     "LinkStatus",
@@ -100,7 +101,10 @@ def _optional_date_text(value: date | None) -> str | None:
 
 
 class FieldReader:
-    """(Internal to this package.) Takes the fields of one JSON object out by name and type, refusing unknown fields."""
+    """Takes the fields of one JSON object out by name and type, refusing unknown fields.
+
+    Used by this package's records and by the ipr contract's own (contracts.ipr_book), so
+    every IPR record refuses malformed data the same way, with IprDataError."""
 
     def __init__(self, data: Any, what: str) -> None:
         if not isinstance(data, Mapping):
@@ -160,6 +164,16 @@ class FieldReader:
         if not all(isinstance(v, str) for v in values):
             raise IprDataError(f"{self._what} field {name!r} must be a list of strings")
         return tuple(values)
+
+    def integers(self, name: str) -> tuple[int, ...]:
+        values = self.list_of(name)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise IprDataError(f"{self._what} field {name!r} must be a list of integers")
+        return tuple(values)
+
+    def days(self, name: str) -> tuple[date, ...]:
+        values = self.texts(name)
+        return tuple(self._parse_day(name, text) for text in values)
 
     def day(self, name: str) -> date:
         return self._parse_day(name, self.text(name))

@@ -310,7 +310,7 @@ def _validate_sublicense(
     statuses = statuses_on(
         chain.links, license.granted_on, root_in_force=recordation.is_recorded_on(license.granted_on)
     )
-    for link, status in zip(chain.links, statuses):
+    for link, status in zip(chain.links, statuses, strict=True):
         if status is not LinkStatus.VALID:
             raise refuse(
                 RefusalReason.LICENSOR_HOLDS_NO_RIGHT,
