@@ -22,8 +22,8 @@ the goods' description and classification (6 digits or more), the General Note 2
 each good meets, the blanket period and the statement.
 
 `CertificationOfOrigin.terms()` is what its certifier anchors publicly beside the
-commitment (tradeledger.contracts.preference); `from_credential` reads a disclosed
-credential back so customs can check the two say the same. Pure: no keys, no I/O.
+commitment (`domain.origin.terms`); `from_credential` reads a disclosed credential back so
+customs can check the two say the same (`terms_mismatch`). Pure: no keys, no I/O.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.contracts.preference import (
+from tradeledger.credentials import build_credential
+from tradeledger.domain.errors import HtsNumberError
+from tradeledger.domain.hts import validate_hs_code
+from tradeledger.domain.origin.terms import (
     AGREEMENTS,
     CAFTA_DR,
     CERTIFIER_ROLES,
@@ -47,9 +50,6 @@ from tradeledger.contracts.preference import (
     parse_date,
     years_after,
 )
-from tradeledger.credentials import build_credential
-from tradeledger.domain.errors import HtsNumberError
-from tradeledger.domain.hts import validate_hs_code
 from tradeledger.errors import TradeledgerError
 
 USMCA_TYPE = "USMCACertificationOfOrigin"
