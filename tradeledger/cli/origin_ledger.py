@@ -92,6 +92,7 @@ def request_command(verification_id: str = VerificationArgument, directory: Path
                     organization: str = AsOption) -> None:
     """Ask for the certification and the entry's supporting documents (customs)."""
     with EmbeddedNetwork(directory) as network:
+        _require_customs(network, verification_id, organization)
         made = flows.request_records(network, organization, verification_id)
     emit({"verification": verification_id, "requests": [r.to_dict() for r in made]})
 
@@ -149,6 +150,7 @@ def determine_command(
     if (outcome is None) != (reason is None):
         fail("give --outcome and --reason together, or neither")
     with EmbeddedNetwork(directory) as network:
+        _require_customs(network, verification_id, organization)
         recorded = flows.determine_origin(network, organization, verification_id, outcome, reason)
     emit(recorded.to_dict())
 
@@ -165,3 +167,11 @@ def determination_command(verification_id: str = VerificationArgument, directory
             fail(f"refused: {exc}", code=1)
     emit(determination.to_dict())
 
+
+
+def _require_customs(network: EmbeddedNetwork, verification_id: str, organization: str) -> None:
+    """Name the customs authority that opened the verification when --as names any other
+    organization, hosted here or not."""
+    customs = flows.verification(network, network.reader.organization, verification_id).customs
+    if customs != organization:
+        fail(f"only {customs}, which opened verification {verification_id}, acts on it")
