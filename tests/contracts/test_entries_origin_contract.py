@@ -118,7 +118,8 @@ def determination(net, verification: str, refs: dict[str, str] | None = None, gr
 def test_customs_opens_a_verification_of_a_claiming_line(net):
     number, certified, verification = opened(net)
     record = origin.find_verification(net.state("customs"), verification)
-    assert {k: record.to_dict()[k] for k in ("entry_number", "line", "spi", "agreement", "hts", "certification", "certifier",
+    stored = record.to_dict()
+    assert {k: stored[k] for k in ("entry_number", "line", "spi", "agreement", "hts", "certification", "certifier",
                                    "importer", "customs", "agencies", "status", "answers", "determination")} == {
         "entry_number": number, "line": 1, "spi": "S", "agreement": "USMCA", "hts": "8501.10.4020",
         "certification": certified, "certifier": "exporter", "importer": "importer", "customs": "customs",
