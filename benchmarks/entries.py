@@ -16,8 +16,9 @@ it is final. Two figures:
   the importer's vault) and then the entry filed, every batch waited for until final.
 
 Origin: the rules-of-origin engine on the worked cases of shared/domain/origin-cases,
-JSON in to JSON out, and customs' whole assessment of a verification (`node.origin.assess`:
-the ledger's claim judgement, the certification check result and the engine).
+JSON in to JSON out, and customs' whole assessment of a verification
+(`domain.origin.determination.assess`: the ledger's claim judgement, the certification
+check result and the engine).
 
     .venv/bin/python benchmarks/entries.py                    # 600 entries, batches of 100
     .venv/bin/python benchmarks/entries.py --entries 2000 --batch 200 --seconds 2
@@ -39,10 +40,11 @@ from typing import Any
 from tradeledger.contracts import entries
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin import qualify_dict
+from tradeledger.domain.origin.claims import ClaimOutcome
+from tradeledger.domain.origin.determination import CertificationCheck, VerifiedClaim, assess
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.workflows.documents import anchor_documents
-from tradeledger.workflows.origin import CertificationCheck, assess
 
 WORKED = Path(__file__).resolve().parent.parent / "tests" / "domain" / "data" / "origin-cases"
 LINES = [
@@ -158,11 +160,10 @@ def origin_rates(seconds: float) -> tuple[float, float]:
     cases = [json.loads(p.read_text()) for p in sorted(WORKED.glob("*.case.json"))]
     engine = rate(lambda i: qualify_dict(cases[i % len(cases)]), seconds)
     motor = json.loads((WORKED / "tv-pass.case.json").read_text())
-    record = {"id": "v", "entry_number": "BEN-0000000-0", "line": 1, "agreement": "USMCA", "spi": "S",
-              "importer": "importer", "certifier": "exporter"}
-    line = {"hts": "8501.10.4020", "claim": {"status": "supported", "reasons": []}}
+    claim = VerifiedClaim("v", "BEN-0000000-0", 1, "8501.10.4020", "MX", "USMCA", "S", "importer", "exporter",
+                          ClaimOutcome("S", "USMCA", "supported"))
     check = CertificationCheck("ab" * 32, True, (), "urn:uuid:x", ("B",))
-    assessment = rate(lambda i: assess(record, line, check, [motor], "customs"), seconds)
+    assessment = rate(lambda i: assess(claim, check, [motor], "customs"), seconds)
     return engine, assessment
 
 

@@ -46,7 +46,7 @@ def worked_cases() -> list[dict[str, Any]]:
 
 def synthetic_bom(components: int, agreement: str) -> dict[str, Any]:
     """A good of `components` materials, a third of them originating, about 45% VNM."""
-    materials = [
+    materials: list[dict[str, Any]] = [
         {
             "description": f"component {i}",
             "hs": COMPONENT_HS[i % len(COMPONENT_HS)],
@@ -70,7 +70,7 @@ def synthetic_bom(components: int, agreement: str) -> dict[str, Any]:
     return {"agreement": agreement, "good": good, "materials": materials, "rule": {"alternatives": alternatives}}
 
 
-def rate(work: Callable[[int], None], seconds: float) -> float:
+def rate(work: Callable[[int], object], seconds: float) -> float:
     """Calls work(i) for i = 0, 1, ... for about `seconds`; returns calls per second."""
     calls = 0
     start = time.perf_counter()

@@ -19,7 +19,7 @@ def test_the_origin_step_runs_both_scenarios_and_says_what_happened(tmp_path):
     console = Console(file=out, width=400, no_color=True, emoji=False, highlight=False)
     with EmbeddedNetwork(tmp_path / "net") as net:
         origin_demo_step(net, console.print)
-        determined = [v for _k, v in net.reader.store.scan_state(origin.NAMESPACE, "verification:")]
+        determined = [v.to_dict() for v in origin.all_verifications(net.state("customs"))]
     text = out.getvalue()
     assert "a. An electric motor from Mexico" in text and "b. A pump from Mexico" in text
     assert text.count("the ledger judges the claim against the certification's terms: supported") == 2

@@ -2,7 +2,7 @@
 certification of origin that covers the goods and the date, or it is flagged with the reason.
 
 The certification stays in its certifier's vault; the ledger judges the claim from the
-public terms anchored beside its commitment (tradeledger.contracts.preference): the
+public terms anchored beside its commitment (tradeledger.domain.origin.claims): the
 agreement, the certifier's role, the HS subheadings, the blanket period of at most 12
 months (or the one invoice of a single shipment) and the date of signature. No
 certification is needed for an importation worth US$2,500 or less (the low-value waiver).
@@ -20,14 +20,9 @@ from typing import Any
 import pytest
 
 from tradeledger.contracts import entries
-from tradeledger.contracts.preference import (
-    AnchoredCertification,
-    CertificationTerms,
-    ClaimedLine,
-    TermsError,
-    judge_claim,
-)
 from tradeledger.domain.entry_number import complete_entry_number
+from tradeledger.domain.origin.claims import AnchoredCertification, ClaimedLine, judge_claim
+from tradeledger.domain.origin.terms import CertificationTerms, TermsError
 from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms

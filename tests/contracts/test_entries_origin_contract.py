@@ -86,7 +86,7 @@ def submit(net, organization: str, action: str, **args: Any) -> str:
 
 
 def snapshot(net) -> tuple[int, dict]:
-    return net.reader.head.log_size, dict(net.reader.store.scan_state(origin.NAMESPACE, ""))
+    return net.reader.head.log_size, dict(net.state("customs").scan_state(origin.NAMESPACE, ""))
 
 
 def refused(net, organization: str, action: str, why: str, **args: Any) -> None:
@@ -117,13 +117,14 @@ def determination(net, verification: str, refs: dict[str, str] | None = None, gr
 
 def test_customs_opens_a_verification_of_a_claiming_line(net):
     number, certified, verification = opened(net)
-    record = origin.find_verification(net.reader.store, verification)
-    assert {k: record[k] for k in ("entry_number", "line", "spi", "agreement", "hts", "certification", "certifier",
+    record = origin.find_verification(net.state("customs"), verification)
+    stored = record.to_dict()
+    assert {k: stored[k] for k in ("entry_number", "line", "spi", "agreement", "hts", "certification", "certifier",
                                    "importer", "customs", "agencies", "status", "answers", "determination")} == {
         "entry_number": number, "line": 1, "spi": "S", "agreement": "USMCA", "hts": "8501.10.4020",
         "certification": certified, "certifier": "exporter", "importer": "importer", "customs": "customs",
         "agencies": ["fda"], "status": "open", "answers": [], "determination": None}
-    assert origin.verifications_of(net.reader.store, number) == [record]
+    assert origin.verifications_of(net.state("customs"), number) == [record]
 
 
 def test_only_the_customs_authority_the_entry_was_filed_with_verifies_it(net):
@@ -153,9 +154,9 @@ def test_a_line_is_under_one_open_verification_at_a_time(net):
 def test_a_claim_without_a_certification_can_be_verified_and_has_no_certifier(net):
     number = file_entry(net, None)
     verification = submit(net, "customs", "open", entry_number=number, line=1, reason="no certification held")
-    record = origin.find_verification(net.reader.store, verification)
-    assert (record["certification"], record["certifier"]) == (None, None)
-    assert origin.audience(record) == ["fda", "importer"]
+    record = origin.find_verification(net.state("customs"), verification)
+    assert (record.certification, record.certifier) == (None, None)
+    assert record.entitled_readers == ("fda", "importer")
 
 
 # --- requests and answers -----------------------------------------------------------------------
@@ -164,8 +165,8 @@ def test_customs_notes_its_requests_for_the_verifications_records(net):
     _number, certified, verification = opened(net)
     request = act_request(net, "customs", certified)
     submit(net, "customs", "request", verification=verification, requests=[request])
-    [noted] = origin.find_verification(net.reader.store, verification)["requests"]
-    assert (noted["request"], noted["commitment"], noted["owner"], noted["doc_type"]) == \
+    [noted] = origin.find_verification(net.state("customs"), verification).requests
+    assert (noted.request, noted.commitment, noted.owner, noted.doc_type) == \
         (request, certified, "exporter", "certification_of_origin")
     refused(net, "customs", "request", "already noted", verification=verification, requests=[request])
 
@@ -195,9 +196,9 @@ def test_the_importer_the_certifier_or_a_producer_answers_with_its_own_document(
     for who in ("producer", "exporter", "importer"):
         commitment = bill_of_materials(net, who, verification)
         submit(net, who, "answer", verification=verification, commitment=commitment)
-    record = origin.find_verification(net.reader.store, verification)
-    assert record["status"] == "answered"
-    assert [a["by"] for a in record["answers"]] == ["producer", "exporter", "importer"]
+    record = origin.find_verification(net.state("customs"), verification)
+    assert record.status == "answered"
+    assert [a.by for a in record.answers] == ["producer", "exporter", "importer"]
 
 
 def test_an_answer_is_refused_from_others_or_with_a_document_that_is_not_theirs_or_not_for_it(net):
@@ -223,11 +224,11 @@ def test_customs_records_a_determination_that_exactly_its_audience_can_read(net)
     number, _certified, verification = opened(net)
     commitment = determination(net, verification)
     submit(net, "customs", "determine", verification=verification, commitment=commitment)
-    record = origin.find_verification(net.reader.store, verification)
-    assert (record["status"], record["determination"], record["audience"]) == \
-        ("determined", commitment, ["exporter", "fda", "importer"])
-    assert not {"outcome", "eligible", "denied", "reasons"} & set(record), "the outcome stays off the ledger"
-    assert net.reader.store.get_state(origin.NAMESPACE, entries.open_verification_key(number, 1)) is None
+    record = origin.find_verification(net.state("customs"), verification)
+    assert (record.status, record.determination, record.audience) == \
+        ("determined", commitment, ("exporter", "fda", "importer"))
+    assert not {"outcome", "eligible", "denied", "reasons"} & set(record.to_dict()), "the outcome stays off the ledger"
+    assert net.state("customs").get_state(origin.NAMESPACE, entries.open_verification_key(number, 1)) is None
     refused(net, "customs", "determine", "already determined", verification=verification, commitment=commitment)
     refused(net, "producer", "answer", "already determined", verification=verification,
             commitment=bill_of_materials(net, "producer", verification))
@@ -271,4 +272,4 @@ def test_an_open_verification_holds_liquidation_until_it_is_determined(net):
         net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
     submit(net, "customs", "determine", verification=verification, commitment=determination(net, verification))
     net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
-    assert entries.find_entry(net.reader.store, number)["status"] == "liquidated"
+    assert entries.find_entry(net.state("customs"), number)["status"] == "liquidated"

@@ -21,7 +21,7 @@ def project(actual: Any, expected: Any) -> Any:
     if isinstance(expected, dict) and isinstance(actual, dict):
         return {key: project(actual.get(key, "<missing>"), value) for key, value in expected.items()}
     if isinstance(expected, list) and isinstance(actual, list) and len(actual) == len(expected):
-        return [project(a, e) for a, e in zip(actual, expected)]
+        return [project(a, e) for a, e in zip(actual, expected, strict=True)]
     return actual
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from tradeledger.credentials import issue_credential, verify_credential
 from tradeledger.crypto import KeyPair
-from tradeledger.node.certification import (
+from tradeledger.domain.origin.certification import (
     STATEMENTS,
     CertificationError,
     CertificationOfOrigin,

@@ -32,8 +32,9 @@ from tradeledger.credentials import issue_credential
 from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin import qualify_dict
+from tradeledger.domain.origin.certification import CertificationOfOrigin
+from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.certification import CertificationOfOrigin
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 from tradeledger.workflows import origin as flows
@@ -130,7 +131,7 @@ def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: b
     """Customs verifies line 1's claim: asks for the records, the exporter approves (or
     denies) each request, the producer answers with `case`, customs determines."""
     verification = flows.open_verification(net, "customs", number, 1, reason)
-    requests = flows.request_records(net, verification)
+    requests = flows.request_records(net, "customs", verification)
     pending = flows.pending_requests(net, "exporter", verification)
     for request_id in pending:
         if approve:
@@ -139,15 +140,15 @@ def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: b
             net.submit_checked("exporter", access.NAMESPACE, "deny",
                                {"request_id": request_id, "reason": "certification withheld"})
     answered = flows.answer_verification(net, "producer", verification, case) if answer else None
-    determination, commitment = flows.determine_origin(net, verification)
+    recorded = flows.determine_origin(net, "customs", verification)
     return {"verification": verification, "requests": requests, "pending": pending, "answer": answered,
-            "determination": determination, "commitment": commitment}
+            "determination": recorded.determination, "commitment": recorded.commitment}
 
 
 # --- the motor: eligible --------------------------------------------------------------------------
 
 def test_the_filed_claim_rests_on_the_exporters_certification(net, motor):
-    claim = entries.find_entry(net.reader.store, motor["number"])["lines"][0]["claim"]
+    claim = entries.find_entry(net.state("importer"), motor["number"])["lines"][0]["claim"]
     assert (claim["status"], claim["certification"]) == ("supported", motor["issued"].commitment)
 
 
@@ -170,11 +171,11 @@ def test_the_motor_is_eligible_by_the_engines_result(motor):
 
 
 def test_the_ledger_says_only_that_a_determination_exists_and_who_may_read_it(net, motor):
-    record = origin.find_verification(net.reader.store, motor["verification"])
-    assert (record["status"], record["determination"], record["audience"]) == \
-        ("determined", motor["commitment"], ["exporter", "fda", "importer"])
-    assert [a["by"] for a in record["answers"]] == ["producer"]
-    assert {r["owner"] for r in record["requests"]} == {"exporter", "importer"}
+    record = origin.find_verification(net.state("customs"), motor["verification"])
+    assert (record.status, record.determination, record.audience) == \
+        ("determined", motor["commitment"], ("exporter", "fda", "importer"))
+    assert [a.by for a in record.answers] == ["producer"]
+    assert {r.owner for r in record.requests} == {"exporter", "importer"}
 
 
 @pytest.mark.parametrize("organization", AUDIENCE)
@@ -200,7 +201,7 @@ def assert_refused(net, organization: str, commitment: str) -> None:
     refuses to deliver, and the requester's vault holds nothing of the document."""
     request_id = net.submit_checked(organization, access.NAMESPACE, "request",
                                     {"commitment": commitment, "purpose": "curious"}).txid
-    assert access.find_request(net.reader.store, request_id)["status"] == "pending"
+    assert access.find_request(net.state(organization), request_id)["status"] == "pending"
     with pytest.raises(AccessRefused, match="is pending"):
         disclose(net, request_id, organization)
     assert all(r.commitment != commitment for r in net.vault(organization).received())
@@ -275,7 +276,7 @@ def test_public_terms_that_the_signed_certification_contradicts_deny_the_claim(n
     [anchored] = anchor_documents(net, "exporter", [(Path("cert.json"), canonical_bytes(credential))],
                                   "certification_of_origin", refs)
     number = file_entry(net, "8501.10.4020", anchored.commitment)
-    assert entries.find_entry(net.reader.store, number)["lines"][0]["claim"]["status"] == "supported"
+    assert entries.find_entry(net.state("importer"), number)["lines"][0]["claim"]["status"] == "supported"
     determination = verify_entry(net, number, "terms check", worked("tv-pass"))["determination"]
     assert determination.outcome == "denied"
     assert "the anchored hs is '850110' but the signed certification says '841370'" in \
@@ -301,8 +302,8 @@ def test_the_officer_may_overrule_the_assessment_with_a_reason(net):
     number = file_entry(net, "8501.10.4020", issued.commitment)
     verification = flows.open_verification(net, "customs", number, 1, "site visit")
     flows.answer_verification(net, "producer", verification, worked("tv-pass"))
-    determination, _ = flows.determine_origin(net, verification, "denied", "site visit found the motors are "
-                                                                           "assembled in a non-Party")
+    determination = flows.determine_origin(net, "customs", verification, "denied",
+                                           "site visit found the motors are assembled in a non-Party").determination
     assert determination.outcome == "denied"
     assert determination.reasons[0] == "Officer: site visit found the motors are assembled in a non-Party"
     assert flows.read_determination(net, "importer", verification) == determination
@@ -310,7 +311,7 @@ def test_the_officer_may_overrule_the_assessment_with_a_reason(net):
 
 def test_a_malformed_bill_of_materials_is_refused_before_anything_is_anchored(net, motor):
     size = net.reader.head.log_size
-    with pytest.raises(flows.OriginWorkflowError, match="materials\\[0\\].value"):
+    with pytest.raises(Refused, match="materials\\[0\\].value"):
         flows.answer_verification(net, "producer", motor["verification"], {
             **worked("tv-pass"), "materials": [{"description": "x", "hs": "7318.15", "value": "-1",
                                                 "originating": False}]})
@@ -318,27 +319,27 @@ def test_a_malformed_bill_of_materials_is_refused_before_anything_is_anchored(ne
 
 
 def test_certify_refuses_a_certifier_of_another_role(net):
-    with pytest.raises(flows.OriginWorkflowError, match="producer is a producer, but the certification says its "
+    with pytest.raises(Refused, match="producer is a producer, but the certification says its "
                                                         "certifier is the exporter"):
         flows.certify(net, "producer", certification("8501.10"))
 
 
 def test_an_answer_the_contract_would_refuse_is_refused_before_anything_is_anchored(net, motor):
     size = net.reader.head.log_size
-    with pytest.raises(flows.OriginWorkflowError, match="already determined; answers are closed"):
+    with pytest.raises(Refused, match="already determined; answers are closed"):
         flows.answer_verification(net, "producer", motor["verification"], worked("tv-pass"))
     assert net.reader.head.log_size == size
     issued = flows.certify(net, "exporter", certification("8501.10"))
     verification = flows.open_verification(net, "customs", file_entry(net, "8501.10.4020", issued.commitment),
                                            1, "who answers")
     size = net.reader.head.log_size
-    with pytest.raises(flows.OriginWorkflowError, match="the certifier or a producer answers; not broker"):
+    with pytest.raises(Refused, match="the certifier or a producer answers; not broker"):
         flows.answer_verification(net, "broker", verification, worked("tv-pass"))
     assert net.reader.head.log_size == size
 
 
 def test_a_verification_is_determined_once(net, motor):
     size = net.reader.head.log_size
-    with pytest.raises(flows.OriginWorkflowError, match="already determined"):
-        flows.determine_origin(net, motor["verification"])
+    with pytest.raises(Refused, match="already determined"):
+        flows.determine_origin(net, "customs", motor["verification"])
     assert net.reader.head.log_size == size

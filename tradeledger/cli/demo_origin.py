@@ -24,8 +24,8 @@ from typing import Any
 
 from tradeledger.contracts import access, entries
 from tradeledger.domain.entry_number import complete_entry_number
+from tradeledger.domain.origin.certification import CertificationOfOrigin
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.certification import CertificationOfOrigin
 from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused
 from tradeledger.workflows.documents import anchor_documents
@@ -93,25 +93,25 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
                                   {"entry": number})
     net.submit_checked("importer", entries.NAMESPACE, "file",
                        entry_summary(number, today, description, hts, value, issued.commitment, anchored.commitment))
-    claim = entries.find_entry(net.reader.store, number)["lines"][0]["claim"]
+    claim = flows.filed_claim(net, "importer", number, 1)
     say(f"  the importer files entry {number}: line 1, HTS {hts}, US${value}, SPI S; the ledger judges the "
-        f"claim against the certification's terms: {claim['status']}")
+        f"claim against the certification's terms: {claim.status if claim else 'no claim'}")
     verification_id = flows.open_verification(net, "customs", number, 1, "verification of a USMCA claim")
-    made = flows.request_records(net, verification_id)
+    made = flows.request_records(net, "customs", verification_id)
     say(f"  customs opens verification {verification_id[:12]}… and asks for "
         + ", ".join(f"the {r.doc_type.replace('_', ' ')} ({r.owner}: {r.status})" for r in made))
     for request_id in flows.pending_requests(net, "exporter", verification_id):
         net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
     flows.answer_verification(net, "exporter", verification_id, case)
     say("  the exporter approves and answers with its bill of materials, granted to customs and no one else")
-    determination, _commitment = flows.determine_origin(net, verification_id)
+    determination = flows.determine_origin(net, "customs", verification_id).determination
     say(f"  customs verifies the credential and runs the origin engine: [bold]{determination.outcome}[/bold]")
     for reason in determination.reasons:
         if reason.startswith(("Denied", "Eligible", "Rule: regional", "The good")):
             say(f"    {reason}")
-    status = flows.verification(net, verification_id)
-    say(f"  on the ledger: verification {status['status']}, determination {status['determination'][:12]}… "
-        f"readable by {', '.join(status['audience'])}; the outcome itself stays in customs' vault")
+    status = flows.verification(net, "customs", verification_id)
+    say(f"  on the ledger: verification {status.status}, determination {(status.determination or '')[:12]}… "
+        f"readable by {', '.join(status.audience)}; the outcome itself stays in customs' vault")
     seen = []
     for organization in ("importer", "exporter", "agency", "broker"):
         try:

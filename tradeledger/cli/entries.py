@@ -108,7 +108,7 @@ def show_command(
                 fail(f"entry {number} has versions 1 to {len(versions)}")
             emit(versions[version - 1])
             return
-        emit({**versions[-1], "verifications": origin.verifications_of(state, number)})
+        emit({**versions[-1], "verifications": [v.to_dict() for v in origin.verifications_of(state, number)]})
 
 
 @entry_app.command("amend")

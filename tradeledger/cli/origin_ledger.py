@@ -7,7 +7,7 @@
     verify-pending VERIFICATION --as ORG            requests waiting for ORG to approve
     verify-answer VERIFICATION CASE.json --as ORG   answer with a bill-of-materials case
                                                     (shared/domain/origin-cases/README.md)
-    verify-show VERIFICATION                        the verification as the ledger holds it
+    verify-show VERIFICATION [--as ORG]             the verification as the ledger holds it
     determine VERIFICATION --as customs             assess, keep, grant and record the
               [--outcome eligible|denied --reason R]   determination (the officer may overrule)
     determination VERIFICATION --as ORG             read it: the importer, the certifier and the
@@ -28,8 +28,8 @@ from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.entries import emit
 from tradeledger.cli.errors import fail, friendly_errors
 from tradeledger.credentials import CredentialError
+from tradeledger.domain.origin.certification import CertificationError, CertificationOfOrigin
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.node.certification import CertificationError, CertificationOfOrigin
 from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused
 
@@ -83,7 +83,7 @@ def open_command(
     """Open a verification of origin of a line claiming USMCA or CAFTA-DR preference (customs)."""
     with EmbeddedNetwork(directory) as network:
         verification_id = flows.open_verification(network, organization, number, line, reason)
-        emit(flows.verification(network, verification_id))
+        emit(flows.verification(network, organization, verification_id).to_dict())
 
 
 @verification_app.command("verify-request")
@@ -93,7 +93,7 @@ def request_command(verification_id: str = VerificationArgument, directory: Path
     """Ask for the certification and the entry's supporting documents (customs)."""
     with EmbeddedNetwork(directory) as network:
         _require_customs(network, verification_id, organization)
-        made = flows.request_records(network, verification_id)
+        made = flows.request_records(network, organization, verification_id)
     emit({"verification": verification_id, "requests": [r.to_dict() for r in made]})
 
 
@@ -121,16 +121,20 @@ def answer_command(
     with EmbeddedNetwork(directory) as network:
         commitment = flows.answer_verification(network, organization, verification_id, case)
         emit({"verification": verification_id, "commitment": commitment,
-              "status": flows.verification(network, verification_id)["status"]})
+              "status": flows.verification(network, organization, verification_id).status})
 
 
 @verification_app.command("verify-show")
 @friendly_errors
-def show_command(verification_id: str = VerificationArgument, directory: Path = DirOption) -> None:
+def show_command(
+    verification_id: str = VerificationArgument,
+    directory: Path = DirOption,
+    organization: str | None = typer.Option(None, "--as", help="Whose peer to read (default: the first hosted)."),
+) -> None:
     """The verification as the ledger holds it: who was asked, who answered, whether determined."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        emit(flows.verification(network, verification_id))
+        emit(flows.verification(network, organization or network.reader.organization, verification_id).to_dict())
 
 
 @verification_app.command("determine")
@@ -147,8 +151,8 @@ def determine_command(
         fail("give --outcome and --reason together, or neither")
     with EmbeddedNetwork(directory) as network:
         _require_customs(network, verification_id, organization)
-        determination, commitment = flows.determine_origin(network, verification_id, outcome, reason)
-    emit({"commitment": commitment, "determination": determination.to_dict()})
+        recorded = flows.determine_origin(network, organization, verification_id, outcome, reason)
+    emit(recorded.to_dict())
 
 
 @verification_app.command("determination")
@@ -164,7 +168,10 @@ def determination_command(verification_id: str = VerificationArgument, directory
     emit(determination.to_dict())
 
 
+
 def _require_customs(network: EmbeddedNetwork, verification_id: str, organization: str) -> None:
-    record = flows.verification(network, verification_id)
-    if record["customs"] != organization:
-        fail(f"only {record['customs']}, which opened verification {verification_id}, acts on it")
+    """Name the customs authority that opened the verification when --as names any other
+    organization, hosted here or not."""
+    customs = flows.verification(network, network.reader.organization, verification_id).customs
+    if customs != organization:
+        fail(f"only {customs}, which opened verification {verification_id}, acts on it")

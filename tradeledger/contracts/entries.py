@@ -10,7 +10,7 @@ A broker files and amends only while it holds a trusted license and the importer
 of attorney, each registered once in the `brokers` contract and re-checked at every block.
 Identifiers are checked by the pure domain engines (`contracts.entry_summary`); each
 USMCA or CAFTA-DR claim is judged against the certification it references
-(`contracts.preference`) and recorded as supported, waived or flagged with the reasons.
+(`domain.origin.claims`) and recorded as supported, waived or flagged with the reasons.
 
 The customs authority the entry was filed with decides its lifecycle:
 
@@ -41,14 +41,9 @@ from tradeledger.contracts.entry_summary import (
     identifier,
     reason_text,
 )
-from tradeledger.contracts.preference import (
-    AnchoredCertification,
-    ClaimedLine,
-    date_of_ms,
-    judge_claim,
-    parse_date,
-)
 from tradeledger.domain.entry_number import validate_entry_number
+from tradeledger.domain.origin.claims import AnchoredCertification, ClaimedLine, date_of_ms, judge_claim
+from tradeledger.domain.origin.terms import parse_date
 from tradeledger.ledger.authority import REGISTRY, org_key
 from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
 from tradeledger.ledger.state import StateReader

@@ -14,16 +14,12 @@ from decimal import Decimal
 
 from pydantic import field_validator, model_validator
 
-from tradeledger.contracts.preference import (
-    CERTIFICATION_DOC_TYPE,
-    FTA_SPIS,
-    KNOWN_SPIS,
-    parse_date,
-)
 from tradeledger.domain.errors import IdentifierError
 from tradeledger.domain.hts import validate_hts10
 from tradeledger.domain.importer_number import validate_importer_number
 from tradeledger.domain.mid import CANADIAN_PROVINCE_CODES, validate_mid
+from tradeledger.domain.origin.claims import FTA_SPIS, KNOWN_SPIS
+from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE, parse_date
 from tradeledger.domain.port_code import validate_port_code
 from tradeledger.ledger.contract import Args
 

@@ -1,4 +1,4 @@
-"""Origin workflows on a node: certify, verify, answer, determine, read the determination.
+"""Origin workflows over a `Node`: certify, verify, answer, determine, read the determination.
 
     certify               the certifier issues a certification of origin as a verifiable
                           credential, keeps it in its vault and anchors it with its public
@@ -10,57 +10,74 @@
     answer_verification   the importer, certifier or producer answers with a bill-of-materials
                           case for the origin engine, granted to customs only;
     determine_origin      customs collects what was disclosed, checks the certification
-                          (proof, issuer key, public terms), runs the engine on the case,
-                          keeps the determination in its vault, grants it to exactly the
-                          importer, the certifier and the agencies concerned, and records it;
+                          (proof and issuer key against the registry, public terms), runs
+                          the judgement (`domain.origin.determination.assess`), keeps the
+                          determination in its vault, grants it to exactly the importer,
+                          the certifier and the agencies concerned, and records it;
     read_determination    one of those parties fetches it; anyone else is refused.
 
-`assess` is the judgement itself, a pure function of what customs holds.
+This module only orchestrates: every judgement is in `tradeledger.domain.origin`, every
+rule of the ledger in `tradeledger.contracts.origin`. A step that cannot run as asked
+raises `Refused` before it submits anything.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import access, documents, entries, origin
-from tradeledger.contracts.preference import (
-    CERTIFICATION_DOC_TYPE,
-    FLAGGED,
-    WAIVED,
-    hs6,
-)
-from tradeledger.credentials import issue_credential, verify_credential
+from tradeledger.contracts.origin import Verification
+from tradeledger.credentials import issue_credential
 from tradeledger.crypto import canonical_bytes
-from tradeledger.domain.origin import OriginCase, OriginCaseError, qualify
-from tradeledger.errors import Refused
-from tradeledger.ledger.authority import REGISTRY, did_of, key_key
-from tradeledger.node.certification import (
-    CertificationError,
-    CertificationOfOrigin,
-    terms_mismatch,
+from tradeledger.domain.origin import OriginCase, OriginCaseError
+from tradeledger.domain.origin.certification import CertificationOfOrigin
+from tradeledger.domain.origin.claims import ClaimOutcome
+from tradeledger.domain.origin.determination import (
+    CertificationCheck,
+    Determination,
+    VerifiedClaim,
+    assess,
+    check_certification,
 )
-from tradeledger.node.embedded import EmbeddedNetwork
-from tradeledger.runtime.errors import NetworkError
+from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE
+from tradeledger.errors import Refused
+from tradeledger.identity.verification import check_with_ledger
+from tradeledger.runtime.node import Node
+from tradeledger.runtime.receipts import WaitLevel
 from tradeledger.workflows.disclosure import AccessRefused, disclose
-from tradeledger.workflows.documents import anchor_documents
+from tradeledger.workflows.documents import AnchorResult, anchor_documents
 
-DETERMINATION_FORMAT = "tradeledger-origin-determination/1"
-ELIGIBLE, DENIED = "eligible", "denied"
+BILL_OF_MATERIALS = "bill_of_materials"
 
 
-class OriginWorkflowError(NetworkError):
-    """An origin workflow step that cannot run as asked; the message says why and what to do."""
+def _anchor_one(node: Node, organization: str, name: str, content: bytes, doc_type: str, refs: dict[str, str],
+                wait: WaitLevel = "final") -> AnchorResult:
+    """Anchor one document, refused (nothing kept) when the ledger would not accept it."""
+    # The documents workflow still names the embedded network; any Node has what it uses.
+    [result] = anchor_documents(node, organization, [(Path(name), content)],  # type: ignore[arg-type]
+                                doc_type, refs, wait=wait)
+    if result.receipt.get("valid") is False:
+        raise Refused(result.receipt.get("reason", "the anchoring was refused"))
+    return result
+
+
+def _disclose(node: Node, request_id: str, requester: str) -> bytes | None:
+    """Fetch an approved request's document into the requester's vault; its bytes."""
+    # The disclosure workflow still names the embedded network's peers; see _anchor_one.
+    received = disclose(node, request_id, requester)  # type: ignore[arg-type]
+    return node.vault(requester).get_document(received.document_sha256) if received.document_sha256 else None
 
 
 # --- certify ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class IssuedCertification:
+    """A signed certification of origin, kept in its certifier's vault and anchored."""
+
     credential: dict[str, Any]
     commitment: str
     refs: dict[str, str]
@@ -71,43 +88,55 @@ class IssuedCertification:
                 **self.receipt}
 
 
-def certify(net: EmbeddedNetwork, certifier: str, certification: CertificationOfOrigin,
-            wait: str = "final") -> IssuedCertification:
+def certify(node: Node, certifier: str, certification: CertificationOfOrigin,
+            wait: WaitLevel = "final") -> IssuedCertification:
     """Sign the certification with the certifier organization's key and anchor it."""
-    role = net.genesis.organization(certifier).role
+    role = node.genesis.organization(certifier).role
     if role != certification.certifier_role:
-        raise OriginWorkflowError(f"{certifier} is a {role}, but the certification says its certifier is the "
-                                  f"{certification.certifier_role}; certify as the {certification.certifier_role}")
-    keys = net.organization_keys(certifier)
+        raise Refused(f"{certifier} is a {role}, but the certification says its certifier is the "
+                      f"{certification.certifier_role}; certify as the {certification.certifier_role}")
+    keys = node.organization_keys(certifier)
     certification = certification if certification.credential_id else certification.with_credential_id()
     credential = issue_credential(certification.to_credential(keys.admin.did), keys.admin,
                                   keys.admin.verification_method)
     refs = certification.terms().to_refs()
-    [result] = anchor_documents(net, certifier, [(Path(f"{certification.credential_id}.json"),
-                                                  canonical_bytes(credential))],
-                                CERTIFICATION_DOC_TYPE, refs, wait=wait)
-    if result.receipt.get("valid") is False:
-        raise Refused(result.receipt.get("reason", "the anchoring was refused"))
-    return IssuedCertification(credential, result.commitment, refs, result.receipt)
+    anchored = _anchor_one(node, certifier, f"{certification.credential_id}.json", canonical_bytes(credential),
+                           CERTIFICATION_DOC_TYPE, refs, wait=wait)
+    return IssuedCertification(credential, anchored.commitment, refs, anchored.receipt)
+
+
+# --- the ledger's judgement of a filed claim ---------------------------------------------------
+
+def filed_claim(node: Node, viewer: str, entry_number: str, line: int) -> ClaimOutcome | None:
+    """How the ledger judged the line's claim when it was filed (None: the line claims no SPI)."""
+    entry = entries.find_entry(node.state(viewer), entry_number)
+    found = entries.find_line(entry, line) if entry else None
+    if found is None:
+        raise Refused(f"entry {entry_number} has no line {line} on the ledger")
+    return ClaimOutcome.from_dict(found["claim"]) if found.get("claim") else None
 
 
 # --- customs opens and asks --------------------------------------------------------------------
 
-def verification(net: EmbeddedNetwork, verification_id: str) -> dict[str, Any]:
-    record = origin.find_verification(net.reader.store, verification_id)
-    if record is None:
-        raise OriginWorkflowError(f"no verification of origin {verification_id} is on the ledger")
-    return record
+def verification(node: Node, viewer: str, verification_id: str) -> Verification:
+    """The verification as `viewer`'s peer holds it."""
+    found = origin.find_verification(node.state(viewer), verification_id)
+    if found is None:
+        raise Refused(f"no verification of origin {verification_id} is on the ledger")
+    return found
 
 
-def open_verification(net: EmbeddedNetwork, customs: str, entry_number: str, line: int, reason: str) -> str:
-    receipt = net.submit_checked(customs, origin.NAMESPACE, "open",
-                                 {"entry_number": entry_number, "line": line, "reason": reason})
+def open_verification(node: Node, customs: str, entry_number: str, line: int, reason: str) -> str:
+    """Open a verification of the line's claim; its id."""
+    receipt = node.submit_checked(customs, origin.NAMESPACE, "open",
+                                  {"entry_number": entry_number, "line": line, "reason": reason})
     return receipt.txid
 
 
 @dataclass(frozen=True)
 class RecordRequest:
+    """An access request customs made for one of the verification's records."""
+
     request_id: str
     commitment: str
     doc_type: str
@@ -115,342 +144,212 @@ class RecordRequest:
     status: str  # approved (a rule or grant covers it) or pending (the owner decides)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {"request_id": self.request_id, "commitment": self.commitment, "doc_type": self.doc_type,
+                "owner": self.owner, "status": self.status}
 
 
-def request_records(net: EmbeddedNetwork, verification_id: str) -> list[RecordRequest]:
+def _request_status(node: Node, viewer: str, request_id: str) -> str:
+    request = access.find_request(node.state(viewer), request_id)
+    return request["status"] if request else "unknown"
+
+
+def request_records(node: Node, customs: str, verification_id: str) -> list[RecordRequest]:
     """Customs asks for the certification and the entry's supporting documents it cannot
     yet read, and notes the requests on the verification."""
-    record = verification(net, verification_id)
-    if record["status"] == origin.DETERMINED:
-        raise OriginWorkflowError(f"verification {verification_id} is already determined")
-    customs = record["customs"]
-    state = net.peer(customs).store
-    entry = entries.find_entry(state, record["entry_number"]) or {"documents": []}
-    wanted = [record["certification"]] if record["certification"] else []
+    record = verification(node, customs, verification_id)
+    if record.customs != customs:
+        raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")
+    if record.status == origin.DETERMINED:
+        raise Refused(f"verification {verification_id} is already determined")
+    state = node.state(customs)
+    entry = entries.find_entry(state, record.entry_number) or {"documents": []}
+    wanted = [record.certification] if record.certification else []
     wanted += [d["commitment"] for d in entry["documents"] if d["commitment"] not in wanted]
-    already = {r["commitment"] for r in record["requests"]}
-    purpose = f"verification of origin {verification_id} (entry {record['entry_number']} line {record['line']})"
+    already = {r.commitment for r in record.requests}
+    purpose = f"verification of origin {verification_id} (entry {record.entry_number} line {record.line})"
     made = []
     for commitment in wanted:
         anchored = documents.find_by_commitment(state, commitment)
         if commitment in already or anchored is None or anchored["owner"] == customs:
             continue
-        receipt = net.submit_checked(customs, access.NAMESPACE, "request",
-                                     {"commitment": commitment, "purpose": purpose})
-        request = access.find_request(net.peer(customs).store, receipt.txid)
+        receipt = node.submit_checked(customs, access.NAMESPACE, "request",
+                                      {"commitment": commitment, "purpose": purpose})
         made.append(RecordRequest(receipt.txid, commitment, anchored["doc_type"], anchored["owner"],
-                                  request["status"] if request else "unknown"))
+                                  _request_status(node, customs, receipt.txid)))
     if made:
-        net.submit_checked(customs, origin.NAMESPACE, "request",
-                           {"verification": verification_id, "requests": [r.request_id for r in made]})
+        node.submit_checked(customs, origin.NAMESPACE, "request",
+                            {"verification": verification_id, "requests": [r.request_id for r in made]})
     return made
 
 
-def pending_requests(net: EmbeddedNetwork, owner: str, verification_id: str) -> list[str]:
+def pending_requests(node: Node, owner: str, verification_id: str) -> list[str]:
     """The verification's requests still waiting for `owner` to decide."""
-    state = net.peer(owner).store
-    return [r["request"] for r in verification(net, verification_id)["requests"]
-            if r["owner"] == owner and (access.find_request(state, r["request"]) or {}).get("status") == "pending"]
+    return [r.request for r in verification(node, owner, verification_id).requests
+            if r.owner == owner and _request_status(node, owner, r.request) == "pending"]
 
 
 # --- the producer answers ------------------------------------------------------------------------
 
-def answer_verification(net: EmbeddedNetwork, organization: str, verification_id: str,
-                        case: dict[str, Any]) -> str:
+def answer_verification(node: Node, organization: str, verification_id: str, case: Mapping[str, Any]) -> str:
     """Answer with a bill-of-materials case: kept in the answerer's vault, anchored with a
     reference to the verification only, granted to customs and to no one else."""
     try:
         OriginCase.from_dict(case)
     except OriginCaseError as exc:
-        raise OriginWorkflowError(f"the bill of materials is not a case the origin engine can evaluate: {exc}") \
-            from None
-    record = verification(net, verification_id)
+        raise Refused(f"the bill of materials is not a case the origin engine can evaluate: {exc}") from None
+    record = verification(node, organization, verification_id)
     # The contract's rules, checked first so that a refused answer leaves nothing anchored.
-    if record["status"] == origin.DETERMINED:
-        raise OriginWorkflowError(f"verification {verification_id} is already determined; answers are closed")
-    if organization not in (record["importer"], record["certifier"]) \
-            and net.genesis.organization(organization).role != "producer":
-        raise OriginWorkflowError(f"the importer ({record['importer']}), the certifier or a producer answers; "
-                                  f"not {organization}")
-    [anchored] = anchor_documents(net, organization, [(Path("bill_of_materials.json"), canonical_bytes(case))],
-                                  "bill_of_materials", {origin.VERIFICATION_REF: verification_id})
-    if anchored.receipt.get("valid") is False:
-        raise Refused(anchored.receipt.get("reason", "the anchoring was refused"))
-    net.submit_checked(organization, access.NAMESPACE, "grant", {
-        "grantee": record["customs"], "commitment": anchored.commitment,
+    if record.status == origin.DETERMINED:
+        raise Refused(f"verification {verification_id} is already determined; answers are closed")
+    if not origin.may_answer(record, organization, node.genesis.organization(organization).role):
+        raise Refused(f"the importer ({record.importer}), the certifier or a producer answers; not {organization}")
+    anchored = _anchor_one(node, organization, "bill_of_materials.json", canonical_bytes(dict(case)),
+                           BILL_OF_MATERIALS, {origin.VERIFICATION_REF: verification_id})
+    node.submit_checked(organization, access.NAMESPACE, "grant", {
+        "grantee": record.customs, "commitment": anchored.commitment,
         "purpose": f"verification of origin {verification_id}: bill of materials for customs only"})
-    net.submit_checked(organization, origin.NAMESPACE, "answer",
-                       {"verification": verification_id, "commitment": anchored.commitment})
+    node.submit_checked(organization, origin.NAMESPACE, "answer",
+                        {"verification": verification_id, "commitment": anchored.commitment})
     return anchored.commitment
 
 
 # --- customs determines ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CertificationCheck:
-    """What customs found when it checked the certification a claim rests on."""
-
-    commitment: str
-    disclosed: bool
-    problems: tuple[str, ...] = ()
-    credential_id: str | None = None
-    criteria: tuple[str, ...] = ()  # the origin criteria (or rules) certified for the line's goods
-
-    @property
-    def verified(self) -> bool:
-        return self.disclosed and not self.problems
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"commitment": self.commitment, "disclosed": self.disclosed, "verified": self.verified,
-                "problems": list(self.problems), "credential_id": self.credential_id,
-                "criteria": list(self.criteria)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CertificationCheck:
-        return cls(data["commitment"], data["disclosed"], tuple(data["problems"]), data["credential_id"],
-                   tuple(data["criteria"]))
-
-
-@dataclass(frozen=True)
-class Determination:
-    """Customs' determination of one claim; kept in customs' vault, never on the ledger."""
-
-    verification: str
-    entry_number: str
-    line: int
-    hts: str
-    agreement: str
-    spi: str
-    importer: str
-    certifier: str | None
-    outcome: str  # eligible or denied
-    reasons: tuple[str, ...]
-    certification: CertificationCheck | None
-    origin_result: dict[str, Any] | None  # the engine's result, as its JSON
-    decided_by: str
-
-    @property
-    def eligible(self) -> bool:
-        return self.outcome == ELIGIBLE
-
-    def overruled(self, outcome: str, reason: str) -> Determination:
-        """The officer's own outcome and reason, first among the reasons."""
-        if outcome not in (ELIGIBLE, DENIED):
-            raise OriginWorkflowError(f"an outcome is {ELIGIBLE} or {DENIED}, not {outcome!r}")
-        if len(reason.strip()) < 3:
-            raise OriginWorkflowError("give the officer's reason for the outcome")
-        return dataclasses.replace(self, outcome=outcome, reasons=(f"Officer: {reason}",) + self.reasons)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "format": DETERMINATION_FORMAT, "verification": self.verification, "entry_number": self.entry_number,
-            "line": self.line, "hts": self.hts, "agreement": self.agreement, "spi": self.spi,
-            "importer": self.importer, "certifier": self.certifier, "outcome": self.outcome,
-            "reasons": list(self.reasons),
-            "certification": None if self.certification is None else self.certification.to_dict(),
-            "origin_result": self.origin_result, "decided_by": self.decided_by,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Determination:
-        try:
-            if data["format"] != DETERMINATION_FORMAT:
-                raise ValueError
-            check = data["certification"]
-            return cls(data["verification"], data["entry_number"], data["line"], data["hts"], data["agreement"],
-                       data["spi"], data["importer"], data["certifier"], data["outcome"], tuple(data["reasons"]),
-                       None if check is None else CertificationCheck.from_dict(check), data["origin_result"],
-                       data["decided_by"])
-        except (KeyError, TypeError, ValueError):
-            raise OriginWorkflowError(f"not a {DETERMINATION_FORMAT} document") from None
-
-
-def check_certification(net: EmbeddedNetwork, customs: str, record: dict[str, Any], line: dict[str, Any],
-                        credential_bytes: bytes | None, pending: str = "") -> CertificationCheck:
-    """Verify a disclosed certification: its proof, that its issuer key is registered to
-    the organization that anchored it, that it says what its public terms say, and that it
-    certifies the line's goods."""
-    commitment = record["certification"]
+def _check_certification(node: Node, customs: str, record: Verification, line: Mapping[str, Any],
+                         credential_bytes: bytes | None, pending: str = "") -> CertificationCheck:
+    """Check a disclosed certification: its proof and issuer key against the registry as
+    customs' peer holds it, then the rest by `domain.origin.determination`."""
+    commitment = record.certification or ""
     if credential_bytes is None:
-        return CertificationCheck(commitment, False, (
-            f"the certification was not disclosed to customs{': ' + pending if pending else ''}",))
+        return CertificationCheck.undisclosed(commitment, pending)
     try:
         credential = json.loads(credential_bytes)
     except ValueError:
         return CertificationCheck(commitment, True, ("the certification is not JSON",))
-    problems = [f"the credential does not verify: {p.message}" for p in verify_credential(credential).errors]
-    state = net.peer(customs).store
+    if not isinstance(credential, dict):
+        return CertificationCheck(commitment, True, ("the certification is not a JSON object",))
+    state = node.state(customs)
     anchored = documents.find_by_commitment(state, commitment) or {"owner": None, "refs": {}}
-    issuer = credential.get("issuer", {}).get("id") if isinstance(credential.get("issuer"), dict) else None
-    key = state.get_state(REGISTRY, key_key(did_of(issuer))) if isinstance(issuer, str) else None
-    if key is None or key["organization"] != anchored["owner"]:
-        problems.append(f"the credential's issuer {issuer} is not a key of {anchored['owner']}, which anchored it")
-    criteria: tuple[str, ...] = ()
-    try:
-        certification = CertificationOfOrigin.from_credential(credential)
-    except CertificationError as exc:
-        problems.append(f"the certification is incomplete: {exc}")
-        return CertificationCheck(commitment, True, tuple(problems), credential.get("id"))
-    problems.extend(terms_mismatch(certification, anchored["refs"]))
-    goods = [g for g in certification.goods if g.hs[:6] == hs6(line["hts"])]
-    if not goods:
-        problems.append(f"the certification describes no good of HS {hs6(line['hts'])}")
-    criteria = tuple(sorted({g.criterion or g.rule or "" for g in goods}))
-    if any(g.country_of_origin != line["origin"] for g in goods):
-        problems.append(f"the certification gives another country of origin than the entry's {line['origin']}")
-    return CertificationCheck(commitment, True, tuple(problems), certification.credential_id, criteria)
+    checked = check_with_ledger(credential, state)
+    return check_certification(commitment, credential, anchored_by=anchored["owner"], anchored_refs=anchored["refs"],
+                               proof_problems=[p.message for p in checked.errors],
+                               issuer_organization=checked.issuer_organization, hts=line["hts"],
+                               origin=line["origin"])
 
 
-def assess(record: dict[str, Any], line: dict[str, Any], certification: CertificationCheck | None,
-           cases: Sequence[dict[str, Any]], decided_by: str) -> Determination:
-    """Customs' judgement of a claim from what it holds: the ledger's judgement of the claim,
-    the certification check, and the producer's bill-of-materials case (the last answered)."""
-    problems: list[str] = []
-    claim = line.get("claim") or {}
-    if claim.get("status") == FLAGGED:
-        problems.extend(claim["reasons"])
-    if claim.get("status") != WAIVED and certification is not None:
-        problems.extend(certification.problems)
-    result = None
-    engine_reasons: list[str] = []
-    if not cases:
-        problems.append("no bill of materials or other records were provided to establish origin")
-    else:
-        try:
-            case = OriginCase.from_dict(cases[-1])
-        except OriginCaseError as exc:
-            problems.append(f"the bill of materials cannot be evaluated: {exc}")
-            case = None
-        if case is not None:
-            if case.agreement != record["agreement"]:
-                problems.append(f"the bill of materials is a {case.agreement} case, but the claim is "
-                                f"{record['agreement']}")
-            if case.good.hs.digits[:6] != hs6(line["hts"]):
-                problems.append(f"the bill of materials is for HS {case.good.hs}, not the line's {line['hts']}")
-            outcome = qualify(case)
-            result = outcome.to_dict()
-            engine_reasons = list(outcome.reasons)
-            if not outcome.qualifies:
-                problems.append("the rules-of-origin engine finds that the good does not qualify")
-            elif certification is not None and certification.criteria and outcome.criterion \
-                    and outcome.criterion not in certification.criteria and record["agreement"] == "USMCA":
-                engine_reasons.append(f"Note: certified under criterion {', '.join(certification.criteria)}; "
-                                      f"the engine finds criterion {outcome.criterion}.")
-    if problems:
-        outcome_text, reasons = DENIED, [f"Denied: {p}" for p in problems] + engine_reasons
-    else:
-        outcome_text = ELIGIBLE
-        reasons = [f"Eligible: the {record['agreement']} claim (SPI {record['spi']}) on line {record['line']} "
-                   "stands"
-                   + ("; the certification verifies and covers the goods" if certification is not None else "")
-                   + "."] + engine_reasons
-    return Determination(record["id"], record["entry_number"], record["line"], line["hts"], record["agreement"],
-                         record["spi"], record["importer"], record["certifier"], outcome_text, tuple(reasons),
-                         certification, result, decided_by)
-
-
-def _disclosed(net: EmbeddedNetwork, organization: str, commitment: str, request_ids: Sequence[str],
+def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequence[str],
                purpose: str) -> tuple[bytes | None, str]:
     """The document's bytes in `organization`'s vault, disclosing it first when an approved
     request allows; else None and what is pending."""
-    vault = net.vault(organization)
+    vault = node.vault(organization)
     for received in vault.received():
         if received.commitment == commitment and received.document_sha256:
             return vault.get_document(received.document_sha256), ""
-    state = net.peer(organization).store
+    state = node.state(organization)
     ids = [r for r in request_ids if (access.find_request(state, r) or {}).get("commitment") == commitment]
     if not ids:
-        ids = [net.submit_checked(organization, access.NAMESPACE, "request",
-                                  {"commitment": commitment, "purpose": purpose}).txid]
+        ids = [node.submit_checked(organization, access.NAMESPACE, "request",
+                                   {"commitment": commitment, "purpose": purpose}).txid]
     for request_id in ids:
-        request = access.find_request(net.peer(organization).store, request_id)
-        if request and request["status"] == "approved":
-            received = disclose(net, request_id, organization)
-            if received.document_sha256:
-                return vault.get_document(received.document_sha256), ""
-    states = ", ".join(f"request {r[:12]}… is {(access.find_request(state, r) or {}).get('status', 'unknown')}"
-                       for r in ids)
+        if _request_status(node, organization, request_id) == "approved":
+            content = _disclose(node, request_id, organization)
+            if content is not None:
+                return content, ""
+    states = ", ".join(f"request {r[:12]}… is {_request_status(node, organization, r)}" for r in ids)
     return None, states
 
 
-def determine_origin(net: EmbeddedNetwork, verification_id: str, outcome: str | None = None,
-                     reason: str | None = None) -> tuple[Determination, str]:
+@dataclass(frozen=True)
+class RecordedDetermination:
+    """A determination kept in customs' vault, granted to its audience, recorded on the ledger."""
+
+    determination: Determination
+    commitment: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commitment": self.commitment, "determination": self.determination.to_dict()}
+
+
+def determine_origin(node: Node, customs: str, verification_id: str, outcome: str | None = None,
+                     reason: str | None = None) -> RecordedDetermination:
     """Collect the disclosed records, assess, keep the determination in customs' vault,
-    grant it to exactly its audience and record it. The determination and its commitment."""
-    record = verification(net, verification_id)
-    if record["status"] == origin.DETERMINED:
-        raise OriginWorkflowError(f"verification {verification_id} is already determined")
-    customs = record["customs"]
-    state = net.peer(customs).store
-    entry = entries.find_entry(state, record["entry_number"])
-    line = entries.find_line(entry, record["line"]) if entry else None
+    grant it to exactly its audience and record it."""
+    record = verification(node, customs, verification_id)
+    if record.customs != customs:
+        raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")
+    if record.status == origin.DETERMINED:
+        raise Refused(f"verification {verification_id} is already determined")
+    entry = entries.find_entry(node.state(customs), record.entry_number)
+    line = entries.find_line(entry, record.line) if entry else None
     if line is None:
-        raise OriginWorkflowError(f"entry {record['entry_number']} has no line {record['line']}")
+        raise Refused(f"entry {record.entry_number} has no line {record.line}")
     purpose = f"verification of origin {verification_id}"
-    request_ids = [r["request"] for r in record["requests"]]
+    request_ids = [r.request for r in record.requests]
     check = None
-    if record["certification"] is not None:
-        credential, pending = _disclosed(net, customs, record["certification"], request_ids, purpose)
-        check = check_certification(net, customs, record, line, credential, pending)
-    cases = []
-    for answer in record["answers"]:
-        content, _pending = _disclosed(net, customs, answer["commitment"], request_ids, purpose)
-        if content is not None and answer["doc_type"] == "bill_of_materials":
+    if record.certification is not None:
+        credential, pending = _disclosed(node, customs, record.certification, request_ids, purpose)
+        check = _check_certification(node, customs, record, line, credential, pending)
+    cases: list[Mapping[str, Any]] = []
+    for answer in record.answers:
+        content, _pending = _disclosed(node, customs, answer.commitment, request_ids, purpose)
+        if content is not None and answer.doc_type == BILL_OF_MATERIALS:
             try:
                 cases.append(json.loads(content))
             except ValueError:
                 cases.append({"unreadable": "the answered bill of materials is not JSON"})
-    determination = assess(record, line, check, cases, customs)
+    filed = line.get("claim")
+    claim = VerifiedClaim(record.id, record.entry_number, record.line, record.hts, line["origin"], record.agreement,
+                          record.spi, record.importer, record.certifier,
+                          ClaimOutcome.from_dict(filed) if filed else None)
+    determination = assess(claim, check, cases, customs)
     if outcome is not None:
         determination = determination.overruled(outcome, reason or "")
-    commitment = record_determination(net, determination)
-    return determination, commitment
+    return RecordedDetermination(determination, record_determination(node, record, determination))
 
 
-def record_determination(net: EmbeddedNetwork, determination: Determination) -> str:
-    record = verification(net, determination.verification)
-    customs = record["customs"]
-    [anchored] = anchor_documents(
-        net, customs, [(Path("determination.json"), canonical_bytes(determination.to_dict()))],
-        origin.DETERMINATION_DOC_TYPE, {origin.VERIFICATION_REF: determination.verification})
-    if anchored.receipt.get("valid") is False:
-        raise Refused(anchored.receipt.get("reason", "the anchoring was refused"))
-    grants = [net.sign(customs, access.NAMESPACE, "grant", {
+def record_determination(node: Node, record: Verification, determination: Determination) -> str:
+    """Keep the determination in customs' vault, grant it to the verification's entitled
+    readers and record it on the ledger; its commitment."""
+    customs = record.customs
+    anchored = _anchor_one(node, customs, "determination.json", canonical_bytes(determination.to_dict()),
+                           origin.DETERMINATION_DOC_TYPE, {origin.VERIFICATION_REF: determination.verification})
+    grants = [node.sign(customs, access.NAMESPACE, "grant", {
         "grantee": party, "commitment": anchored.commitment,
         "purpose": f"determination of verification of origin {determination.verification}"})
-        for party in origin.audience(record)]
-    receipts = net.submit(grants, wait="final", viewer=customs) if grants else []
+        for party in record.entitled_readers]
+    receipts = node.submit(grants, wait="final", viewer=customs) if grants else []
     refused = [r.reason for r in receipts if r.valid is False]
     if refused:
-        raise Refused(refused[0])
-    net.submit_checked(customs, origin.NAMESPACE, "determine",
-                       {"verification": determination.verification, "commitment": anchored.commitment})
+        raise Refused(refused[0] or "a grant of the determination was refused")
+    node.submit_checked(customs, origin.NAMESPACE, "determine",
+                        {"verification": determination.verification, "commitment": anchored.commitment})
     return anchored.commitment
 
 
 # --- the parties read it -------------------------------------------------------------------------
 
-def read_determination(net: EmbeddedNetwork, organization: str, verification_id: str) -> Determination:
+def read_determination(node: Node, organization: str, verification_id: str) -> Determination:
     """Fetch the determination from customs' vault; refused (AccessRefused) for anyone
     the policy does not entitle."""
-    record = verification(net, verification_id)
-    if record["determination"] is None:
-        raise OriginWorkflowError(f"verification {verification_id} is {record['status']}; not yet determined")
-    commitment = record["determination"]
-    vault = net.vault(organization)
-    if organization != record["customs"]:
-        receipt = net.submit_checked(organization, access.NAMESPACE, "request", {
+    record = verification(node, organization, verification_id)
+    if record.determination is None:
+        raise Refused(f"verification {verification_id} is {record.status}; not yet determined")
+    commitment = record.determination
+    vault = node.vault(organization)
+    content: bytes | None
+    if organization != record.customs:
+        receipt = node.submit_checked(organization, access.NAMESPACE, "request", {
             "commitment": commitment, "purpose": f"read the determination of verification {verification_id}"})
-        request = access.find_request(net.peer(organization).store, receipt.txid)
-        if request is None or request["status"] != "approved":
+        status = _request_status(node, organization, receipt.txid)
+        if status != "approved":
             raise AccessRefused(f"{organization} is not entitled to the determination of verification "
-                               f"{verification_id}; its request is {request['status'] if request else 'unknown'}")
-        received = disclose(net, receipt.txid, organization)
-        content = vault.get_document(received.document_sha256 or "")
+                                f"{verification_id}; its request is {status}")
+        content = _disclose(node, receipt.txid, organization)
     else:
         kept = vault.commitment(commitment)
         if kept is None:
-            raise OriginWorkflowError(f"{organization}'s vault does not hold determination {commitment[:12]}…")
+            raise Refused(f"{organization}'s vault does not hold determination {commitment[:12]}…")
         content = vault.get_document(kept.document_sha256)
+    if content is None:
+        raise Refused(f"the determination {commitment[:12]}… was delivered without its document")
     return Determination.from_dict(json.loads(content))

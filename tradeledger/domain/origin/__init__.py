@@ -8,6 +8,14 @@ The exchange format of cases and results is shared/domain/origin-cases/README.md
 
 `qualify` is pure: no I/O, no clock, no randomness; the same case gives the same result
 on every peer. A malformed case raises `OriginCaseError` naming the field.
+
+Verification of origin has its pure judgement here too, one module per concept (imported
+by name, so the engine alone stays light):
+
+    terms           a certification's public terms, anchored beside its commitment
+    claims          an entry line's SPI claim judged against those terms (judge_claim)
+    certification   the certification of origin: its data model and its credential
+    determination   customs' check of a disclosed certification and its determination (assess)
 """
 
 from tradeledger.domain.origin.case import (

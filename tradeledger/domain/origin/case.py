@@ -93,7 +93,7 @@ class Good:
     def from_dict(cls, data: Any, field: str = "good") -> Good:
         obj = _object(data, field, required=("description", "hs", "transaction_value"),
                       optional=("net_cost", "adjusted_value"))
-        bases = {}
+        bases: dict[str, Decimal | None] = {}
         for name in ("transaction_value", "net_cost", "adjusted_value"):
             if obj.get(name) is None:
                 bases[name] = None
@@ -103,12 +103,13 @@ class Good:
                 # Every base divides an RVC or de minimis figure.
                 raise OriginCaseError(f"{field}.{name}: must be greater than zero")
             bases[name] = amount
-        if bases["transaction_value"] is None:
+        transaction_value = bases["transaction_value"]
+        if transaction_value is None:
             raise OriginCaseError(f"{field}.transaction_value: required, as a decimal string such as \"100.00\"")
         return cls(
             description=_text(obj["description"], f"{field}.description"),
             hs=_hs(obj["hs"], f"{field}.hs", CLASSIFIED_DIGITS),
-            transaction_value=bases["transaction_value"],
+            transaction_value=transaction_value,
             net_cost=bases["net_cost"],
             adjusted_value=bases["adjusted_value"],
         )

@@ -11,3 +11,8 @@ class OriginCaseError(TradeledgerError, ValueError):
 
 class OriginResultError(TradeledgerError, ValueError):
     """A result object (read back from JSON) that is not in the result exchange format."""
+
+
+class OriginRecordError(TradeledgerError, ValueError):
+    """A stored origin record (a claim's outcome, a certification check, a determination)
+    that is not in its format."""

@@ -78,7 +78,7 @@ def evaluate_tariff_shift(
             f"{prefix} material {f.material + 1} ({f.description!r}, {f.hs}, non-originating, value "
             f"{plain(f.value)}) does not make the {name}: {f.reason}."
         )
-    if base is None:
+    if base is None or percent is None:  # the percent is None exactly when the base is
         reasons.append(
             f"{prefix} de minimis cannot be applied: under {case.agreement} it is measured against the "
             f"good's {base_name}, which the case does not give; the {name} is not met."

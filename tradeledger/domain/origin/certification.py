@@ -22,8 +22,8 @@ the goods' description and classification (6 digits or more), the General Note 2
 each good meets, the blanket period and the statement.
 
 `CertificationOfOrigin.terms()` is what its certifier anchors publicly beside the
-commitment (tradeledger.contracts.preference); `from_credential` reads a disclosed
-credential back so customs can check the two say the same. Pure: no keys, no I/O.
+commitment (`domain.origin.terms`); `from_credential` reads a disclosed credential back so
+customs can check the two say the same (`terms_mismatch`). Pure: no keys, no I/O.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.contracts.preference import (
+from tradeledger.credentials import build_credential
+from tradeledger.domain.errors import HtsNumberError
+from tradeledger.domain.hts import validate_hs_code
+from tradeledger.domain.origin.terms import (
     AGREEMENTS,
     CAFTA_DR,
     CERTIFIER_ROLES,
@@ -47,9 +50,6 @@ from tradeledger.contracts.preference import (
     parse_date,
     years_after,
 )
-from tradeledger.credentials import build_credential
-from tradeledger.domain.errors import HtsNumberError
-from tradeledger.domain.hts import validate_hs_code
 from tradeledger.errors import TradeledgerError
 
 USMCA_TYPE = "USMCACertificationOfOrigin"
@@ -76,13 +76,17 @@ class CertificationError(TradeledgerError, ValueError):
     """A certification of origin that is incomplete or inconsistent; the message names the field."""
 
 
-def _text(data: Mapping[str, Any], name: str, where: str, required: bool = True) -> str | None:
+def _text(data: Mapping[str, Any], name: str, where: str) -> str:
     value = data.get(name)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip():
         raise CertificationError(f"{where}.{name}: write it as non-empty text")
     return value
+
+
+def _optional_text(data: Mapping[str, Any], name: str, where: str, required: bool = False) -> str | None:
+    if data.get(name) is None and not required:
+        return None
+    return _text(data, name, where)
 
 
 def _object(data: Any, where: str) -> Mapping[str, Any]:
@@ -114,7 +118,7 @@ class Party:
         if len(country) != 2 or not country.isalpha() or not country.isupper():
             raise CertificationError(f"{where}.country: an ISO 3166 alpha-2 code such as MX")
         return cls(_text(obj, "name", where), _text(obj, "street", where), _text(obj, "city", where), country,
-                   _text(obj, "email", where, False), _text(obj, "phone", where, False))
+                   _optional_text(obj, "email", where), _optional_text(obj, "phone", where))
 
     def to_traceability(self) -> dict[str, Any]:
         data: dict[str, Any] = {"type": ["Organization"], "name": self.name}
@@ -154,7 +158,8 @@ class Signatory:
     @classmethod
     def from_dict(cls, data: Any, where: str = "signatory") -> Signatory:
         obj = _object(data, where)
-        return cls(*(_text(obj, name, where) for name in ("name", "title", "email", "phone")))
+        return cls(_text(obj, "name", where), _text(obj, "title", where), _text(obj, "email", where),
+                   _text(obj, "phone", where))
 
     def to_traceability(self) -> dict[str, Any]:
         return {"type": ["Person"], "name": self.name, "jobTitle": self.title, "email": self.email,
@@ -194,8 +199,8 @@ class CertifiedGood:
         if agreement == USMCA and len(code.digits) != 6:
             raise CertificationError(f"{where}.hs: USMCA certifies the 6-digit HS classification, such as 8501.10")
         country = _text(obj, "country_of_origin", where)
-        criterion = _text(obj, "criterion", where, agreement == USMCA)
-        rule = _text(obj, "rule", where, agreement == CAFTA_DR)
+        criterion = _optional_text(obj, "criterion", where, agreement == USMCA)
+        rule = _optional_text(obj, "rule", where, agreement == CAFTA_DR)
         if agreement == USMCA:
             if criterion not in USMCA_CRITERIA:
                 raise CertificationError(f"{where}.criterion: A, B, C or D (USMCA Art. 4.2)")
@@ -303,7 +308,7 @@ class CertificationOfOrigin:
             importer=None if obj.get("importer") is None else Party.from_dict(obj["importer"], "importer"),
             blanket_from=start,
             blanket_to=end,
-            invoice_number=_text(obj, "invoice_number", "certification", False),
+            invoice_number=_optional_text(obj, "invoice_number", "certification"),
             credential_id=obj.get("credential_id") or "",
         )
 
@@ -413,7 +418,7 @@ class CertificationOfOrigin:
                 blanket_to=_date(period.get("endDate"), "blanketPeriod.endDate")
                 if isinstance(period, Mapping) else None,
                 invoice_number=subject.get("invoiceNumber"),
-                credential_id=doc.get("id") if isinstance(doc.get("id"), str) else "",
+                credential_id=credential_id if isinstance(credential_id := doc.get("id"), str) else "",
             )
         except AttributeError:
             raise CertificationError("credential: the certification's fields are not in the expected form") from None
