@@ -19,6 +19,7 @@ import pytest
 from _brokers import make_broker
 
 from tradeledger.contracts import entries
+from tradeledger.contracts.entries import EntryEvent, EntryRecord
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
@@ -83,14 +84,20 @@ def anchor(net, owner: str, doc_type: str, refs: dict[str, str] | None = None) -
     return result.commitment
 
 
-def file(net, organization: str = "importer", **fields: Any) -> dict[str, Any]:
+def current(net, number: str) -> EntryRecord:
+    entry = entries.find_entry(net.state("customs"), number)
+    assert entry is not None
+    return entry
+
+
+def file(net, organization: str = "importer", **fields: Any) -> EntryRecord:
     args = summary(**fields)
     net.submit_checked(organization, entries.NAMESPACE, "file", args)
-    return entries.find_entry(net.reader.store, args["entry_number"])
+    return current(net, args["entry_number"])
 
 
 def snapshot(net) -> tuple[int, dict]:
-    return net.reader.head.log_size, dict(net.reader.store.scan_state(entries.NAMESPACE, ""))
+    return net.reader.head.log_size, dict(net.state("customs").scan_state(entries.NAMESPACE, ""))
 
 
 def refused(net, organization: str, action: str, why: str, args: dict[str, Any]) -> None:
@@ -101,9 +108,9 @@ def refused(net, organization: str, action: str, why: str, args: dict[str, Any])
     assert snapshot(net) == before
 
 
-def act(net, organization: str, action: str, number: str, reason: str = "") -> dict[str, Any]:
+def act(net, organization: str, action: str, number: str, reason: str = "") -> EntryRecord:
     net.submit_checked(organization, entries.NAMESPACE, action, {"entry_number": number, "reason": reason})
-    return entries.find_entry(net.reader.store, number)
+    return current(net, number)
 
 
 # --- filing ---------------------------------------------------------------------------------
@@ -114,30 +121,29 @@ def test_an_importer_files_its_entry_summary_with_header_lines_and_documents(net
     entry = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": invoice},
                                  {"doc_type": "packing_list", "commitment": packing}],
                  lines=[line(1), line(2, entered_value="1500.50", flags=["fda"])])
-    assert entry["status"] == "filed" and entry["version"] == 1
-    assert entry["filer"] == "importer" and entry["importer"] == "importer" and entry["filed_with"] == "customs"
-    assert (entry["entry_type"], entry["port_code"], entry["importer_number"], entry["mode_of_transport"]) == \
+    assert entry.status == "filed" and entry.version == 1
+    assert entry.filer == "importer" and entry.importer == "importer" and entry.filed_with == "customs"
+    assert (entry.entry_type, entry.port_code, entry.importer_number, entry.mode_of_transport) == \
         ("01", "2304", "12-345678900", "30")
-    assert entry["total_entered_value"] == "30000.50"
-    assert [item["flags"] for item in entry["lines"]] == [[], ["fda"]]
-    assert [d["commitment"] for d in entry["documents"]] == [invoice, packing]
-    assert entries.entries_linking(net.reader.store, invoice) == [entry["entry_number"]]
-    assert entry["history"] == [{"status": "filed", "by": "importer", "at_ms": entry["filed_ms"], "reason": "",
-                                 "version": 1, "txid": entry["txid"]}]
+    assert entry.total_entered_value == "30000.50"
+    assert [item.flags for item in entry.lines] == [(), ("fda",)]
+    assert [d.commitment for d in entry.documents] == [invoice, packing]
+    assert entries.entries_linking(net.state("customs"), invoice) == [entry.entry_number]
+    assert entry.history == (EntryEvent("filed", "importer", entry.filed_ms, "", 1, entry.txid),)
 
 
 def test_identifiers_are_kept_in_their_standard_form(net):
     standard = str(complete_entry_number("NWI-0009001"))
     net.submit_checked("importer", entries.NAMESPACE, "file", summary(
         standard.lower().replace("-", ""), lines=[line(hts="8501104020", mid="mxacedel450mon")]))
-    entry = entries.find_entry(net.reader.store, standard)
-    assert entry["entry_number"] == standard
-    assert entry["lines"][0]["hts"] == MOTORS and entry["lines"][0]["mid"] == "MXACEDEL450MON"
+    entry = current(net, standard)
+    assert entry.entry_number == standard
+    assert entry.lines[0].hts == MOTORS and entry.lines[0].mid == "MXACEDEL450MON"
 
 
 def test_a_broker_files_for_the_importer_of_record(net):
     entry = file(net, "broker")
-    assert entry["filer"] == "broker" and entry["importer"] == "importer"
+    assert entry.filer == "broker" and entry.importer == "importer"
 
 
 def test_only_the_importer_of_record_or_a_broker_files(net):
@@ -148,7 +154,7 @@ def test_only_the_importer_of_record_or_a_broker_files(net):
 def test_an_entry_number_is_never_reused(net):
     entry = file(net)
     refused(net, "importer", "file", "already filed; entry numbers are never reused",
-            summary(entry["entry_number"]))
+            summary(entry.entry_number))
 
 
 def test_an_entry_number_with_a_wrong_check_digit_is_refused(net):
@@ -190,7 +196,7 @@ def test_a_malformed_summary_is_refused_with_the_reason(net, fields, why):
 
 def test_a_canadian_line_takes_a_province_mid(net):
     entry = file(net, lines=[line(origin="CA", mid="XOMAPLEA6985MIS")])
-    assert entry["lines"][0]["mid"] == "XOMAPLEA6985MIS"
+    assert entry.lines[0].mid == "XOMAPLEA6985MIS"
 
 
 def test_the_parties_must_be_a_customs_authority_an_importer_and_partner_agencies(net):
@@ -211,13 +217,13 @@ def test_supporting_documents_are_anchored_and_of_the_type_they_are_linked_as(ne
 
 def test_a_steel_summary_without_its_mill_certificate_lists_it_as_missing(net):
     missing = file(net, lines=[line(hts=COIL, melt_pour="MX")])
-    assert missing["missing_documents"] == ["mill_certificate"]
-    assert missing["lines"][0]["melt_pour"] == "MX"
+    assert missing.missing_documents == ("mill_certificate",)
+    assert missing.lines[0].melt_pour == "MX"
     mill = anchor(net, "exporter", "mill_certificate")
     complete = file(net, lines=[line(hts="7304.19.1020", melt_pour="US")],
                     documents=[{"doc_type": "mill_certificate", "commitment": mill}])
-    assert complete["missing_documents"] == []
-    assert file(net)["missing_documents"] == []
+    assert complete.missing_documents == ()
+    assert file(net).missing_documents == ()
 
 
 def test_a_section_321_entry_type_86_is_refused_since_august_2025(net):
@@ -227,40 +233,40 @@ def test_a_section_321_entry_type_86_is_refused_since_august_2025(net):
 # --- the lifecycle -----------------------------------------------------------------------------
 
 def test_customs_accepts_and_liquidates_and_the_history_says_who_and_why(net):
-    number = file(net)["entry_number"]
-    assert act(net, "customs", "accept", number)["status"] == "accepted"
+    number = file(net).entry_number
+    assert act(net, "customs", "accept", number).status == "accepted"
     entry = act(net, "customs", "liquidate", number, "liquidated as entered")
-    assert entry["status"] == "liquidated" and entry["status_reason"] == "liquidated as entered"
-    assert [(h["status"], h["by"], h["reason"]) for h in entry["history"]] == [
+    assert entry.status == "liquidated" and entry.status_reason == "liquidated as entered"
+    assert [(h.status, h.by, h.reason) for h in entry.history] == [
         ("filed", "importer", ""), ("accepted", "customs", ""), ("liquidated", "customs", "liquidated as entered")]
 
 
 def test_only_the_customs_authority_the_entry_was_filed_with_decides(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs-west", "accept", "only customs, the customs authority the entry was filed with",
             {"entry_number": number, "reason": ""})
     refused(net, "importer", "accept", "role importer.*may not accept", {"entry_number": number, "reason": ""})
 
 
 def test_a_rejection_says_why_and_the_filer_corrects_by_amending(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs", "reject", "state the reason", {"entry_number": number, "reason": ""})
     rejected = act(net, "customs", "reject", number, "entered value does not match the invoice")
-    assert rejected["status"] == "rejected" and rejected["status_reason"] == "entered value does not match the invoice"
+    assert rejected.status == "rejected" and rejected.status_reason == "entered value does not match the invoice"
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, lines=[line(entered_value="29100")]))
-    amended = entries.find_entry(net.reader.store, number)
-    assert amended["status"] == "filed" and amended["version"] == 2
-    assert amended["lines"][0]["entered_value"] == "29100"
+    amended = current(net, number)
+    assert amended.status == "filed" and amended.version == 2
+    assert amended.lines[0].entered_value == "29100"
 
 
 def test_review_then_accept_or_reject(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs", "review", "state the reason", {"entry_number": number, "reason": "x"})
-    assert act(net, "customs", "review", number, "valuation review")["status"] == "under_review"
-    assert act(net, "customs", "accept", number)["status"] == "accepted"
-    assert act(net, "customs", "review", number, "post-acceptance audit")["status"] == "under_review"
-    assert act(net, "customs", "reject", number, "classification is wrong")["status"] == "rejected"
+    assert act(net, "customs", "review", number, "valuation review").status == "under_review"
+    assert act(net, "customs", "accept", number).status == "accepted"
+    assert act(net, "customs", "review", number, "post-acceptance audit").status == "under_review"
+    assert act(net, "customs", "reject", number, "classification is wrong").status == "rejected"
 
 
 @pytest.mark.parametrize("path, action, why", [
@@ -270,7 +276,7 @@ def test_review_then_accept_or_reject(net):
     (("accept", "liquidate"), "reject", "is liquidated; it can become rejected only from filed or under review"),
 ])
 def test_a_transition_from_the_wrong_status_is_refused(net, path, action, why):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     for step in path:
         act(net, "customs", step, number, "a reason for it")
     refused(net, "customs", action, why, {"entry_number": number, "reason": "a reason for it"})
@@ -284,27 +290,27 @@ def test_deciding_an_entry_that_was_never_filed_is_refused(net):
 
 def test_an_amendment_is_a_new_version_and_the_earlier_versions_stay_readable(net):
     original = file(net, "broker")
-    number = original["entry_number"]
+    number = original.entry_number
     net.submit_checked("broker", entries.NAMESPACE, "amend",
                        amendment(number, "added a line", lines=[line(1), line(2, hts="8501.20.4000")]))
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, "port of entry corrected", port_code="2304", entry_date="2026-03-04",
                                  lines=[line(1), line(2, hts="8501.20.4000")]))
-    versions = entries.entry_versions(net.reader.store, number)
-    assert [v["version"] for v in versions] == [1, 2, 3]
+    versions = entries.entry_versions(net.state("customs"), number)
+    assert [v.version for v in versions] == [1, 2, 3]
     assert versions[0] == original
-    assert [len(v["lines"]) for v in versions] == [1, 2, 2]
-    assert [v["entry_date"] for v in versions] == ["2026-03-03", "2026-03-03", "2026-03-04"]
-    current = versions[-1]
-    assert (current["filer"], current["importer"], current["filed_with"]) == ("broker", "importer", "customs")
-    assert current["filed_ms"] == original["filed_ms"]
-    assert [(h["status"], h["by"], h["reason"], h["version"]) for h in current["history"]] == [
+    assert [len(v.lines) for v in versions] == [1, 2, 2]
+    assert [v.entry_date for v in versions] == ["2026-03-03", "2026-03-03", "2026-03-04"]
+    latest = versions[-1]
+    assert (latest.filer, latest.importer, latest.filed_with) == ("broker", "importer", "customs")
+    assert latest.filed_ms == original.filed_ms
+    assert [(h.status, h.by, h.reason, h.version) for h in latest.history] == [
         ("filed", "broker", "", 1), ("amended", "broker", "added a line", 2),
         ("amended", "importer", "port of entry corrected", 3)]
 
 
 def test_only_the_filer_or_the_importer_amends_and_says_why(net):
-    number = file(net, "broker")["entry_number"]
+    number = file(net, "broker").entry_number
     refused(net, "importer-other", "amend", r"only the filer \(broker\) or the importer \(importer\)",
             amendment(number))
     refused(net, "importer", "amend", "state the reason", amendment(number, reason=""))
@@ -312,13 +318,13 @@ def test_only_the_filer_or_the_importer_amends_and_says_why(net):
 
 
 def test_an_amendment_cannot_move_the_entry_to_another_authority_or_importer(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "importer", "amend", "Extra inputs are not permitted",
             {**amendment(number), "filed_with": "customs-west"})
 
 
 def test_a_liquidated_entry_is_not_amended(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     act(net, "customs", "accept", number)
     act(net, "customs", "liquidate", number)
     refused(net, "importer", "amend", "a liquidated entry is not amended", amendment(number))
@@ -326,8 +332,8 @@ def test_a_liquidated_entry_is_not_amended(net):
 
 def test_an_amendment_relinks_its_documents(net):
     first, second = anchor(net, "importer", "commercial_invoice"), anchor(net, "importer", "commercial_invoice")
-    number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}])["entry_number"]
+    number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}]).entry_number
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
-    assert entries.entries_linking(net.reader.store, first) == []
-    assert entries.entries_linking(net.reader.store, second) == [number]
+    assert entries.entries_linking(net.state("customs"), first) == []
+    assert entries.entries_linking(net.state("customs"), second) == [number]

@@ -26,6 +26,7 @@ from _brokers import (
 )
 
 from tradeledger.contracts import brokers, entries
+from tradeledger.contracts.entries import EntryRecord
 from tradeledger.credentials import issue_credential
 from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
@@ -68,10 +69,12 @@ def summary(**fields: Any) -> dict[str, Any]:
     return data
 
 
-def file(net, filer: str, **fields: Any) -> dict[str, Any]:
+def file(net, filer: str, **fields: Any) -> EntryRecord:
     args = summary(**fields)
     net.submit_checked(filer, entries.NAMESPACE, "file", args)
-    return entries.find_entry(net.reader.store, args["entry_number"])
+    entry = entries.find_entry(net.state("customs"), args["entry_number"])
+    assert entry is not None
+    return entry
 
 
 def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
@@ -79,14 +82,14 @@ def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
     args = summary(**fields)
     with pytest.raises(Refused, match=why):
         net.submit_checked(filer, entries.NAMESPACE, "file", args)
-    assert entries.find_entry(net.reader.store, args["entry_number"]) is None
+    assert entries.find_entry(net.state("customs"), args["entry_number"]) is None
 
 
 def refused_registration(net, organization: str, action: str, credential: dict[str, Any], why: str) -> None:
-    before = dict(net.reader.store.scan_state(brokers.NAMESPACE, ""))
+    before = dict(net.state("customs").scan_state(brokers.NAMESPACE, ""))
     with pytest.raises(Refused, match=why):
         register(net, organization, action, credential)
-    assert dict(net.reader.store.scan_state(brokers.NAMESPACE, "")) == before
+    assert dict(net.state("customs").scan_state(brokers.NAMESPACE, "")) == before
 
 
 def set_status(net, organization: str, list_id: str, index: int, reason: str, action: str = "set") -> None:
@@ -98,28 +101,33 @@ def set_status(net, organization: str, list_id: str, index: int, reason: str, ac
 def test_a_broker_with_a_license_and_the_importers_power_of_attorney_files_and_amends(net):
     make_broker(net, "harbor", "importer")
     entry = file(net, "harbor")
-    assert (entry["filer"], entry["importer"], entry["status"]) == ("harbor", "importer", "filed")
-    amendment = {k: v for k, v in summary(entry_number=entry["entry_number"]).items()
+    assert (entry.filer, entry.importer, entry.status) == ("harbor", "importer", "filed")
+    amendment = {k: v for k, v in summary(entry_number=entry.entry_number).items()
                  if k not in ("filed_with", "importer")}
     net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
-    assert entries.find_entry(net.reader.store, entry["entry_number"])["version"] == 2
+    amended = entries.find_entry(net.state("customs"), entry.entry_number)
+    assert amended is not None and amended.version == 2
 
 
 def test_the_registered_facts_are_kept_for_the_checks_at_each_filing(net):
     make_broker(net, "harbor", "importer")
-    held = brokers.find_license(net.reader.store, "harbor")
+    held = brokers.find_license(net.state("harbor"), "harbor")
+    assert held is not None
     customs_key = net.organization_keys("customs").admin.did
-    assert (held["broker"], held["issuer"], held["issuer_organization"]) == ("harbor", customs_key, "customs")
-    assert (held["license_number"], held["filer_code"]) == ("HARBOR-21044", "H7K")
-    assert held["valid_until_ms"] > held["registered_ms"] >= held["valid_from_ms"]
-    [power] = brokers.powers_of_attorney_of(net.reader.store, "harbor")
-    assert (power["importer"], power["broker"], power["credential_type"]) == \
+    assert (held.broker, held.credential.issuer, held.credential.issuer_organization) == \
+        ("harbor", customs_key, "customs")
+    assert (held.license_number, held.filer_code) == ("HARBOR-21044", "H7K")
+    valid_from, valid_until = held.credential.valid_from_ms, held.credential.valid_until_ms
+    assert valid_from is not None and valid_until is not None
+    assert valid_until > held.credential.registered_ms >= valid_from
+    [power] = brokers.powers_of_attorney_of(net.state("harbor"), "harbor")
+    assert (power.importer, power.broker, power.credential.credential_type) == \
         ("importer", "harbor", "PowerOfAttorneyCredential")
 
 
 def test_the_importer_files_its_own_entries_without_any_broker_credential(net):
     entry = file(net, "importer")
-    assert entry["filer"] == "importer"
+    assert entry.filer == "importer"
 
 
 def test_another_importer_files_nothing_for_the_importer(net):
@@ -134,7 +142,7 @@ def test_a_broker_without_a_license_is_told_how_to_register_one(net):
 def test_a_licensed_broker_without_the_importers_power_of_attorney_is_refused(net):
     make_broker(net, "pier", "importer-other")  # empowered by another importer only
     refused_filing(net, "pier", "broker pier holds no PowerOfAttorneyCredential from importer")
-    assert file(net, "pier", importer="importer-other")["filer"] == "pier"
+    assert file(net, "pier", importer="importer-other").filer == "pier"
 
 
 # --- the license --------------------------------------------------------------------------------
@@ -161,7 +169,7 @@ def test_a_suspended_license_stops_filing_until_the_suspension_is_lifted(net):
     set_status(net, "customs", "broker-suspension", 4242, "unpaid user fee")
     refused_filing(net, "harbor", r"the license of broker harbor is suspended since \S+Z \(unpaid user fee\)")
     set_status(net, "customs", "broker-suspension", 4242, "fee paid", action="clear")
-    assert file(net, "harbor")["filer"] == "harbor"
+    assert file(net, "harbor").filer == "harbor"
 
 
 def test_a_revoked_license_files_nothing_and_cannot_be_registered_again(net):
@@ -250,7 +258,7 @@ def test_a_revoked_power_of_attorney_also_stops_amendments(net):
     make_broker(net, "harbor", "importer")
     register(net, "harbor", POA, power_of_attorney(
         net, "importer", "harbor", credential_status=status_pointer(net, "importer", "poa-revocation", 12)))
-    number = file(net, "harbor")["entry_number"]
+    number = file(net, "harbor").entry_number
     set_status(net, "importer", "poa-revocation", 12, "broker changed")
     amendment = {k: v for k, v in summary(entry_number=number).items() if k not in ("filed_with", "importer")}
     with pytest.raises(Refused, match="harbor may not act for importer: .* revoked since"):
