@@ -18,10 +18,15 @@ from typing import Any
 import pytest
 from _brokers import make_broker
 
-from tradeledger.contracts import entries
-from tradeledger.contracts.entries import EntryEvent, EntryRecord
+from tradeledger.contracts import default_contracts, documents, entries
+from tradeledger.contracts.entries import EntryEvent, EntryRecord, LineRecord, LinkedDocument
+from tradeledger.contracts.records import RecordError
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.contract import Signer
+from tradeledger.ledger.keys import state_key
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.setup import OrgPlan
 from tradeledger.workflows.documents import anchor_documents
@@ -337,3 +342,134 @@ def test_an_amendment_relinks_its_documents(net):
                        amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
     assert entries.entries_linking(net.state("customs"), first) == []
     assert entries.entries_linking(net.state("customs"), second) == [number]
+
+
+# --- on the in-memory state (tradeledger.ledger.memory) ------------------------------------------
+
+BLOCK_MS = 1_772_500_000_000  # 2026-03-03, after the end of type 86
+MEMORY_ORGANIZATIONS = {"customs": "customs", "customs-west": "customs", "importer": "importer",
+                        "importer-other": "importer", "broker": "broker", "fda": "agency"}
+SIGNERS = {name: Signer(f"did:key:z{name}", name, role, "admin", True) for name, role in MEMORY_ORGANIZATIONS.items()}
+
+
+@pytest.fixture
+def harness() -> ContractHarness:
+    """The contracts on a registry of active organizations and nothing else."""
+    rows = {(REGISTRY, org_key(name)): {"name": name, "role": role, "display_name": name, "status": "active",
+                                         "since_ms": 0}
+            for name, role in MEMORY_ORGANIZATIONS.items()}
+    return ContractHarness(default_contracts(), MemoryState(rows))
+
+
+def run(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
+        contract: str = entries.NAMESPACE, commitments: tuple[str, ...] = ()) -> list[str]:
+    events = harness.run(SIGNERS[organization], contract, action, args, commitments, BLOCK_MS)
+    return [event.type for event in events]
+
+
+def refused_in_memory(harness: ContractHarness, organization: str, action: str, why: str,
+                      args: dict[str, Any]) -> None:
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused, match=why):
+        run(harness, organization, action, args)
+    assert harness.state.rows == before
+
+
+def kept(harness: ContractHarness, number: str) -> EntryRecord:
+    entry = entries.find_entry(harness.state, number)
+    assert entry is not None
+    return entry
+
+
+def test_in_memory_a_filed_entry_is_kept_under_its_composite_key_as_an_entry_record(harness):
+    commitment = "ab" * 32
+    run(harness, "importer", "anchor", {"doc_type": "commercial_invoice", "refs": {}}, documents.NAMESPACE,
+        (commitment,))
+    args = summary(documents=[{"doc_type": "commercial_invoice", "commitment": commitment}])
+    assert run(harness, "importer", "file", args) == ["filed"]
+    number = args["entry_number"]
+    stored = harness.state.get_state(entries.NAMESPACE, state_key("entry", number))
+    entry = EntryRecord.from_dict(stored)
+    assert entry == kept(harness, number) and entry.to_dict() == stored
+    assert (entry.status, entry.version, entry.filed_ms, entry.filer) == ("filed", 1, BLOCK_MS, "importer")
+    assert entry.documents == (LinkedDocument("commercial_invoice", commitment),)
+    assert entry.line(1) == entry.lines[0] and entry.line(2) is None
+    assert harness.state.get_state(entries.NAMESPACE, state_key("linked", commitment, number)) == \
+        "commercial_invoice"
+    assert entries.entries_linking(harness.state, commitment) == [number]
+
+
+def test_in_memory_the_lifecycle_and_its_history(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    assert run(harness, "customs", "review", {"entry_number": number, "reason": "valuation review"}) == \
+        ["under_review"]
+    run(harness, "customs", "accept", {"entry_number": number, "reason": ""})
+    run(harness, "customs", "liquidate", {"entry_number": number, "reason": "as entered"})
+    entry = kept(harness, number)
+    assert (entry.status, entry.status_reason, entry.updated_ms) == ("liquidated", "as entered", BLOCK_MS)
+    assert [(h.status, h.by, h.version) for h in entry.history] == [
+        ("filed", "importer", 1), ("under_review", "customs", 1), ("accepted", "customs", 1),
+        ("liquidated", "customs", 1)]
+
+
+def test_in_memory_an_amendment_keeps_the_earlier_version_under_its_version_key(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    original = kept(harness, number)
+    run(harness, "importer", "amend", amendment(number, lines=[line(entered_value="29100")]))
+    assert harness.state.get_state(entries.NAMESPACE, state_key("version", number, "000001")) == \
+        original.to_dict()
+    versions = entries.entry_versions(harness.state, number)
+    assert [v.version for v in versions] == [1, 2] and versions[0] == original
+    assert versions[1].lines[0].entered_value == "29100" and versions[1].history[-1].status == "amended"
+
+
+def test_in_memory_an_open_verification_holds_liquidation(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    run(harness, "customs", "accept", {"entry_number": number, "reason": ""})
+    harness.state.rows[(entries.VERIFICATIONS_NAMESPACE, entries.open_verification_key(number, 1))] = "v1"
+    assert entries.open_verification_lines(harness.state, number) == [1]
+    refused_in_memory(harness, "customs", "liquidate", "open verification of origin on line 1",
+                      {"entry_number": number, "reason": ""})
+    del harness.state.rows[(entries.VERIFICATIONS_NAMESPACE, entries.open_verification_key(number, 1))]
+    run(harness, "customs", "liquidate", {"entry_number": number, "reason": ""})
+    assert kept(harness, number).status == "liquidated"
+
+
+def test_in_memory_refusals_change_nothing(harness):
+    args = summary()
+    run(harness, "importer", "file", args)
+    number = args["entry_number"]
+    refused_in_memory(harness, "importer", "file", "already filed", args)
+    refused_in_memory(harness, "customs-west", "accept", "only customs", {"entry_number": number, "reason": ""})
+    refused_in_memory(harness, "importer-other", "file", "only the importer of record or a broker", summary())
+    refused_in_memory(harness, "broker", "file", "broker broker has no registered CustomsBrokerLicenseCredential",
+                      summary())
+    refused_in_memory(harness, "importer", "file", "is not anchored",
+                      summary(documents=[{"doc_type": "packing_list", "commitment": "cd" * 32}]))
+
+
+def test_an_entry_record_reads_back_what_it_wrote_and_refuses_anything_else(harness):
+    args = summary(lines=[line(1), line(2, spi="S", entered_value="100")])
+    run(harness, "importer", "file", args)
+    entry = kept(harness, args["entry_number"])
+    assert entry.lines[1].claim is not None and entry.lines[1].claim.status == "flagged"
+    assert entry.flagged_claims == (2,)
+    assert EntryRecord.from_dict(entry.to_dict()) == entry
+    damaged = entry.to_dict()
+    del damaged["status"]
+    with pytest.raises(RecordError, match="entry record: status is missing"):
+        EntryRecord.from_dict(damaged)
+    with pytest.raises(RecordError, match="entry line record: flags is 'fda', not a list"):
+        EntryRecord.from_dict({**entry.to_dict(), "lines": [{**entry.lines[0].to_dict(), "flags": "fda"}]})
+    with pytest.raises(RecordError, match="version is '2', not an integer"):
+        EntryRecord.from_dict({**entry.to_dict(), "version": "2"})
+    with pytest.raises(RecordError, match="claim is not a claim outcome"):
+        LineRecord.from_dict({**entry.lines[1].to_dict(), "claim": {"status": "supported"}})
+    with pytest.raises(RecordError, match="is a list, not an object"):
+        EntryRecord.from_dict([])
