@@ -192,7 +192,8 @@ def test_an_entry_number_with_a_wrong_check_digit_is_refused(net):
     ({"lines": [line(spi="S", certification="ab" * 32)]}, "list its certification of origin among the documents"),
     ({"documents": [{"doc_type": "invoice", "commitment": "ab" * 32}]}, "supporting documents are"),
     ({"documents": [{"doc_type": "packing_list", "commitment": "AB" * 32}]}, "64 lowercase hex digits"),
-    ({"documents": [{"doc_type": "packing_list", "commitment": "ab" * 32}] * 2}, "each supporting document is linked once"),
+    ({"documents": [{"doc_type": "packing_list", "commitment": "ab" * 32}] * 2},
+     "each supporting document is linked once"),
     ({"unknown_field": "x"}, "Extra inputs are not permitted"),
 ])
 def test_a_malformed_summary_is_refused_with_the_reason(net, fields, why):

@@ -36,7 +36,6 @@ from tradeledger.node import EmbeddedNetwork
 from tradeledger.workflows.brokers import broker_report, register_broker
 from tradeledger.workflows.entries import (
     Decision,
-    EntryOutcome,
     amend_entry,
     decide_entry,
     file_entry,
@@ -66,10 +65,6 @@ def _object(data: Any, path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def _emit_outcome(outcome: EntryOutcome) -> None:
-    emit(outcome.to_dict())
-
-
 @entry_app.command("file")
 @friendly_errors
 def file_command(
@@ -80,7 +75,7 @@ def file_command(
     """File an entry summary with customs (as the importer of record or a broker)."""
     summary = _object(read_json(summary_file, "entry summary"), summary_file, "an entry summary")
     with EmbeddedNetwork(directory) as network:
-        _emit_outcome(file_entry(network, organization, summary))
+        emit(file_entry(network, organization, summary).to_dict())
 
 
 @entry_app.command("show")
@@ -124,7 +119,7 @@ def amend_command(
     if given != number:
         fail(f"{summary_file} is for entry {given}, not {number}")
     with EmbeddedNetwork(directory) as network:
-        _emit_outcome(amend_entry(network, organization, number, summary, reason))
+        emit(amend_entry(network, organization, number, summary, reason).to_dict())
 
 
 def _decision(decision: Decision, reason_required: bool):
@@ -136,7 +131,7 @@ def _decision(decision: Decision, reason_required: bool):
                                    help="Why (kept in the entry's history)."),
     ) -> None:
         with EmbeddedNetwork(directory) as network:
-            _emit_outcome(decide_entry(network, organization, decision, number, reason))
+            emit(decide_entry(network, organization, decision, number, reason).to_dict())
 
     return friendly_errors(command)
 
