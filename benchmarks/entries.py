@@ -105,9 +105,9 @@ def summary(index: int, certification: str, own: dict[str, str]) -> dict[str, An
 
 def check_filed(net: EmbeddedNetwork, count: int, first: int = 0) -> None:
     for index in (first, first + count - 1):
-        entry = entries.find_entry(net.reader.store, str(complete_entry_number(f"BEN-{index:07d}")))
-        assert entry is not None and len(entry["lines"]) == 5 and len(entry["documents"]) == 4, index
-        assert [line["claim"]["status"] for line in entry["lines"] if line["claim"]] == ["supported"] * 2, entry
+        entry = entries.find_entry(net.state("customs"), str(complete_entry_number(f"BEN-{index:07d}")))
+        assert entry is not None and len(entry.lines) == 5 and len(entry.documents) == 4, index
+        assert [line.claim.status for line in entry.lines if line.claim] == ["supported"] * 2, entry
 
 
 def filing_rate(count: int, batch: int) -> float:

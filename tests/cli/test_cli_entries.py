@@ -132,7 +132,8 @@ def broker(world) -> dict[str, Any]:
     root, net = world["root"], world["net"]
     refusal = run("entry", "file", "-", "--dir", net, "--as", "broker",
                   stdin=json.dumps(summary(entry_number=str(complete_entry_number("NWI-0000150")))))
-    ok("vc", "trust", "--type", "CustomsBrokerLicenseCredential", "--issuer", "customs", "--dir", net, "--as", "customs")
+    ok("vc", "trust", "--type", "CustomsBrokerLicenseCredential", "--issuer", "customs", "--dir", net,
+       "--as", "customs")
     ok("vc", "trust", "--type", "PowerOfAttorneyCredential", "--issuer", "importer", "--dir", net, "--as", "importer")
     broker_did = ok("vc", "did", "broker", "--dir", net)["id"]
     validity = {"validFrom": f"{TODAY.year}-01-01T00:00:00Z", "validUntil": f"{TODAY.year + 1}-12-31T23:59:59Z"}

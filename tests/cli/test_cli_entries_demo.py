@@ -27,4 +27,5 @@ def test_the_origin_step_runs_both_scenarios_and_says_what_happened(tmp_path):
     assert "65.00%, not less than the required 60%: met" in text
     assert "47.06%, less than the required 50%: not met" in text
     assert text.count("importer reads it; exporter reads it; agency reads it; broker is refused") == 2
-    assert [(v["status"], v["audience"]) for v in determined] == [("determined", ["agency", "exporter", "importer"])] * 2
+    assert [(v["status"], v["audience"]) for v in determined] == \
+        [("determined", ["agency", "exporter", "importer"])] * 2

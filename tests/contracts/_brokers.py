@@ -26,7 +26,7 @@ def organization_did(net: EmbeddedNetwork, name: str) -> str:
 def trusted(net: EmbeddedNetwork, authority: str, credential_type: str, issuer: str) -> str:
     """`authority` trusts `issuer`'s admin key for `credential_type` (once); the entry id."""
     did = net.organization_keys(issuer).admin.did
-    entry = trust.trust_entry_at(net.reader.store, credential_type, did, now_ms())
+    entry = trust.trust_entry_at(net.state(authority), credential_type, did, now_ms())
     if entry is not None:
         return entry["id"]
     receipt = net.submit_checked(authority, trust.NAMESPACE, "trust", {"credential_type": credential_type,
@@ -35,13 +35,13 @@ def trusted(net: EmbeddedNetwork, authority: str, credential_type: str, issuer: 
 
 
 def status_list(net: EmbeddedNetwork, organization: str, list_id: str, purpose: str) -> None:
-    if status.find_list(net.reader.store, organization, list_id) is None:
+    if status.find_list(net.state(organization), organization, list_id) is None:
         net.submit_checked(organization, status.NAMESPACE, "publish", {"list_id": list_id, "purpose": purpose})
 
 
 def status_pointer(net: EmbeddedNetwork, organization: str, list_id: str, index: int) -> dict[str, Any]:
     base = web_base_of_genesis(net.genesis.canonical)
-    return status_entry(net.reader.store, base, organization, list_id, index).to_dict()
+    return status_entry(net.state(organization), base, organization, list_id, index).to_dict()
 
 
 def issued(net: EmbeddedNetwork, issuer: str, credential_type: str, subject: dict[str, Any], *,

@@ -18,9 +18,15 @@ from typing import Any
 import pytest
 from _brokers import make_broker
 
-from tradeledger.contracts import entries
+from tradeledger.contracts import default_contracts, documents, entries
+from tradeledger.contracts.entries import EntryEvent, EntryRecord, LineRecord, LinkedDocument
+from tradeledger.contracts.records import RecordError
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.contract import Signer
+from tradeledger.ledger.keys import state_key
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.setup import OrgPlan
 from tradeledger.workflows.documents import anchor_documents
@@ -83,14 +89,20 @@ def anchor(net, owner: str, doc_type: str, refs: dict[str, str] | None = None) -
     return result.commitment
 
 
-def file(net, organization: str = "importer", **fields: Any) -> dict[str, Any]:
+def current(net, number: str) -> EntryRecord:
+    entry = entries.find_entry(net.state("customs"), number)
+    assert entry is not None
+    return entry
+
+
+def file(net, organization: str = "importer", **fields: Any) -> EntryRecord:
     args = summary(**fields)
     net.submit_checked(organization, entries.NAMESPACE, "file", args)
-    return entries.find_entry(net.reader.store, args["entry_number"])
+    return current(net, args["entry_number"])
 
 
 def snapshot(net) -> tuple[int, dict]:
-    return net.reader.head.log_size, dict(net.reader.store.scan_state(entries.NAMESPACE, ""))
+    return net.reader.head.log_size, dict(net.state("customs").scan_state(entries.NAMESPACE, ""))
 
 
 def refused(net, organization: str, action: str, why: str, args: dict[str, Any]) -> None:
@@ -101,9 +113,9 @@ def refused(net, organization: str, action: str, why: str, args: dict[str, Any])
     assert snapshot(net) == before
 
 
-def act(net, organization: str, action: str, number: str, reason: str = "") -> dict[str, Any]:
+def act(net, organization: str, action: str, number: str, reason: str = "") -> EntryRecord:
     net.submit_checked(organization, entries.NAMESPACE, action, {"entry_number": number, "reason": reason})
-    return entries.find_entry(net.reader.store, number)
+    return current(net, number)
 
 
 # --- filing ---------------------------------------------------------------------------------
@@ -114,30 +126,29 @@ def test_an_importer_files_its_entry_summary_with_header_lines_and_documents(net
     entry = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": invoice},
                                  {"doc_type": "packing_list", "commitment": packing}],
                  lines=[line(1), line(2, entered_value="1500.50", flags=["fda"])])
-    assert entry["status"] == "filed" and entry["version"] == 1
-    assert entry["filer"] == "importer" and entry["importer"] == "importer" and entry["filed_with"] == "customs"
-    assert (entry["entry_type"], entry["port_code"], entry["importer_number"], entry["mode_of_transport"]) == \
+    assert entry.status == "filed" and entry.version == 1
+    assert entry.filer == "importer" and entry.importer == "importer" and entry.filed_with == "customs"
+    assert (entry.entry_type, entry.port_code, entry.importer_number, entry.mode_of_transport) == \
         ("01", "2304", "12-345678900", "30")
-    assert entry["total_entered_value"] == "30000.50"
-    assert [item["flags"] for item in entry["lines"]] == [[], ["fda"]]
-    assert [d["commitment"] for d in entry["documents"]] == [invoice, packing]
-    assert entries.entries_linking(net.reader.store, invoice) == [entry["entry_number"]]
-    assert entry["history"] == [{"status": "filed", "by": "importer", "at_ms": entry["filed_ms"], "reason": "",
-                                 "version": 1, "txid": entry["txid"]}]
+    assert entry.total_entered_value == "30000.50"
+    assert [item.flags for item in entry.lines] == [(), ("fda",)]
+    assert [d.commitment for d in entry.documents] == [invoice, packing]
+    assert entries.entries_linking(net.state("customs"), invoice) == [entry.entry_number]
+    assert entry.history == (EntryEvent("filed", "importer", entry.filed_ms, "", 1, entry.txid),)
 
 
 def test_identifiers_are_kept_in_their_standard_form(net):
     standard = str(complete_entry_number("NWI-0009001"))
     net.submit_checked("importer", entries.NAMESPACE, "file", summary(
         standard.lower().replace("-", ""), lines=[line(hts="8501104020", mid="mxacedel450mon")]))
-    entry = entries.find_entry(net.reader.store, standard)
-    assert entry["entry_number"] == standard
-    assert entry["lines"][0]["hts"] == MOTORS and entry["lines"][0]["mid"] == "MXACEDEL450MON"
+    entry = current(net, standard)
+    assert entry.entry_number == standard
+    assert entry.lines[0].hts == MOTORS and entry.lines[0].mid == "MXACEDEL450MON"
 
 
 def test_a_broker_files_for_the_importer_of_record(net):
     entry = file(net, "broker")
-    assert entry["filer"] == "broker" and entry["importer"] == "importer"
+    assert entry.filer == "broker" and entry.importer == "importer"
 
 
 def test_only_the_importer_of_record_or_a_broker_files(net):
@@ -148,7 +159,7 @@ def test_only_the_importer_of_record_or_a_broker_files(net):
 def test_an_entry_number_is_never_reused(net):
     entry = file(net)
     refused(net, "importer", "file", "already filed; entry numbers are never reused",
-            summary(entry["entry_number"]))
+            summary(entry.entry_number))
 
 
 def test_an_entry_number_with_a_wrong_check_digit_is_refused(net):
@@ -181,7 +192,8 @@ def test_an_entry_number_with_a_wrong_check_digit_is_refused(net):
     ({"lines": [line(spi="S", certification="ab" * 32)]}, "list its certification of origin among the documents"),
     ({"documents": [{"doc_type": "invoice", "commitment": "ab" * 32}]}, "supporting documents are"),
     ({"documents": [{"doc_type": "packing_list", "commitment": "AB" * 32}]}, "64 lowercase hex digits"),
-    ({"documents": [{"doc_type": "packing_list", "commitment": "ab" * 32}] * 2}, "each supporting document is linked once"),
+    ({"documents": [{"doc_type": "packing_list", "commitment": "ab" * 32}] * 2},
+     "each supporting document is linked once"),
     ({"unknown_field": "x"}, "Extra inputs are not permitted"),
 ])
 def test_a_malformed_summary_is_refused_with_the_reason(net, fields, why):
@@ -190,7 +202,7 @@ def test_a_malformed_summary_is_refused_with_the_reason(net, fields, why):
 
 def test_a_canadian_line_takes_a_province_mid(net):
     entry = file(net, lines=[line(origin="CA", mid="XOMAPLEA6985MIS")])
-    assert entry["lines"][0]["mid"] == "XOMAPLEA6985MIS"
+    assert entry.lines[0].mid == "XOMAPLEA6985MIS"
 
 
 def test_the_parties_must_be_a_customs_authority_an_importer_and_partner_agencies(net):
@@ -211,13 +223,13 @@ def test_supporting_documents_are_anchored_and_of_the_type_they_are_linked_as(ne
 
 def test_a_steel_summary_without_its_mill_certificate_lists_it_as_missing(net):
     missing = file(net, lines=[line(hts=COIL, melt_pour="MX")])
-    assert missing["missing_documents"] == ["mill_certificate"]
-    assert missing["lines"][0]["melt_pour"] == "MX"
+    assert missing.missing_documents == ("mill_certificate",)
+    assert missing.lines[0].melt_pour == "MX"
     mill = anchor(net, "exporter", "mill_certificate")
     complete = file(net, lines=[line(hts="7304.19.1020", melt_pour="US")],
                     documents=[{"doc_type": "mill_certificate", "commitment": mill}])
-    assert complete["missing_documents"] == []
-    assert file(net)["missing_documents"] == []
+    assert complete.missing_documents == ()
+    assert file(net).missing_documents == ()
 
 
 def test_a_section_321_entry_type_86_is_refused_since_august_2025(net):
@@ -227,40 +239,40 @@ def test_a_section_321_entry_type_86_is_refused_since_august_2025(net):
 # --- the lifecycle -----------------------------------------------------------------------------
 
 def test_customs_accepts_and_liquidates_and_the_history_says_who_and_why(net):
-    number = file(net)["entry_number"]
-    assert act(net, "customs", "accept", number)["status"] == "accepted"
+    number = file(net).entry_number
+    assert act(net, "customs", "accept", number).status == "accepted"
     entry = act(net, "customs", "liquidate", number, "liquidated as entered")
-    assert entry["status"] == "liquidated" and entry["status_reason"] == "liquidated as entered"
-    assert [(h["status"], h["by"], h["reason"]) for h in entry["history"]] == [
+    assert entry.status == "liquidated" and entry.status_reason == "liquidated as entered"
+    assert [(h.status, h.by, h.reason) for h in entry.history] == [
         ("filed", "importer", ""), ("accepted", "customs", ""), ("liquidated", "customs", "liquidated as entered")]
 
 
 def test_only_the_customs_authority_the_entry_was_filed_with_decides(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs-west", "accept", "only customs, the customs authority the entry was filed with",
             {"entry_number": number, "reason": ""})
     refused(net, "importer", "accept", "role importer.*may not accept", {"entry_number": number, "reason": ""})
 
 
 def test_a_rejection_says_why_and_the_filer_corrects_by_amending(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs", "reject", "state the reason", {"entry_number": number, "reason": ""})
     rejected = act(net, "customs", "reject", number, "entered value does not match the invoice")
-    assert rejected["status"] == "rejected" and rejected["status_reason"] == "entered value does not match the invoice"
+    assert rejected.status == "rejected" and rejected.status_reason == "entered value does not match the invoice"
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, lines=[line(entered_value="29100")]))
-    amended = entries.find_entry(net.reader.store, number)
-    assert amended["status"] == "filed" and amended["version"] == 2
-    assert amended["lines"][0]["entered_value"] == "29100"
+    amended = current(net, number)
+    assert amended.status == "filed" and amended.version == 2
+    assert amended.lines[0].entered_value == "29100"
 
 
 def test_review_then_accept_or_reject(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "customs", "review", "state the reason", {"entry_number": number, "reason": "x"})
-    assert act(net, "customs", "review", number, "valuation review")["status"] == "under_review"
-    assert act(net, "customs", "accept", number)["status"] == "accepted"
-    assert act(net, "customs", "review", number, "post-acceptance audit")["status"] == "under_review"
-    assert act(net, "customs", "reject", number, "classification is wrong")["status"] == "rejected"
+    assert act(net, "customs", "review", number, "valuation review").status == "under_review"
+    assert act(net, "customs", "accept", number).status == "accepted"
+    assert act(net, "customs", "review", number, "post-acceptance audit").status == "under_review"
+    assert act(net, "customs", "reject", number, "classification is wrong").status == "rejected"
 
 
 @pytest.mark.parametrize("path, action, why", [
@@ -270,7 +282,7 @@ def test_review_then_accept_or_reject(net):
     (("accept", "liquidate"), "reject", "is liquidated; it can become rejected only from filed or under review"),
 ])
 def test_a_transition_from_the_wrong_status_is_refused(net, path, action, why):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     for step in path:
         act(net, "customs", step, number, "a reason for it")
     refused(net, "customs", action, why, {"entry_number": number, "reason": "a reason for it"})
@@ -284,27 +296,27 @@ def test_deciding_an_entry_that_was_never_filed_is_refused(net):
 
 def test_an_amendment_is_a_new_version_and_the_earlier_versions_stay_readable(net):
     original = file(net, "broker")
-    number = original["entry_number"]
+    number = original.entry_number
     net.submit_checked("broker", entries.NAMESPACE, "amend",
                        amendment(number, "added a line", lines=[line(1), line(2, hts="8501.20.4000")]))
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, "port of entry corrected", port_code="2304", entry_date="2026-03-04",
                                  lines=[line(1), line(2, hts="8501.20.4000")]))
-    versions = entries.entry_versions(net.reader.store, number)
-    assert [v["version"] for v in versions] == [1, 2, 3]
+    versions = entries.entry_versions(net.state("customs"), number)
+    assert [v.version for v in versions] == [1, 2, 3]
     assert versions[0] == original
-    assert [len(v["lines"]) for v in versions] == [1, 2, 2]
-    assert [v["entry_date"] for v in versions] == ["2026-03-03", "2026-03-03", "2026-03-04"]
-    current = versions[-1]
-    assert (current["filer"], current["importer"], current["filed_with"]) == ("broker", "importer", "customs")
-    assert current["filed_ms"] == original["filed_ms"]
-    assert [(h["status"], h["by"], h["reason"], h["version"]) for h in current["history"]] == [
+    assert [len(v.lines) for v in versions] == [1, 2, 2]
+    assert [v.entry_date for v in versions] == ["2026-03-03", "2026-03-03", "2026-03-04"]
+    latest = versions[-1]
+    assert (latest.filer, latest.importer, latest.filed_with) == ("broker", "importer", "customs")
+    assert latest.filed_ms == original.filed_ms
+    assert [(h.status, h.by, h.reason, h.version) for h in latest.history] == [
         ("filed", "broker", "", 1), ("amended", "broker", "added a line", 2),
         ("amended", "importer", "port of entry corrected", 3)]
 
 
 def test_only_the_filer_or_the_importer_amends_and_says_why(net):
-    number = file(net, "broker")["entry_number"]
+    number = file(net, "broker").entry_number
     refused(net, "importer-other", "amend", r"only the filer \(broker\) or the importer \(importer\)",
             amendment(number))
     refused(net, "importer", "amend", "state the reason", amendment(number, reason=""))
@@ -312,13 +324,13 @@ def test_only_the_filer_or_the_importer_amends_and_says_why(net):
 
 
 def test_an_amendment_cannot_move_the_entry_to_another_authority_or_importer(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     refused(net, "importer", "amend", "Extra inputs are not permitted",
             {**amendment(number), "filed_with": "customs-west"})
 
 
 def test_a_liquidated_entry_is_not_amended(net):
-    number = file(net)["entry_number"]
+    number = file(net).entry_number
     act(net, "customs", "accept", number)
     act(net, "customs", "liquidate", number)
     refused(net, "importer", "amend", "a liquidated entry is not amended", amendment(number))
@@ -326,8 +338,139 @@ def test_a_liquidated_entry_is_not_amended(net):
 
 def test_an_amendment_relinks_its_documents(net):
     first, second = anchor(net, "importer", "commercial_invoice"), anchor(net, "importer", "commercial_invoice")
-    number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}])["entry_number"]
+    number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}]).entry_number
     net.submit_checked("importer", entries.NAMESPACE, "amend",
                        amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
-    assert entries.entries_linking(net.reader.store, first) == []
-    assert entries.entries_linking(net.reader.store, second) == [number]
+    assert entries.entries_linking(net.state("customs"), first) == []
+    assert entries.entries_linking(net.state("customs"), second) == [number]
+
+
+# --- on the in-memory state (tradeledger.ledger.memory) ------------------------------------------
+
+BLOCK_MS = 1_772_500_000_000  # 2026-03-03, after the end of type 86
+MEMORY_ORGANIZATIONS = {"customs": "customs", "customs-west": "customs", "importer": "importer",
+                        "importer-other": "importer", "broker": "broker", "fda": "agency"}
+SIGNERS = {name: Signer(f"did:key:z{name}", name, role, "admin", True) for name, role in MEMORY_ORGANIZATIONS.items()}
+
+
+@pytest.fixture
+def harness() -> ContractHarness:
+    """The contracts on a registry of active organizations and nothing else."""
+    rows = {(REGISTRY, org_key(name)): {"name": name, "role": role, "display_name": name, "status": "active",
+                                         "since_ms": 0}
+            for name, role in MEMORY_ORGANIZATIONS.items()}
+    return ContractHarness(default_contracts(), MemoryState(rows))
+
+
+def run(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
+        contract: str = entries.NAMESPACE, commitments: tuple[str, ...] = ()) -> list[str]:
+    events = harness.run(SIGNERS[organization], contract, action, args, commitments, BLOCK_MS)
+    return [event.type for event in events]
+
+
+def refused_in_memory(harness: ContractHarness, organization: str, action: str, why: str,
+                      args: dict[str, Any]) -> None:
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused, match=why):
+        run(harness, organization, action, args)
+    assert harness.state.rows == before
+
+
+def kept(harness: ContractHarness, number: str) -> EntryRecord:
+    entry = entries.find_entry(harness.state, number)
+    assert entry is not None
+    return entry
+
+
+def test_in_memory_a_filed_entry_is_kept_under_its_composite_key_as_an_entry_record(harness):
+    commitment = "ab" * 32
+    run(harness, "importer", "anchor", {"doc_type": "commercial_invoice", "refs": {}}, documents.NAMESPACE,
+        (commitment,))
+    args = summary(documents=[{"doc_type": "commercial_invoice", "commitment": commitment}])
+    assert run(harness, "importer", "file", args) == ["filed"]
+    number = args["entry_number"]
+    stored = harness.state.get_state(entries.NAMESPACE, state_key("entry", number))
+    entry = EntryRecord.from_dict(stored)
+    assert entry == kept(harness, number) and entry.to_dict() == stored
+    assert (entry.status, entry.version, entry.filed_ms, entry.filer) == ("filed", 1, BLOCK_MS, "importer")
+    assert entry.documents == (LinkedDocument("commercial_invoice", commitment),)
+    assert entry.line(1) == entry.lines[0] and entry.line(2) is None
+    assert harness.state.get_state(entries.NAMESPACE, state_key("linked", commitment, number)) == \
+        "commercial_invoice"
+    assert entries.entries_linking(harness.state, commitment) == [number]
+
+
+def test_in_memory_the_lifecycle_and_its_history(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    assert run(harness, "customs", "review", {"entry_number": number, "reason": "valuation review"}) == \
+        ["under_review"]
+    run(harness, "customs", "accept", {"entry_number": number, "reason": ""})
+    run(harness, "customs", "liquidate", {"entry_number": number, "reason": "as entered"})
+    entry = kept(harness, number)
+    assert (entry.status, entry.status_reason, entry.updated_ms) == ("liquidated", "as entered", BLOCK_MS)
+    assert [(h.status, h.by, h.version) for h in entry.history] == [
+        ("filed", "importer", 1), ("under_review", "customs", 1), ("accepted", "customs", 1),
+        ("liquidated", "customs", 1)]
+
+
+def test_in_memory_an_amendment_keeps_the_earlier_version_under_its_version_key(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    original = kept(harness, number)
+    run(harness, "importer", "amend", amendment(number, lines=[line(entered_value="29100")]))
+    assert harness.state.get_state(entries.NAMESPACE, state_key("version", number, "000001")) == \
+        original.to_dict()
+    versions = entries.entry_versions(harness.state, number)
+    assert [v.version for v in versions] == [1, 2] and versions[0] == original
+    assert versions[1].lines[0].entered_value == "29100" and versions[1].history[-1].status == "amended"
+
+
+def test_in_memory_an_open_verification_holds_liquidation(harness):
+    args = summary()
+    number = args["entry_number"]
+    run(harness, "importer", "file", args)
+    run(harness, "customs", "accept", {"entry_number": number, "reason": ""})
+    harness.state.rows[(entries.VERIFICATIONS_NAMESPACE, entries.open_verification_key(number, 1))] = "v1"
+    assert entries.open_verification_lines(harness.state, number) == [1]
+    refused_in_memory(harness, "customs", "liquidate", "open verification of origin on line 1",
+                      {"entry_number": number, "reason": ""})
+    del harness.state.rows[(entries.VERIFICATIONS_NAMESPACE, entries.open_verification_key(number, 1))]
+    run(harness, "customs", "liquidate", {"entry_number": number, "reason": ""})
+    assert kept(harness, number).status == "liquidated"
+
+
+def test_in_memory_refusals_change_nothing(harness):
+    args = summary()
+    run(harness, "importer", "file", args)
+    number = args["entry_number"]
+    refused_in_memory(harness, "importer", "file", "already filed", args)
+    refused_in_memory(harness, "customs-west", "accept", "only customs", {"entry_number": number, "reason": ""})
+    refused_in_memory(harness, "importer-other", "file", "only the importer of record or a broker", summary())
+    refused_in_memory(harness, "broker", "file", "broker broker has no registered CustomsBrokerLicenseCredential",
+                      summary())
+    refused_in_memory(harness, "importer", "file", "is not anchored",
+                      summary(documents=[{"doc_type": "packing_list", "commitment": "cd" * 32}]))
+
+
+def test_an_entry_record_reads_back_what_it_wrote_and_refuses_anything_else(harness):
+    args = summary(lines=[line(1), line(2, spi="S", entered_value="100")])
+    run(harness, "importer", "file", args)
+    entry = kept(harness, args["entry_number"])
+    assert entry.lines[1].claim is not None and entry.lines[1].claim.status == "flagged"
+    assert entry.flagged_claims == (2,)
+    assert EntryRecord.from_dict(entry.to_dict()) == entry
+    damaged = entry.to_dict()
+    del damaged["status"]
+    with pytest.raises(RecordError, match="entry record: status is missing"):
+        EntryRecord.from_dict(damaged)
+    with pytest.raises(RecordError, match="entry line record: flags is 'fda', not a list"):
+        EntryRecord.from_dict({**entry.to_dict(), "lines": [{**entry.lines[0].to_dict(), "flags": "fda"}]})
+    with pytest.raises(RecordError, match="version is '2', not an integer"):
+        EntryRecord.from_dict({**entry.to_dict(), "version": "2"})
+    with pytest.raises(RecordError, match="claim is not a claim outcome"):
+        LineRecord.from_dict({**entry.lines[1].to_dict(), "claim": {"status": "supported"}})
+    with pytest.raises(RecordError, match="is a list, not an object"):
+        EntryRecord.from_dict([])

@@ -25,12 +25,29 @@ from _brokers import (
     trusted,
 )
 
-from tradeledger.contracts import brokers, entries
-from tradeledger.credentials import issue_credential
+from tradeledger.contracts import brokers, default_contracts, entries
+from tradeledger.contracts.brokers import (
+    BrokerLicense,
+    PowerOfAttorney,
+    RegisteredCredential,
+    StatusPointer,
+)
+from tradeledger.contracts.entries import EntryRecord
+from tradeledger.contracts.records import RecordError
+from tradeledger.credentials import build_credential, issue_credential
+from tradeledger.credentials.data_integrity import default_created
+from tradeledger.credentials.datetimes import utc_now
+from tradeledger.credentials.types import customs_broker_license_subject
 from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.authority import REGISTRY, key_key, org_key
+from tradeledger.ledger.authority import key_record as authority_key_record
+from tradeledger.ledger.contract import Signer
+from tradeledger.ledger.keys import state_key
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 
 ORGANIZATIONS = (
@@ -68,10 +85,12 @@ def summary(**fields: Any) -> dict[str, Any]:
     return data
 
 
-def file(net, filer: str, **fields: Any) -> dict[str, Any]:
+def file(net, filer: str, **fields: Any) -> EntryRecord:
     args = summary(**fields)
     net.submit_checked(filer, entries.NAMESPACE, "file", args)
-    return entries.find_entry(net.reader.store, args["entry_number"])
+    entry = entries.find_entry(net.state("customs"), args["entry_number"])
+    assert entry is not None
+    return entry
 
 
 def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
@@ -79,14 +98,14 @@ def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
     args = summary(**fields)
     with pytest.raises(Refused, match=why):
         net.submit_checked(filer, entries.NAMESPACE, "file", args)
-    assert entries.find_entry(net.reader.store, args["entry_number"]) is None
+    assert entries.find_entry(net.state("customs"), args["entry_number"]) is None
 
 
 def refused_registration(net, organization: str, action: str, credential: dict[str, Any], why: str) -> None:
-    before = dict(net.reader.store.scan_state(brokers.NAMESPACE, ""))
+    before = dict(net.state("customs").scan_state(brokers.NAMESPACE, ""))
     with pytest.raises(Refused, match=why):
         register(net, organization, action, credential)
-    assert dict(net.reader.store.scan_state(brokers.NAMESPACE, "")) == before
+    assert dict(net.state("customs").scan_state(brokers.NAMESPACE, "")) == before
 
 
 def set_status(net, organization: str, list_id: str, index: int, reason: str, action: str = "set") -> None:
@@ -98,28 +117,33 @@ def set_status(net, organization: str, list_id: str, index: int, reason: str, ac
 def test_a_broker_with_a_license_and_the_importers_power_of_attorney_files_and_amends(net):
     make_broker(net, "harbor", "importer")
     entry = file(net, "harbor")
-    assert (entry["filer"], entry["importer"], entry["status"]) == ("harbor", "importer", "filed")
-    amendment = {k: v for k, v in summary(entry_number=entry["entry_number"]).items()
+    assert (entry.filer, entry.importer, entry.status) == ("harbor", "importer", "filed")
+    amendment = {k: v for k, v in summary(entry_number=entry.entry_number).items()
                  if k not in ("filed_with", "importer")}
     net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
-    assert entries.find_entry(net.reader.store, entry["entry_number"])["version"] == 2
+    amended = entries.find_entry(net.state("customs"), entry.entry_number)
+    assert amended is not None and amended.version == 2
 
 
 def test_the_registered_facts_are_kept_for_the_checks_at_each_filing(net):
     make_broker(net, "harbor", "importer")
-    held = brokers.find_license(net.reader.store, "harbor")
+    held = brokers.find_license(net.state("harbor"), "harbor")
+    assert held is not None
     customs_key = net.organization_keys("customs").admin.did
-    assert (held["broker"], held["issuer"], held["issuer_organization"]) == ("harbor", customs_key, "customs")
-    assert (held["license_number"], held["filer_code"]) == ("HARBOR-21044", "H7K")
-    assert held["valid_until_ms"] > held["registered_ms"] >= held["valid_from_ms"]
-    [power] = brokers.powers_of_attorney_of(net.reader.store, "harbor")
-    assert (power["importer"], power["broker"], power["credential_type"]) == \
+    assert (held.broker, held.credential.issuer, held.credential.issuer_organization) == \
+        ("harbor", customs_key, "customs")
+    assert (held.license_number, held.filer_code) == ("HARBOR-21044", "H7K")
+    valid_from, valid_until = held.credential.valid_from_ms, held.credential.valid_until_ms
+    assert valid_from is not None and valid_until is not None
+    assert valid_until > held.credential.registered_ms >= valid_from
+    [power] = brokers.powers_of_attorney_of(net.state("harbor"), "harbor")
+    assert (power.importer, power.broker, power.credential.credential_type) == \
         ("importer", "harbor", "PowerOfAttorneyCredential")
 
 
 def test_the_importer_files_its_own_entries_without_any_broker_credential(net):
     entry = file(net, "importer")
-    assert entry["filer"] == "importer"
+    assert entry.filer == "importer"
 
 
 def test_another_importer_files_nothing_for_the_importer(net):
@@ -134,14 +158,15 @@ def test_a_broker_without_a_license_is_told_how_to_register_one(net):
 def test_a_licensed_broker_without_the_importers_power_of_attorney_is_refused(net):
     make_broker(net, "pier", "importer-other")  # empowered by another importer only
     refused_filing(net, "pier", "broker pier holds no PowerOfAttorneyCredential from importer")
-    assert file(net, "pier", importer="importer-other")["filer"] == "pier"
+    assert file(net, "pier", importer="importer-other").filer == "pier"
 
 
 # --- the license --------------------------------------------------------------------------------
 
 def test_a_license_from_an_issuer_the_trust_registry_does_not_trust_is_not_registered(net):
     refused_registration(net, "harbor", LICENSE, license_for(net, "harbor", issuer="customs-west"),
-                         "issuer is not trusted for it: .* not in the trust registry for CustomsBrokerLicenseCredential")
+                         "issuer is not trusted for it: .* not in the trust registry for "
+                         "CustomsBrokerLicenseCredential")
 
 
 def test_ending_the_issuers_trust_stops_the_broker_filing(net):
@@ -161,7 +186,7 @@ def test_a_suspended_license_stops_filing_until_the_suspension_is_lifted(net):
     set_status(net, "customs", "broker-suspension", 4242, "unpaid user fee")
     refused_filing(net, "harbor", r"the license of broker harbor is suspended since \S+Z \(unpaid user fee\)")
     set_status(net, "customs", "broker-suspension", 4242, "fee paid", action="clear")
-    assert file(net, "harbor")["filer"] == "harbor"
+    assert file(net, "harbor").filer == "harbor"
 
 
 def test_a_revoked_license_files_nothing_and_cannot_be_registered_again(net):
@@ -171,7 +196,8 @@ def test_a_revoked_license_files_nothing_and_cannot_be_registered_again(net):
     register(net, "harbor", LICENSE, revocable)
     set_status(net, "customs", "broker-revocation", 7, "license revoked under 19 CFR 111.74")
     refused_filing(net, "harbor", "the license of broker harbor is revoked since")
-    refused_registration(net, "harbor", LICENSE, revocable, r"does not verify: the credential has been revoked \[REVOKED\]")
+    refused_registration(net, "harbor", LICENSE, revocable,
+                         r"does not verify: the credential has been revoked \[REVOKED\]")
 
 
 def test_an_expired_license_is_not_registered(net):
@@ -242,7 +268,8 @@ def test_a_revoked_power_of_attorney_stops_the_broker_filing_for_that_importer(n
         net, "importer", "harbor", credential_status=status_pointer(net, "importer", "poa-revocation", 11)))
     file(net, "harbor")
     set_status(net, "importer", "poa-revocation", 11, "broker changed")
-    refused_filing(net, "harbor", r"the power of attorney of importer for harbor is revoked since \S+ \(broker changed\)")
+    refused_filing(net, "harbor",
+                   r"the power of attorney of importer for harbor is revoked since \S+ \(broker changed\)")
 
 
 def test_a_revoked_power_of_attorney_also_stops_amendments(net):
@@ -250,7 +277,7 @@ def test_a_revoked_power_of_attorney_also_stops_amendments(net):
     make_broker(net, "harbor", "importer")
     register(net, "harbor", POA, power_of_attorney(
         net, "importer", "harbor", credential_status=status_pointer(net, "importer", "poa-revocation", 12)))
-    number = file(net, "harbor")["entry_number"]
+    number = file(net, "harbor").entry_number
     set_status(net, "importer", "poa-revocation", 12, "broker changed")
     amendment = {k: v for k, v in summary(entry_number=number).items() if k not in ("filed_with", "importer")}
     with pytest.raises(Refused, match="harbor may not act for importer: .* revoked since"):
@@ -264,3 +291,105 @@ def test_a_status_entry_pointing_at_someone_elses_list_is_refused(net):
     credential = power_of_attorney(net, "importer", "harbor",
                                    credential_status=status_pointer(net, "exporter", "any-list", 1))
     refused_registration(net, "harbor", POA, credential, "is not a list of importer, the issuer, on this ledger")
+
+
+# --- on the in-memory state (tradeledger.ledger.memory) ------------------------------------------
+
+MEMORY_ROLES = {"customs": "customs", "importer": "importer", "importer-other": "importer", "harbor": "broker"}
+
+
+class Memory:
+    """The contracts on a registry of active organizations, each with one admin key."""
+
+    def __init__(self) -> None:
+        self.keys = {name: KeyPair.generate() for name in MEMORY_ROLES}
+        rows: dict[tuple[str, str], Any] = {}
+        for name, role in MEMORY_ROLES.items():
+            rows[(REGISTRY, org_key(name))] = {"name": name, "role": role, "display_name": name, "status": "active",
+                                               "since_ms": 0}
+            did = self.keys[name].did
+            rows[(REGISTRY, key_key(did))] = authority_key_record(did, name, "admin", True, 0)
+        self.harness = ContractHarness(default_contracts(), MemoryState(rows))
+        self.now_ms = now_ms() + 1000  # after the proofs' `created`, stamped to the second
+
+    def signer(self, name: str) -> Signer:
+        return Signer(self.keys[name].did, name, MEMORY_ROLES[name], "admin", True)
+
+    def run(self, name: str, contract: str, action: str, args: dict[str, Any]) -> None:
+        self.harness.run(self.signer(name), contract, action, args, time_ms=self.now_ms)
+
+    def issued(self, issuer: str, credential_type: str, subject: dict[str, Any]) -> dict[str, Any]:
+        key = self.keys[issuer]
+        unsigned = build_credential(credential_type, issuer=key.did, subject=subject,
+                                    valid_until=default_created(utc_now() + timedelta(days=30)))
+        return issue_credential(unsigned, key, key.verification_method)
+
+    def license(self, broker: str = "harbor") -> dict[str, Any]:
+        return self.issued("customs", brokers.LICENSE_TYPE, customs_broker_license_subject(
+            id=f"did:web:memory.example:orgs:{broker}", name=broker, license_number="21044", filer_code="H7K"))
+
+    def power_of_attorney(self, importer: str = "importer") -> dict[str, Any]:
+        return self.issued(importer, brokers.POWER_OF_ATTORNEY_TYPE, {
+            "type": ["Organization"], "id": "did:web:memory.example:orgs:harbor", "name": "harbor"})
+
+    def trust(self, authority: str, credential_type: str) -> None:
+        self.run(authority, "trust", "trust", {"credential_type": credential_type,
+                                               "issuer": self.keys[authority].did})
+
+
+@pytest.fixture
+def memory() -> Memory:
+    return Memory()
+
+
+def test_in_memory_a_registered_license_and_power_of_attorney_are_kept_as_records(memory):
+    memory.trust("customs", brokers.LICENSE_TYPE)
+    memory.trust("importer", brokers.POWER_OF_ATTORNEY_TYPE)
+    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    memory.run("harbor", brokers.NAMESPACE, POA, {"credential": memory.power_of_attorney()})
+    state = memory.harness.state
+    stored = state.get_state(brokers.NAMESPACE, state_key("license", "harbor"))
+    held = brokers.find_license(state, "harbor")
+    assert held is not None and held.to_dict() == stored and BrokerLicense.from_dict(stored) == held
+    assert (held.broker, held.license_number, held.filer_code, held.replaces) == ("harbor", "21044", "H7K", None)
+    assert (held.credential.issuer, held.credential.issuer_organization) == (memory.keys["customs"].did, "customs")
+    power = brokers.find_power_of_attorney(state, "importer", "harbor")
+    assert power is not None and power == PowerOfAttorney.from_dict(
+        state.get_state(brokers.NAMESPACE, state_key("poa", "importer", "harbor")))
+    assert brokers.powers_of_attorney_of(state, "harbor") == [power]
+    standing = brokers.standing(state, "harbor", "importer", memory.now_ms)
+    assert standing and standing.may_file and standing.reason == ""
+    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    renewed = brokers.find_license(state, "harbor")
+    assert renewed is not None and renewed.replaces == held.credential.txid
+
+
+def test_in_memory_a_broker_without_standing_is_refused_with_the_reason_and_nothing_changes(memory):
+    state = memory.harness.state
+    standing = brokers.standing(state, "harbor", "importer", memory.now_ms)
+    assert not standing and "broker harbor has no registered CustomsBrokerLicenseCredential" in standing.reason
+    before = dict(state.rows)
+    with pytest.raises(Refused, match="not in the trust registry for CustomsBrokerLicenseCredential"):
+        memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    assert state.rows == before
+    memory.trust("customs", brokers.LICENSE_TYPE)
+    before = dict(state.rows)
+    with pytest.raises(Refused, match="is for .*:orgs:importer.*, not harbor"):
+        memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license("importer")})
+    assert state.rows == before
+    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    assert "holds no PowerOfAttorneyCredential from importer" in \
+        brokers.standing(state, "harbor", "importer", memory.now_ms).reason
+
+
+def test_broker_records_refuse_damaged_data():
+    pointer = StatusPointer("customs", "broker-suspension", 7, "suspension")
+    assert StatusPointer.from_dict(pointer.to_dict()) == pointer
+    credential = RegisteredCredential("urn:uuid:1", brokers.LICENSE_TYPE, "did:key:z1", "customs", None, 5,
+                                      (pointer,), "harbor", 1, "ab" * 32)
+    license = BrokerLicense("harbor", "21044", "H7K", credential, None)
+    assert BrokerLicense.from_dict(license.to_dict()) == license
+    with pytest.raises(RecordError, match="broker license record: filer_code is missing"):
+        BrokerLicense.from_dict({k: v for k, v in license.to_dict().items() if k != "filer_code"})
+    with pytest.raises(RecordError, match="status pointer record: index is '7', not an integer"):
+        BrokerLicense.from_dict({**license.to_dict(), "status": [{**pointer.to_dict(), "index": "7"}]})

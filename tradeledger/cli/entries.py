@@ -32,9 +32,15 @@ import typer
 
 from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.errors import fail, friendly_errors
-from tradeledger.contracts import brokers, entries, origin
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows.brokers import broker_report, register_broker
+from tradeledger.workflows.entries import (
+    Decision,
+    amend_entry,
+    decide_entry,
+    file_entry,
+    read_entry,
+)
 
 __all__ = ["entry_app"]
 
@@ -59,20 +65,6 @@ def _object(data: Any, path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def _outcome(network: EmbeddedNetwork, organization: str, number: str, receipt: dict[str, Any]) -> dict[str, Any]:
-    record = entries.find_entry(network.peer(organization).store, number)
-    return {"entry_number": number, "entry_status": record["status"] if record else None,
-            "version": record["version"] if record else None,
-            "flagged_claims": record["flagged_claims"] if record else [],
-            "missing_documents": record["missing_documents"] if record else [], **receipt}
-
-
-def _submit(directory: Path, organization: str, action: str, args: dict[str, Any]) -> None:
-    with EmbeddedNetwork(directory) as network:
-        receipt = network.submit_checked(organization, entries.NAMESPACE, action, args).to_dict()
-        emit(_outcome(network, organization, args["entry_number"], receipt))
-
-
 @entry_app.command("file")
 @friendly_errors
 def file_command(
@@ -82,7 +74,8 @@ def file_command(
 ) -> None:
     """File an entry summary with customs (as the importer of record or a broker)."""
     summary = _object(read_json(summary_file, "entry summary"), summary_file, "an entry summary")
-    _submit(directory, organization, "file", summary)
+    with EmbeddedNetwork(directory) as network:
+        emit(file_entry(network, organization, summary).to_dict())
 
 
 @entry_app.command("show")
@@ -96,19 +89,19 @@ def show_command(
     """Print the entry as the ledger holds it, with its claims, status and verifications."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        state = network.reader.store
-        versions = entries.entry_versions(state, number)
-        if not versions:
+        view = read_entry(network, network.reader.organization, number)
+        if view is None:
             fail(f"no entry {number} is filed on this network")
+            return
         if history:
-            emit(versions)
+            emit([v.to_dict() for v in view.versions])
             return
         if version is not None:
-            if not 1 <= version <= len(versions):
-                fail(f"entry {number} has versions 1 to {len(versions)}")
-            emit(versions[version - 1])
+            if not 1 <= version <= len(view.versions):
+                fail(f"entry {number} has versions 1 to {len(view.versions)}")
+            emit(view.versions[version - 1].to_dict())
             return
-        emit({**versions[-1], "verifications": [v.to_dict() for v in origin.verifications_of(state, number)]})
+        emit(view.to_dict())
 
 
 @entry_app.command("amend")
@@ -122,15 +115,14 @@ def amend_command(
 ) -> None:
     """Amend an entry summary: a new version; the earlier ones stay readable."""
     summary = _object(read_json(summary_file, "entry summary"), summary_file, "an entry summary")
-    given = summary.pop("entry_number", number)
+    given = summary.get("entry_number", number)
     if given != number:
         fail(f"{summary_file} is for entry {given}, not {number}")
-    for fixed in ("filed_with", "importer"):
-        summary.pop(fixed, None)  # an amendment keeps who filed with whom for whom
-    _submit(directory, organization, "amend", {**summary, "entry_number": number, "reason": reason})
+    with EmbeddedNetwork(directory) as network:
+        emit(amend_entry(network, organization, number, summary, reason).to_dict())
 
 
-def _decision(action: str, reason_required: bool):
+def _decision(decision: Decision, reason_required: bool):
     def command(
         number: str = NumberArgument,
         directory: Path = DirOption,
@@ -138,18 +130,20 @@ def _decision(action: str, reason_required: bool):
         reason: str = typer.Option(... if reason_required else "", "--reason",
                                    help="Why (kept in the entry's history)."),
     ) -> None:
-        _submit(directory, organization, action, {"entry_number": number, "reason": reason})
+        with EmbeddedNetwork(directory) as network:
+            emit(decide_entry(network, organization, decision, number, reason).to_dict())
 
     return friendly_errors(command)
 
 
-for _action, _required, _help in (
+_DECISION_COMMANDS: tuple[tuple[Decision, bool, str], ...] = (
     ("accept", False, "Accept an entry summary filed with you (customs)."),
     ("reject", True, "Reject an entry summary filed with you, with the reason (customs)."),
     ("review", True, "Put an entry summary filed with you under review, with the reason (customs)."),
     ("liquidate", False, "Liquidate an accepted entry (customs); waits for open verifications of origin."),
-):
-    entry_app.command(_action, help=_help)(_decision(_action, _required))
+)
+for _decision_name, _required, _help in _DECISION_COMMANDS:
+    entry_app.command(_decision_name, help=_help)(_decision(_decision_name, _required))
 
 
 # --- brokers -------------------------------------------------------------------------------------
@@ -167,18 +161,12 @@ def register_broker_command(
     """Register a broker's license and importers' powers of attorney, verified once on the ledger."""
     if license_file is None and not poa_files:
         fail("give --license LICENSE.json, --poa POA.json or both")
-    credentials = [("register_license", license_file)] if license_file is not None else []
-    credentials += [("register_power_of_attorney", path) for path in poa_files]
-    documents = [(action, _object(read_json(path, "credential"), path, "a credential")) for action, path in credentials]
-    registered = []
+    # Every file is read first, so a bad one stops the command before anything is registered.
+    license = (_object(read_json(license_file, "credential"), license_file, "a credential")
+               if license_file is not None else None)
+    powers = [_object(read_json(path, "credential"), path, "a credential") for path in poa_files]
     with EmbeddedNetwork(directory) as network:
-        for action, credential in documents:
-            receipt = network.submit_checked(organization, brokers.NAMESPACE, action, {"credential": credential})
-            registered.append({"action": action, "credential": credential.get("id"), **receipt.to_dict()})
-        state = network.peer(organization).store
-        emit({"broker": organization, "registered": registered,
-              "license": brokers.find_license(state, organization),
-              "powers_of_attorney": brokers.powers_of_attorney_of(state, organization)})
+        emit(register_broker(network, organization, license, powers).to_dict())
 
 
 @entry_app.command("broker")
@@ -191,12 +179,4 @@ def broker_command(
     """Print a broker's registered license and powers of attorney, and for whom it may file now."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        state = network.reader.store
-        network.genesis.organization(broker)  # an unknown name lists the known ones
-        powers = brokers.powers_of_attorney_of(state, broker)
-        at_ms = now_ms()
-        importers = [importer] if importer is not None else [p["importer"] for p in powers]
-        standing = {name: brokers.refusal(state, broker, name, at_ms) for name in importers}
-        emit({"broker": broker, "license": brokers.find_license(state, broker), "powers_of_attorney": powers,
-              "may_file_for": {name: why is None for name, why in standing.items()},
-              "refusals": {name: why for name, why in standing.items() if why is not None}})
+        emit(broker_report(network, network.reader.organization, broker, importer).to_dict())

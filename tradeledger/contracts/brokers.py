@@ -16,9 +16,8 @@ issuer still trusted, no status bit set. A license or a power of attorney is not
 secret (CBP publishes licensed brokers; a power of attorney is shown to anyone the broker
 acts before), so the credential travels in the registration's arguments, in the clear.
 
-The contract cannot import tradeledger.identity (it sits above the contracts) and does not
-know the network's did:web origin, so it reads DIDs and status list URLs by their
-organization segments, as the trust contract does: an issuer or subject
+The contract does not know the network's did:web origin, so it reads DIDs and status
+list URLs by their organization segments, as the trust contract does: an issuer or subject
 `did:web:<anything>:orgs:<name>` names organization <name>, a did:key names the
 organization it is registered to; a status list `https://<anything>/orgs/<org>/status/<id>`
 is list <id> of <org> on this ledger, and it must be the issuer's own list. Any mismatch of
@@ -26,14 +25,18 @@ host is the issuer's own statement, which its proof covers.
 
 State (namespace "brokers"):
 
-    license:<broker>              the broker's current license: facts, status entries, txid
-    poa:<importer>/<broker>       the importer's current power of attorney for the broker
+    license/<broker>              the broker's current license, a BrokerLicense
+    poa/<importer>/<broker>       the importer's current power of attorney for it, a PowerOfAttorney
+
+Each keeps the facts of its verification (`RegisteredCredential`: issuer, validity period,
+status entries) for the re-checks, and the registration it replaced.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,6 +44,7 @@ from pydantic import field_validator
 
 from tradeledger.contracts import status as status_contract
 from tradeledger.contracts import trust as trust_contract
+from tradeledger.contracts.records import Fields
 from tradeledger.credentials.datetimes import parse_datetime
 from tradeledger.credentials.errors import (
     CredentialError,
@@ -57,8 +61,11 @@ from tradeledger.credentials.status_list import (
 )
 from tradeledger.credentials.verify import StatusLookup, issuer_id, verify_credential
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
-from tradeledger.ledger.authority import REGISTRY, key_key, org_key, utc_text
-from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
+from tradeledger.errors import Refused
+from tradeledger.identity.registry import key_record, organization_record
+from tradeledger.ledger.authority import utc_text
+from tradeledger.ledger.contract import Args, Contract, TxContext
+from tradeledger.ledger.keys import key_prefix, state_key
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
@@ -66,11 +73,16 @@ __all__ = [
     "NAMESPACE",
     "POWER_OF_ATTORNEY_TYPE",
     "REGISTER_COMMAND",
+    "BrokerLicense",
+    "PowerOfAttorney",
+    "RegisteredCredential",
+    "Standing",
+    "StatusPointer",
     "contract",
     "find_license",
     "find_power_of_attorney",
     "powers_of_attorney_of",
-    "refusal",
+    "standing",
 ]
 
 NAMESPACE = "brokers"
@@ -86,12 +98,131 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
+LICENSE, POWER_OF_ATTORNEY = "license", "poa"
+
+
 def license_key(broker: str) -> str:
-    return f"license:{broker}"
+    return state_key(LICENSE, broker)
 
 
 def power_of_attorney_key(importer: str, broker: str) -> str:
-    return f"poa:{importer}/{broker}"
+    return state_key(POWER_OF_ATTORNEY, importer, broker)
+
+
+# --- the records it keeps -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusPointer:
+    """A credential's status entry: bit `index` of list `list_id`, which `organization`
+    (the issuer) publishes on this ledger, for `purpose` (revocation or suspension)."""
+
+    organization: str
+    list_id: str
+    index: int
+    purpose: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"organization": self.organization, "list_id": self.list_id, "index": self.index,
+                "purpose": self.purpose}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> StatusPointer:
+        fields = Fields("status pointer", data)
+        return cls(fields.text("organization"), fields.text("list_id"), fields.integer("index"),
+                   fields.text("purpose"))
+
+
+@dataclass(frozen=True)
+class RegisteredCredential:
+    """What the full verification of a credential established at its registration, kept
+    for the cheap re-check at every filing, and who registered it when."""
+
+    credential_id: str | None
+    credential_type: str
+    issuer: str  # the issuer's DID, as the credential states it
+    issuer_organization: str
+    valid_from_ms: int | None
+    valid_until_ms: int | None
+    status: tuple[StatusPointer, ...]
+    registered_by: str
+    registered_ms: int
+    txid: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"credential_id": self.credential_id, "credential_type": self.credential_type,
+                "issuer": self.issuer, "issuer_organization": self.issuer_organization,
+                "valid_from_ms": self.valid_from_ms, "valid_until_ms": self.valid_until_ms,
+                "status": [pointer.to_dict() for pointer in self.status], "registered_by": self.registered_by,
+                "registered_ms": self.registered_ms, "txid": self.txid}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RegisteredCredential:
+        """Read from a license's or a power of attorney's record (their own fields beside)."""
+        fields = Fields("registered credential", data)
+        return cls(fields.optional_text("credential_id"), fields.text("credential_type"), fields.text("issuer"),
+                   fields.text("issuer_organization"), fields.optional_integer("valid_from_ms"),
+                   fields.optional_integer("valid_until_ms"),
+                   tuple(StatusPointer.from_dict(item) for item in fields.items("status")),
+                   fields.text("registered_by"), fields.integer("registered_ms"), fields.text("txid"))
+
+
+@dataclass(frozen=True)
+class BrokerLicense:
+    """A broker's current license."""
+
+    broker: str
+    license_number: str
+    filer_code: str
+    credential: RegisteredCredential
+    replaces: str | None  # the registration (txid) of the license it replaced
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.credential.to_dict(), "broker": self.broker, "license_number": self.license_number,
+                "filer_code": self.filer_code, "replaces": self.replaces}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> BrokerLicense:
+        fields = Fields("broker license", data)
+        return cls(fields.text("broker"), fields.text("license_number"), fields.text("filer_code"),
+                   RegisteredCredential.from_dict(data), fields.optional_text("replaces"))
+
+
+@dataclass(frozen=True)
+class PowerOfAttorney:
+    """An importer's current power of attorney for a broker."""
+
+    importer: str
+    broker: str
+    credential: RegisteredCredential
+    replaces: str | None  # the registration (txid) of the power of attorney it replaced
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.credential.to_dict(), "importer": self.importer, "broker": self.broker,
+                "replaces": self.replaces}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PowerOfAttorney:
+        fields = Fields("power of attorney", data)
+        return cls(fields.text("importer"), fields.text("broker"), RegisteredCredential.from_dict(data),
+                   fields.optional_text("replaces"))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Whether a broker may file for an importer at a moment; if not, `reason` says why.
+    True when it may."""
+
+    broker: str
+    importer: str
+    at_ms: int
+    reason: str = ""
+
+    @property
+    def may_file(self) -> bool:
+        return not self.reason
+
+    def __bool__(self) -> bool:
+        return self.may_file
 
 
 class RegisterCredential(Args):
@@ -130,29 +261,29 @@ def organization_named(state: StateReader, did: Any) -> str | None:
     web = _ORG_DID_WEB.match(did)
     if web:
         name = web.group(1)
-        return name if state.get_state(REGISTRY, org_key(name)) is not None else None
+        return name if organization_record(state, name) is not None else None
     if did.startswith("did:key:") and "#" not in did:
-        record = state.get_state(REGISTRY, key_key(did))
-        return record["organization"] if record else None
+        key = key_record(state, did)
+        return key.organization if key else None
     return None
 
 
 def _role(state: StateReader, organization: str) -> str | None:
-    record = state.get_state(REGISTRY, org_key(organization))
-    return record["role"] if record else None
+    record = organization_record(state, organization)
+    return record.role if record else None
 
 
-def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> list[dict[str, Any]]:
+def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> tuple[StatusPointer, ...]:
     """The credential's status entries as (organization, list id, index, purpose); each must
     be a BitstringStatusListEntry of a list the issuer publishes on this ledger."""
     status = credential.get("credentialStatus")
     if status is None:
-        return []
+        return ()
     found = []
     for item in status if isinstance(status, list) else [status]:
         if not isinstance(item, Mapping) or item.get("type") != STATUS_LIST_ENTRY:
             raise Refused(f"credentialStatus {item.get('type') if isinstance(item, Mapping) else item!r} "
-                           f"cannot be checked here; only {STATUS_LIST_ENTRY} entries of the issuer's ledger lists are")
+                          f"cannot be checked here; only {STATUS_LIST_ENTRY} entries of the issuer's ledger lists are")
         try:
             entry = BitstringStatusListEntry.from_dict(item)
         except CredentialError as exc:
@@ -160,13 +291,12 @@ def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> 
         where = _STATUS_LIST_URL.match(entry.status_list_credential)
         if where is None or where.group(1) != issuer_organization:
             raise Refused(f"status list {entry.status_list_credential} is not a list of {issuer_organization}, "
-                           "the issuer, on this ledger (https://<network>/orgs/<issuer>/status/<list>)")
-        found.append({"organization": where.group(1), "list_id": where.group(2),
-                      "index": entry.status_list_index, "purpose": entry.status_purpose})
-    return found
+                          "the issuer, on this ledger (https://<network>/orgs/<issuer>/status/<list>)")
+        found.append(StatusPointer(where.group(1), where.group(2), entry.status_list_index, entry.status_purpose))
+    return tuple(found)
 
 
-def _status_lookup(state: StateReader, entries: list[dict[str, Any]], at_ms: int) -> StatusLookup:
+def _status_lookup(state: StateReader, entries: tuple[StatusPointer, ...], at_ms: int) -> StatusLookup:
     """A StatusLookup answering from the ledger's lists as they stood at `at_ms`, reading
     only the entries the credential points at."""
 
@@ -177,16 +307,16 @@ def _status_lookup(state: StateReader, entries: list[dict[str, Any]], at_ms: int
             raise StatusRetrievalError(f"status list {url} is not published on this ledger")
         bits = bytearray(listed["length"] // 8)
         for entry in entries:
-            if (entry["organization"], entry["list_id"]) == (listed["organization"], listed["list_id"]) \
-                    and entry["index"] < listed["length"] and _bit_at(state, entry, at_ms):
-                bits[entry["index"] >> 3] |= 0x80 >> (entry["index"] & 7)
+            if (entry.organization, entry.list_id) == (listed["organization"], listed["list_id"]) \
+                    and entry.index < listed["length"] and _bit_at(state, entry, at_ms):
+                bits[entry.index >> 3] |= 0x80 >> (entry.index & 7)
         return BitstringStatusList(bytes(bits), (listed["purpose"],))
 
     return lookup
 
 
-def _bit_at(state: StateReader, entry: Mapping[str, Any], at_ms: int) -> int:
-    history = status_contract.entry_history(state, entry["organization"], entry["list_id"], entry["index"])
+def _bit_at(state: StateReader, entry: StatusPointer, at_ms: int) -> int:
+    history = status_contract.entry_history(state, entry.organization, entry.list_id, entry.index)
     return status_contract.value_at(history, at_ms)
 
 
@@ -206,8 +336,8 @@ def _registered_key_resolver(state: StateReader, organization: str) -> KeyResolv
     def resolve(verification_method: str) -> bytes:
         did, _, fragment = verification_method.partition("#")
         key_did = did if did.startswith("did:key:") else f"did:key:{fragment}"
-        record = state.get_state(REGISTRY, key_key(key_did))
-        if record is None or record["organization"] != organization:
+        record = key_record(state, key_did)
+        if record is None or record.organization != organization:
             raise KeyResolutionError(f"{verification_method} is not a key registered to {organization}")
         try:
             return public_key_from_did_key(key_did)
@@ -219,26 +349,28 @@ def _registered_key_resolver(state: StateReader, organization: str) -> KeyResolv
 
 def _check_signing_key(state: StateReader, verification_method: str, created: str | None, at_ms: int) -> None:
     did, _, fragment = verification_method.partition("#")
-    record = state.get_state(REGISTRY, key_key(did if did.startswith("did:key:") else f"did:key:{fragment}"))
+    record = key_record(state, did if did.startswith("did:key:") else f"did:key:{fragment}")
+    if record is None:  # the resolver found it to verify the proof; say so plainly if not
+        raise Refused(f"{verification_method} is not a key registered on this ledger")
     start, end = _proof_window(created, at_ms)
     if start > at_ms:
         raise Refused(f"the credential's proof says it was made at {created}, after this block; "
-                       "a proof cannot come from the future")
-    ended = record.get("ended_ms")
-    if record["since_ms"] > end or (ended is not None and start >= ended):
-        raise Refused(f"issuer key {record['did']} was not active when the proof says it was made ({created}); "
-                       f"it was registered at {utc_text(record['since_ms'])}"
-                       + (f" and {record['status']} at {utc_text(ended)}" if ended is not None else ""))
-    if record["status"] == "revoked":
+                      "a proof cannot come from the future")
+    ended = record.ended_ms
+    if not record.active_during(start, end):
+        raise Refused(f"issuer key {record.did} was not active when the proof says it was made ({created}); "
+                      f"it was registered at {utc_text(record.since_ms)}"
+                      + (f" and {record.status} at {utc_text(ended)}" if ended is not None else ""))
+    if record.status == "revoked":
         # A revoked key may have leaked, and a proof's `created` is the signer's word: a
         # credential signed by it is not accepted now, whatever date it states.
-        raise Refused(f"issuer key {record['did']} was revoked at {utc_text(ended or 0)}; "
-                       "ask the issuer for the credential signed with a current key")
+        raise Refused(f"issuer key {record.did} was revoked at {utc_text(ended or 0)}; "
+                      "ask the issuer for the credential signed with a current key")
 
 
 # --- verifying a credential once, at registration ---------------------------------------------
 
-def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) -> dict[str, Any]:
+def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) -> RegisteredCredential:
     """Verify `credential` completely as of the block time; its facts for the re-checks."""
     what = f"the {credential_type}"
     types = credential.get("type")
@@ -247,9 +379,9 @@ def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) 
     state, at_ms = ctx.state.reader, ctx.block_time_ms
     issuer = issuer_id(credential)
     issuer_organization = organization_named(state, issuer)
-    ctx.require(issuer_organization is not None,
-                f"{what}'s issuer {issuer!r} is not an organization of this ledger "
-                "(its did:key or its did:web)")
+    if issuer is None or issuer_organization is None:
+        raise Refused(f"{what}'s issuer {issuer!r} is not an organization of this ledger "
+                      "(its did:key or its did:web)")
     statuses = _status_entries(credential, issuer_organization)
     result = verify_credential(credential, resolver=_registered_key_resolver(state, issuer_organization),
                                status_lookup=_status_lookup(state, statuses, at_ms), now=_moment(at_ms))
@@ -263,17 +395,19 @@ def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) 
     # The data model check above refused unreadable dates, so these parse.
     valid_from = _ms_of(credential["validFrom"], round_up=True) if "validFrom" in credential else None
     valid_until = _ms_of(credential["validUntil"], round_up=False) if "validUntil" in credential else None
-    return {
-        "credential_id": credential.get("id"), "credential_type": credential_type,
-        "issuer": issuer, "issuer_organization": issuer_organization,
-        "valid_from_ms": valid_from, "valid_until_ms": valid_until, "status": statuses,
-        "registered_by": ctx.signer.organization, "registered_ms": at_ms, "txid": ctx.txid,
-    }
+    credential_id = credential.get("id")
+    return RegisteredCredential(
+        credential_id=credential_id if isinstance(credential_id, str) else None, credential_type=credential_type,
+        issuer=issuer, issuer_organization=issuer_organization, valid_from_ms=valid_from,
+        valid_until_ms=valid_until, status=statuses, registered_by=ctx.signer.organization, registered_ms=at_ms,
+        txid=ctx.txid,
+    )
 
 
 def _subject(ctx: TxContext, credential: Mapping[str, Any], what: str) -> Mapping[str, Any]:
     subject = credential.get("credentialSubject")
-    ctx.require(isinstance(subject, Mapping), f"the {what} has one credentialSubject object, the broker")
+    if not isinstance(subject, Mapping):
+        raise Refused(f"the {what} has one credentialSubject object, the broker")
     return subject
 
 
@@ -285,17 +419,15 @@ def register_license(ctx: TxContext, args: RegisterCredential) -> None:
     ctx.require(named == broker, f"the {LICENSE_TYPE} is for {subject.get('id')!r}, not {broker}; "
                                  "register your own license")
     number, filer_code = subject.get("licenseNumber"), subject.get("filerCode")
-    ctx.require(isinstance(number, str) and number.strip() != "",
-                f"the {LICENSE_TYPE} names no licenseNumber")
-    ctx.require(isinstance(filer_code, str) and bool(_FILER_CODE.match(filer_code)),
-                f"the {LICENSE_TYPE} names no 3-character filerCode")
-    record = _verified(ctx, args.credential, LICENSE_TYPE)
-    previous = ctx.state.get(license_key(broker))
-    ctx.state.put(license_key(broker), {
-        **record, "broker": broker, "license_number": number, "filer_code": filer_code,
-        "replaces": previous["txid"] if previous else None,
-    })
-    ctx.emit("license_registered", broker=broker, issuer=record["issuer"], license_number=number)
+    if not isinstance(number, str) or number.strip() == "":
+        raise Refused(f"the {LICENSE_TYPE} names no licenseNumber")
+    if not isinstance(filer_code, str) or not _FILER_CODE.match(filer_code):
+        raise Refused(f"the {LICENSE_TYPE} names no 3-character filerCode")
+    credential = _verified(ctx, args.credential, LICENSE_TYPE)
+    previous = find_license(ctx.state.reader, broker)
+    record = BrokerLicense(broker, number, filer_code, credential, previous.credential.txid if previous else None)
+    ctx.state.put(license_key(broker), record.to_dict())
+    ctx.emit("license_registered", broker=broker, issuer=credential.issuer, license_number=number)
 
 
 @contract.action("register_power_of_attorney", RegisterCredential, roles={"broker", "importer"})
@@ -303,66 +435,76 @@ def register_power_of_attorney(ctx: TxContext, args: RegisterCredential) -> None
     state = ctx.state.reader
     subject = _subject(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
     broker = organization_named(state, subject.get("id"))
-    ctx.require(broker is not None and _role(state, broker) == "broker",
-                f"the {POWER_OF_ATTORNEY_TYPE} names {subject.get('id')!r}, which is not a broker of this ledger")
-    record = _verified(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
-    importer = record["issuer_organization"]
+    if broker is None or _role(state, broker) != "broker":
+        raise Refused(f"the {POWER_OF_ATTORNEY_TYPE} names {subject.get('id')!r}, which is not a broker "
+                      "of this ledger")
+    credential = _verified(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
+    importer = credential.issuer_organization
     ctx.require(_role(state, importer) == "importer",
                 f"a {POWER_OF_ATTORNEY_TYPE} is issued by the importer it speaks for; {importer} is not an importer")
     ctx.require(ctx.signer.organization in (broker, importer),
                 f"only {broker}, the broker it names, or {importer}, its issuer, registers this power of attorney")
-    previous = ctx.state.get(power_of_attorney_key(importer, broker))
-    ctx.state.put(power_of_attorney_key(importer, broker), {
-        **record, "importer": importer, "broker": broker, "replaces": previous["txid"] if previous else None,
-    })
-    ctx.emit("power_of_attorney_registered", importer=importer, broker=broker, issuer=record["issuer"])
+    previous = find_power_of_attorney(state, importer, broker)
+    record = PowerOfAttorney(importer, broker, credential, previous.credential.txid if previous else None)
+    ctx.state.put(power_of_attorney_key(importer, broker), record.to_dict())
+    ctx.emit("power_of_attorney_registered", importer=importer, broker=broker, issuer=credential.issuer)
 
 
 # --- the cheap re-check at each filing ---------------------------------------------------------
 
-def _standing_refusal(state: StateReader, record: Mapping[str, Any], at_ms: int, what: str) -> str | None:
-    if record["valid_from_ms"] is not None and at_ms < record["valid_from_ms"]:
-        return f"{what} is not valid before {utc_text(record['valid_from_ms'])}"
-    if record["valid_until_ms"] is not None and at_ms > record["valid_until_ms"]:
-        return f"{what} expired at {utc_text(record['valid_until_ms'])}; register a renewed one with `{REGISTER_COMMAND}`"
-    trusted, why = trust_contract.trust_at(state, record["credential_type"], record["issuer"], at_ms)
+def _standing_refusal(state: StateReader, record: RegisteredCredential, at_ms: int, what: str) -> str | None:
+    if record.valid_from_ms is not None and at_ms < record.valid_from_ms:
+        return f"{what} is not valid before {utc_text(record.valid_from_ms)}"
+    if record.valid_until_ms is not None and at_ms > record.valid_until_ms:
+        return (f"{what} expired at {utc_text(record.valid_until_ms)}; "
+                f"register a renewed one with `{REGISTER_COMMAND}`")
+    trusted, why = trust_contract.trust_at(state, record.credential_type, record.issuer, at_ms)
     if not trusted:
         return f"{what} is no longer from a trusted issuer: {why}"
-    for entry in record["status"]:
-        history = status_contract.entry_history(state, entry["organization"], entry["list_id"], entry["index"])
+    for entry in record.status:
+        history = status_contract.entry_history(state, entry.organization, entry.list_id, entry.index)
         if status_contract.value_at(history, at_ms):
             change = [c for c in history if c["at_ms"] <= at_ms][-1]
-            word = "revoked" if entry["purpose"] == REVOCATION else "suspended"
+            word = "revoked" if entry.purpose == REVOCATION else "suspended"
             reason = f" ({change['reason']})" if change["reason"] else ""
             return f"{what} is {word} since {utc_text(change['at_ms'])}{reason}"
     return None
 
 
-def refusal(state: StateReader, broker: str, importer: str, at_ms: int) -> str | None:
-    """Why `broker` may not file for `importer` at `at_ms`, or None when it may."""
+def _refusal(state: StateReader, broker: str, importer: str, at_ms: int) -> str | None:
     held = find_license(state, broker)
     if held is None:
         return f"broker {broker} has no registered {LICENSE_TYPE}; register one with `{REGISTER_COMMAND}`"
-    why = _standing_refusal(state, held, at_ms, f"the license of broker {broker}")
+    why = _standing_refusal(state, held.credential, at_ms, f"the license of broker {broker}")
     if why:
         return why
     power = find_power_of_attorney(state, importer, broker)
     if power is None:
         return (f"broker {broker} holds no {POWER_OF_ATTORNEY_TYPE} from {importer}; the importer issues one "
                 f"naming the broker, registered with `{REGISTER_COMMAND}`")
-    return _standing_refusal(state, power, at_ms, f"the power of attorney of {importer} for {broker}")
+    return _standing_refusal(state, power.credential, at_ms, f"the power of attorney of {importer} for {broker}")
+
+
+def standing(state: StateReader, broker: str, importer: str, at_ms: int) -> Standing:
+    """May `broker` file for `importer` at `at_ms`: its license and the importer's power of
+    attorney re-checked at that moment."""
+    return Standing(broker, importer, at_ms, _refusal(state, broker, importer, at_ms) or "")
 
 
 # --- queries ----------------------------------------------------------------------------------
 
-def find_license(state: StateReader, broker: str) -> dict[str, Any] | None:
-    return state.get_state(NAMESPACE, license_key(broker))
+def find_license(state: StateReader, broker: str) -> BrokerLicense | None:
+    data = state.get_state(NAMESPACE, license_key(broker))
+    return None if data is None else BrokerLicense.from_dict(data)
 
 
-def find_power_of_attorney(state: StateReader, importer: str, broker: str) -> dict[str, Any] | None:
-    return state.get_state(NAMESPACE, power_of_attorney_key(importer, broker))
+def find_power_of_attorney(state: StateReader, importer: str, broker: str) -> PowerOfAttorney | None:
+    data = state.get_state(NAMESPACE, power_of_attorney_key(importer, broker))
+    return None if data is None else PowerOfAttorney.from_dict(data)
 
 
-def powers_of_attorney_of(state: StateReader, broker: str) -> list[dict[str, Any]]:
+def powers_of_attorney_of(state: StateReader, broker: str) -> list[PowerOfAttorney]:
     """Every power of attorney registered for `broker`, by importer."""
-    return [value for _key, value in state.scan_state(NAMESPACE, "poa:") if value["broker"] == broker]
+    powers = (PowerOfAttorney.from_dict(value)
+              for _key, value in state.scan_state(NAMESPACE, key_prefix(POWER_OF_ATTORNEY)))
+    return [power for power in powers if power.broker == broker]

@@ -23,12 +23,26 @@ version and the versions before it stay readable (`entry_versions`). Liquidation
 while a verification of origin on one of its lines is open (the `origin` contract keeps
 that index under the key format defined here).
 
-The record keeps the fields other contracts read: `filed_with` and `lines[].flags` (access
-rules), `importer`, `imported_on` (retention) and `lines[].marks` (the IPR check).
+The record (`EntryRecord`) keeps the fields other contracts read: `filed_with` and
+`lines[].flags` (access rules), `importer`, `imported_on` (retention) and `lines[].marks`
+(the IPR check).
+
+State (namespace "entries"):
+
+    entry/<number>                  the entry's current version, an EntryRecord
+    version/<number>/<000001>       each earlier version, an EntryRecord
+    linked/<commitment>/<number>    the doc type a current version links the document as
+
+and in the origin contract's namespace, written by it (`open_verification_key`):
+
+    open/<number>/<0001>            the open verification of origin on that line
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import field_validator
@@ -41,55 +55,227 @@ from tradeledger.contracts.entry_summary import (
     identifier,
     reason_text,
 )
+from tradeledger.contracts.records import Fields, RecordError
 from tradeledger.domain.entry_number import validate_entry_number
-from tradeledger.domain.origin.claims import AnchoredCertification, ClaimedLine, date_of_ms, judge_claim
+from tradeledger.domain.origin.claims import (
+    FLAGGED,
+    AnchoredCertification,
+    ClaimedLine,
+    ClaimOutcome,
+    date_of_ms,
+    judge_claim,
+)
 from tradeledger.domain.origin.terms import parse_date
-from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
+from tradeledger.errors import Refused
+from tradeledger.identity.registry import OrganizationRecord, organization_record
+from tradeledger.ledger.contract import Args, Contract, TxContext
+from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.state import StateReader
 
 __all__ = [
+    "ACCEPTED",
+    "FILED",
+    "LIQUIDATED",
+    "REJECTED",
+    "UNDER_REVIEW",
+    "EntryEvent",
     "EntryLine",
+    "EntryRecord",
     "EntrySummary",
+    "LineRecord",
+    "LinkedDocument",
     "SupportingDocument",
     "contract",
     "entries_linking",
     "entry_key",
     "entry_versions",
     "find_entry",
-    "find_line",
+    "open_verification_key",
+    "open_verification_lines",
 ]
 
 NAMESPACE = "entries"
 contract = Contract(NAMESPACE, "entry summaries filed with customs")
 FILED, ACCEPTED, REJECTED, UNDER_REVIEW, LIQUIDATED = "filed", "accepted", "rejected", "under_review", "liquidated"
+AMENDED = "amended"  # a history event, not a status: an amendment leaves the entry filed
 
 # ACE rejects type 86 from 29 August 2025, 12:01 a.m. Eastern (EO 14324; 90 FR 42418).
 TYPE_86_ENDS_MS = 1756440060000  # 2025-08-29T04:01:00Z
 # The origin contract's namespace and its index of open verifications, by entry: the
 # lifecycle reads it to hold liquidation, and the origin contract writes it.
 VERIFICATIONS_NAMESPACE = "origin"
+ENTRY, VERSION, LINKED, OPEN = "entry", "version", "linked", "open"
 
 
 def entry_key(entry_number: str) -> str:
-    return f"entry:{entry_number}"
+    return state_key(ENTRY, entry_number)
 
 
 def version_key(entry_number: str, version: int) -> str:
-    return f"version:{entry_number}/{version:06d}"
+    # Zero-padded so that a scan returns the versions in order.
+    return state_key(VERSION, entry_number, f"{version:06d}")
 
 
 def linked_key(commitment: str, entry_number: str) -> str:
-    return f"linked:{commitment}/{entry_number}"
-
-
-def open_verification_prefix(entry_number: str) -> str:
-    return f"open:{entry_number}/"
+    return state_key(LINKED, commitment, entry_number)
 
 
 def open_verification_key(entry_number: str, line: int) -> str:
-    return f"{open_verification_prefix(entry_number)}{line:04d}"
+    """The key, in the origin contract's namespace, of an open verification on the line."""
+    return state_key(OPEN, entry_number, f"{line:04d}")
 
+
+# --- the records it keeps -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LinkedDocument:
+    """A supporting document an entry links, by its anchored commitment."""
+
+    doc_type: str
+    commitment: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_type": self.doc_type, "commitment": self.commitment}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LinkedDocument:
+        fields = Fields("linked document", data)
+        return cls(fields.text("doc_type"), fields.text("commitment"))
+
+
+@dataclass(frozen=True)
+class LineRecord:
+    """One line of a filed summary, with the judgement of its preference claim."""
+
+    line: int
+    description: str
+    hts: str
+    origin: str
+    entered_value: str
+    mid: str
+    spi: str | None
+    melt_pour: str | None
+    certification: str | None
+    flags: tuple[str, ...]
+    marks: tuple[str, ...]
+    claim: ClaimOutcome | None  # None: the line claims no preference
+
+    @classmethod
+    def of(cls, line: EntryLine, claim: ClaimOutcome | None) -> LineRecord:
+        return cls(line.line, line.description, line.hts, line.origin, line.entered_value, line.mid, line.spi,
+                   line.melt_pour, line.certification, tuple(line.flags), tuple(line.marks), claim)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "description": self.description, "hts": self.hts, "origin": self.origin,
+                "entered_value": self.entered_value, "mid": self.mid, "spi": self.spi, "melt_pour": self.melt_pour,
+                "certification": self.certification, "flags": list(self.flags), "marks": list(self.marks),
+                "claim": None if self.claim is None else self.claim.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LineRecord:
+        fields = Fields("entry line", data)
+        claim = fields.optional_object("claim")
+        return cls(fields.integer("line"), fields.text("description"), fields.text("hts"), fields.text("origin"),
+                   fields.text("entered_value"), fields.text("mid"), fields.optional_text("spi"),
+                   fields.optional_text("melt_pour"), fields.optional_text("certification"),
+                   fields.texts("flags"), fields.texts("marks"), None if claim is None else _claim(claim))
+
+
+def _claim(data: Mapping[str, Any]) -> ClaimOutcome:
+    try:
+        return ClaimOutcome.from_dict(data)
+    except (KeyError, TypeError) as exc:
+        raise RecordError("entry line", "claim", f"is not a claim outcome ({exc})") from None
+
+
+@dataclass(frozen=True)
+class EntryEvent:
+    """One step of an entry's history: who made it what, when, why, at which version."""
+
+    status: str  # a status, or AMENDED
+    by: str
+    at_ms: int
+    reason: str
+    version: int
+    txid: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "by": self.by, "at_ms": self.at_ms, "reason": self.reason,
+                "version": self.version, "txid": self.txid}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EntryEvent:
+        fields = Fields("entry event", data)
+        return cls(fields.text("status"), fields.text("by"), fields.integer("at_ms"), fields.text("reason"),
+                   fields.integer("version"), fields.text("txid"))
+
+
+@dataclass(frozen=True)
+class EntryRecord:
+    """One version of an entry summary as the ledger keeps it: the parties, the summary's
+    header, lines and linked documents, what the ledger found (total, missing documents,
+    flagged claims) and where the entry stands in its lifecycle."""
+
+    entry_number: str
+    filer: str
+    importer: str
+    filed_with: str
+    entry_type: str
+    port_code: str
+    entry_date: str
+    imported_on: str
+    importer_number: str
+    mode_of_transport: str
+    country_of_export: str
+    bill_of_lading: str | None
+    lines: tuple[LineRecord, ...]
+    documents: tuple[LinkedDocument, ...]
+    total_entered_value: str
+    missing_documents: tuple[str, ...]
+    flagged_claims: tuple[int, ...]
+    status: str
+    status_reason: str
+    version: int
+    filed_ms: int
+    updated_ms: int
+    txid: str  # the transaction that made this version
+    history: tuple[EntryEvent, ...]
+
+    def line(self, number: int) -> LineRecord | None:
+        return next((line for line in self.lines if line.line == number), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entry_number": self.entry_number, "filer": self.filer, "importer": self.importer,
+            "filed_with": self.filed_with, "entry_type": self.entry_type, "port_code": self.port_code,
+            "entry_date": self.entry_date, "imported_on": self.imported_on, "importer_number": self.importer_number,
+            "mode_of_transport": self.mode_of_transport, "country_of_export": self.country_of_export,
+            "bill_of_lading": self.bill_of_lading, "lines": [line.to_dict() for line in self.lines],
+            "documents": [document.to_dict() for document in self.documents],
+            "total_entered_value": self.total_entered_value, "missing_documents": list(self.missing_documents),
+            "flagged_claims": list(self.flagged_claims), "status": self.status, "status_reason": self.status_reason,
+            "version": self.version, "filed_ms": self.filed_ms, "updated_ms": self.updated_ms, "txid": self.txid,
+            "history": [event.to_dict() for event in self.history],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> EntryRecord:
+        fields = Fields("entry", data)
+        return cls(
+            fields.text("entry_number"), fields.text("filer"), fields.text("importer"), fields.text("filed_with"),
+            fields.text("entry_type"), fields.text("port_code"), fields.text("entry_date"),
+            fields.text("imported_on"), fields.text("importer_number"), fields.text("mode_of_transport"),
+            fields.text("country_of_export"), fields.optional_text("bill_of_lading"),
+            tuple(LineRecord.from_dict(line) for line in fields.items("lines")),
+            tuple(LinkedDocument.from_dict(document) for document in fields.items("documents")),
+            fields.text("total_entered_value"), fields.texts("missing_documents"),
+            fields.integers("flagged_claims"), fields.text("status"), fields.text("status_reason"),
+            fields.integer("version"), fields.integer("filed_ms"), fields.integer("updated_ms"),
+            fields.text("txid"), tuple(EntryEvent.from_dict(event) for event in fields.items("history")),
+        )
+
+
+# --- arguments ------------------------------------------------------------------------------
 
 def _standard_entry_number(value: str) -> str:
     return identifier(validate_entry_number, value)
@@ -133,9 +319,10 @@ class DecideWithReason(Args):
 
 # --- checks against ledger state ----------------------------------------------------------
 
-def _organization(ctx: TxContext, name: str) -> dict[str, Any]:
-    record = ctx.state.get(org_key(name), REGISTRY)
-    ctx.require(record is not None and record.get("status") == "active", f"{name} is not an active organization")
+def _organization(ctx: TxContext, name: str) -> OrganizationRecord:
+    record = organization_record(ctx.state.reader, name)
+    if record is None or not record.active:
+        raise Refused(f"{name} is not an active organization")
     return record
 
 
@@ -146,8 +333,8 @@ def _filer_may_file(ctx: TxContext, importer: str) -> None:
     if ctx.signer.organization == importer:
         return
     ctx.require(ctx.signer.role == "broker", "only the importer of record or a broker files its entries")
-    why = brokers.refusal(ctx.state.reader, ctx.signer.organization, importer, ctx.block_time_ms)
-    ctx.require(why is None, f"{ctx.signer.organization} may not act for {importer}: {why}")
+    standing = brokers.standing(ctx.state.reader, ctx.signer.organization, importer, ctx.block_time_ms)
+    ctx.require(bool(standing), f"{ctx.signer.organization} may not act for {importer}: {standing.reason}")
 
 
 def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str, Any]]:
@@ -155,8 +342,8 @@ def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[s
     found = {}
     for linked in summary.documents:
         record = documents.find_by_commitment(ctx.state.reader, linked.commitment)
-        ctx.require(record is not None,
-                    f"supporting document {linked.commitment[:12]}… is not anchored; anchor it first")
+        if record is None:
+            raise Refused(f"supporting document {linked.commitment[:12]}… is not anchored; anchor it first")
         ctx.require(record["doc_type"] == linked.doc_type,
                     f"supporting document {linked.commitment[:12]}… was anchored as a {record['doc_type']}, "
                     f"not a {linked.doc_type}")
@@ -169,18 +356,18 @@ def _check_summary(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str,
                 "entry type 86 (Section 321) is refused since 29 August 2025; file a formal or informal entry")
     for line in summary.lines:
         for agency in line.flags:
-            ctx.require(_organization(ctx, agency)["role"] == "agency",
+            ctx.require(_organization(ctx, agency).role == "agency",
                         f"line {line.line} is flagged for {agency}, which is not a partner agency")
     return _linked_documents(ctx, summary)
 
 
 def _claims(ctx: TxContext, summary: EntrySummary, importer: str, linked: dict[str, dict[str, Any]]
-            ) -> list[dict[str, Any] | None]:
+            ) -> list[ClaimOutcome | None]:
     """Each line's claim judged against its certification, in line order (None: no SPI)."""
     invoices = frozenset(record["refs"]["invoice"] for record in linked.values()
                          if record["doc_type"] == "commercial_invoice" and "invoice" in record["refs"])
     total = summary.total_entered_value()
-    claims: list[dict[str, Any] | None] = []
+    claims: list[ClaimOutcome | None] = []
     for line in summary.lines:
         if line.spi is None:
             claims.append(None)
@@ -188,51 +375,54 @@ def _claims(ctx: TxContext, summary: EntrySummary, importer: str, linked: dict[s
         certification = None
         if line.certification is not None:
             record = linked[line.certification]
-            owner = ctx.state.get(org_key(record["owner"]), REGISTRY) or {}
+            owner = organization_record(ctx.state.reader, record["owner"])
             certification = AnchoredCertification(record["commitment"], record["doc_type"], record["owner"],
-                                                  owner.get("role", "unknown"), record["refs"])
+                                                  owner.role if owner else "unknown", record["refs"])
         claim = ClaimedLine(line.line, line.spi, line.hts, line.origin, importer,
                             parse_date(summary.imported_on, "imported_on"), date_of_ms(ctx.block_time_ms), total,
                             invoices)
-        claims.append(judge_claim(claim, certification).to_dict())
+        claims.append(judge_claim(claim, certification))
     return claims
 
 
-def _record(ctx: TxContext, summary: EntrySummary, entry_number: str, importer: str, filed_with: str,
-            filer: str, linked: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _event(ctx: TxContext, status: str, reason: str, version: int) -> EntryEvent:
+    return EntryEvent(status, ctx.signer.organization, ctx.block_time_ms, reason, version, ctx.txid)
+
+
+def _version(ctx: TxContext, summary: EntrySummary, linked: dict[str, dict[str, Any]], *, entry_number: str,
+             importer: str, filed_with: str, filer: str, version: int, filed_ms: int,
+             history: tuple[EntryEvent, ...]) -> EntryRecord:
+    """The record of a summary just filed or amended: status filed, at this block."""
     claims = _claims(ctx, summary, importer, linked)
-    lines = [{**line.model_dump(), "claim": claim} for line, claim in zip(summary.lines, claims)]
-    return {
-        "entry_number": entry_number,
-        "filer": filer,
-        "importer": importer,
-        "filed_with": filed_with,
-        "entry_type": summary.entry_type,
-        "port_code": summary.port_code,
-        "entry_date": summary.entry_date,
-        "imported_on": summary.imported_on,
-        "importer_number": summary.importer_number,
-        "mode_of_transport": summary.mode_of_transport,
-        "country_of_export": summary.country_of_export,
-        "bill_of_lading": summary.bill_of_lading,
-        "lines": lines,
-        "documents": [d.model_dump() for d in summary.documents],
-        "total_entered_value": str(summary.total_entered_value()),
-        "missing_documents": summary.missing_documents(),
-        "flagged_claims": [line["line"] for line in lines if line["claim"] and line["claim"]["status"] == "flagged"],
-    }
+    lines = tuple(LineRecord.of(line, claim) for line, claim in zip(summary.lines, claims, strict=True))
+    return EntryRecord(
+        entry_number=entry_number, filer=filer, importer=importer, filed_with=filed_with,
+        entry_type=summary.entry_type, port_code=summary.port_code, entry_date=summary.entry_date,
+        imported_on=summary.imported_on, importer_number=summary.importer_number,
+        mode_of_transport=summary.mode_of_transport, country_of_export=summary.country_of_export,
+        bill_of_lading=summary.bill_of_lading, lines=lines,
+        documents=tuple(LinkedDocument(d.doc_type, d.commitment) for d in summary.documents),
+        total_entered_value=str(summary.total_entered_value()),
+        missing_documents=tuple(summary.missing_documents()),
+        flagged_claims=tuple(line.line for line in lines if line.claim and line.claim.status == FLAGGED),
+        status=FILED, status_reason="", version=version, filed_ms=filed_ms, updated_ms=ctx.block_time_ms,
+        txid=ctx.txid, history=history,
+    )
 
 
-def _event(ctx: TxContext, status: str, reason: str, version: int) -> dict[str, Any]:
-    return {"status": status, "by": ctx.signer.organization, "at_ms": ctx.block_time_ms, "reason": reason,
-            "version": version, "txid": ctx.txid}
-
-
-def _link(ctx: TxContext, entry_number: str, old: list[dict[str, Any]], new: list[dict[str, Any]]) -> None:
+def _link(ctx: TxContext, entry_number: str, old: tuple[LinkedDocument, ...],
+          new: tuple[LinkedDocument, ...]) -> None:
     for document in old:
-        ctx.state.delete(linked_key(document["commitment"], entry_number))
+        ctx.state.delete(linked_key(document.commitment, entry_number))
     for document in new:
-        ctx.state.put(linked_key(document["commitment"], entry_number), document["doc_type"])
+        ctx.state.put(linked_key(document.commitment, entry_number), document.doc_type)
+
+
+def _entry(ctx: TxContext, entry_number: str) -> EntryRecord:
+    record = find_entry(ctx.state.reader, entry_number)
+    if record is None:
+        raise Refused(f"no entry {entry_number} is filed")
+    return record
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -241,63 +431,51 @@ def _link(ctx: TxContext, entry_number: str, old: list[dict[str, Any]], new: lis
 def file_entry(ctx: TxContext, args: FileEntry) -> None:
     ctx.require(ctx.state.get(entry_key(args.entry_number)) is None,
                 f"entry {args.entry_number} is already filed; entry numbers are never reused")
-    ctx.require(_organization(ctx, args.filed_with)["role"] == "customs",
+    ctx.require(_organization(ctx, args.filed_with).role == "customs",
                 f"{args.filed_with} is not a customs authority")
-    ctx.require(_organization(ctx, args.importer)["role"] == "importer",
+    ctx.require(_organization(ctx, args.importer).role == "importer",
                 f"{args.importer} is not an importer")
     _filer_may_file(ctx, args.importer)
     linked = _check_summary(ctx, args)
-    record = _record(ctx, args, args.entry_number, args.importer, args.filed_with, ctx.signer.organization, linked)
-    record.update({
-        "status": FILED, "status_reason": "", "version": 1, "filed_ms": ctx.block_time_ms,
-        "updated_ms": ctx.block_time_ms, "txid": ctx.txid, "history": [_event(ctx, FILED, "", 1)],
-    })
-    ctx.state.put(entry_key(args.entry_number), record)
-    _link(ctx, args.entry_number, [], record["documents"])
+    record = _version(ctx, args, linked, entry_number=args.entry_number, importer=args.importer,
+                      filed_with=args.filed_with, filer=ctx.signer.organization, version=1,
+                      filed_ms=ctx.block_time_ms, history=(_event(ctx, FILED, "", 1),))
+    ctx.state.put(entry_key(args.entry_number), record.to_dict())
+    _link(ctx, args.entry_number, (), record.documents)
     ctx.emit("filed", entry_number=args.entry_number, filed_with=args.filed_with, importer=args.importer,
-             flagged_claims=record["flagged_claims"])
+             flagged_claims=list(record.flagged_claims))
 
 
 @contract.action("amend", AmendEntry, roles={"importer", "broker"})
 def amend_entry(ctx: TxContext, args: AmendEntry) -> None:
     current = _entry(ctx, args.entry_number)
-    ctx.require(ctx.signer.organization in (current["filer"], current["importer"]),
-                f"only the filer ({current['filer']}) or the importer ({current['importer']}) amends the entry")
-    _filer_may_file(ctx, current["importer"])
-    ctx.require(current["status"] != LIQUIDATED, "a liquidated entry is not amended; ask customs to reliquidate")
+    ctx.require(ctx.signer.organization in (current.filer, current.importer),
+                f"only the filer ({current.filer}) or the importer ({current.importer}) amends the entry")
+    _filer_may_file(ctx, current.importer)
+    ctx.require(current.status != LIQUIDATED, "a liquidated entry is not amended; ask customs to reliquidate")
     linked = _check_summary(ctx, args)
-    version = current["version"] + 1
-    ctx.state.put(version_key(args.entry_number, current["version"]), current)
-    record = _record(ctx, args, args.entry_number, current["importer"], current["filed_with"], current["filer"],
-                     linked)
-    record.update({
-        "status": FILED, "status_reason": "", "version": version, "filed_ms": current["filed_ms"],
-        "updated_ms": ctx.block_time_ms, "txid": ctx.txid,
-        "history": current["history"] + [_event(ctx, "amended", args.reason, version)],
-    })
-    ctx.state.put(entry_key(args.entry_number), record)
-    _link(ctx, args.entry_number, current["documents"], record["documents"])
+    version = current.version + 1
+    ctx.state.put(version_key(args.entry_number, current.version), current.to_dict())
+    record = _version(ctx, args, linked, entry_number=args.entry_number, importer=current.importer,
+                      filed_with=current.filed_with, filer=current.filer, version=version,
+                      filed_ms=current.filed_ms,
+                      history=current.history + (_event(ctx, AMENDED, args.reason, version),))
+    ctx.state.put(entry_key(args.entry_number), record.to_dict())
+    _link(ctx, args.entry_number, current.documents, record.documents)
     ctx.emit("amended", entry_number=args.entry_number, version=version, reason=args.reason,
-             flagged_claims=record["flagged_claims"])
-
-
-def _entry(ctx: TxContext, entry_number: str) -> dict[str, Any]:
-    record = ctx.state.get(entry_key(entry_number))
-    ctx.require(record is not None, f"no entry {entry_number} is filed")
-    return record
+             flagged_claims=list(record.flagged_claims))
 
 
 def _decide(ctx: TxContext, entry_number: str, to: str, allowed_from: tuple[str, ...], reason: str) -> None:
     record = _entry(ctx, entry_number)
-    ctx.require(ctx.signer.organization == record["filed_with"],
-                f"only {record['filed_with']}, the customs authority the entry was filed with, decides it")
-    ctx.require(record["status"] in allowed_from,
-                f"entry {entry_number} is {record['status'].replace('_', ' ')}; it can become "
+    ctx.require(ctx.signer.organization == record.filed_with,
+                f"only {record.filed_with}, the customs authority the entry was filed with, decides it")
+    ctx.require(record.status in allowed_from,
+                f"entry {entry_number} is {record.status.replace('_', ' ')}; it can become "
                 f"{to.replace('_', ' ')} only from {' or '.join(s.replace('_', ' ') for s in allowed_from)}")
-    ctx.state.put(entry_key(entry_number), {
-        **record, "status": to, "status_reason": reason, "updated_ms": ctx.block_time_ms,
-        "history": record["history"] + [_event(ctx, to, reason, record["version"])],
-    })
+    decided = dataclasses.replace(record, status=to, status_reason=reason, updated_ms=ctx.block_time_ms,
+                                  history=record.history + (_event(ctx, to, reason, record.version),))
+    ctx.state.put(entry_key(entry_number), decided.to_dict())
     ctx.emit(to, entry_number=entry_number, reason=reason)
 
 
@@ -318,34 +496,37 @@ def review(ctx: TxContext, args: DecideWithReason) -> None:
 
 @contract.action("liquidate", DecideEntry, roles={"customs"})
 def liquidate(ctx: TxContext, args: DecideEntry) -> None:
-    open_lines = [int(key.rsplit("/", 1)[1]) for key, _ in
-                  ctx.state.scan(open_verification_prefix(args.entry_number), VERIFICATIONS_NAMESPACE)]
+    open_lines = open_verification_lines(ctx.state.reader, args.entry_number)
     if open_lines:
         raise Refused(f"entry {args.entry_number} has an open verification of origin on line "
-                       f"{open_lines[0]}; determine it before liquidating")
+                      f"{open_lines[0]}; determine it before liquidating")
     _decide(ctx, args.entry_number, LIQUIDATED, (ACCEPTED,), args.reason)
 
 
 # --- queries for contracts, nodes and the CLI -----------------------------------------------
 
-def find_entry(state: StateReader, entry_number: str) -> dict[str, Any] | None:
-    return state.get_state(NAMESPACE, entry_key(entry_number))
+def find_entry(state: StateReader, entry_number: str) -> EntryRecord | None:
+    """The entry's current version, or None if it was never filed."""
+    data = state.get_state(NAMESPACE, entry_key(entry_number))
+    return None if data is None else EntryRecord.from_dict(data)
 
 
-def entry_versions(state: StateReader, entry_number: str) -> list[dict[str, Any]]:
+def entry_versions(state: StateReader, entry_number: str) -> list[EntryRecord]:
     """Every version of the entry, oldest first, the current one last; empty if not filed."""
     current = find_entry(state, entry_number)
     if current is None:
         return []
-    earlier = [value for _key, value in state.scan_state(NAMESPACE, f"version:{entry_number}/")]
-    return earlier + [current]
+    earlier = [EntryRecord.from_dict(value)
+               for _key, value in state.scan_state(NAMESPACE, key_prefix(VERSION, entry_number))]
+    return [*earlier, current]
 
 
 def entries_linking(state: StateReader, commitment: str) -> list[str]:
     """The entries whose current version links the document, such as one blanket certification."""
-    prefix = f"linked:{commitment}/"
-    return [key[len(prefix):] for key, _ in state.scan_state(NAMESPACE, prefix)]
+    return [split_key(key)[1][1] for key, _ in state.scan_state(NAMESPACE, key_prefix(LINKED, commitment))]
 
 
-def find_line(entry: dict[str, Any], line: int) -> dict[str, Any] | None:
-    return next((item for item in entry["lines"] if item["line"] == line), None)
+def open_verification_lines(state: StateReader, entry_number: str) -> list[int]:
+    """The entry's lines under an open verification of origin, in line order."""
+    return [int(split_key(key)[1][1])
+            for key, _ in state.scan_state(VERIFICATIONS_NAMESPACE, key_prefix(OPEN, entry_number))]
