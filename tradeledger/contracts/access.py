@@ -108,9 +108,9 @@ def _related(state: StateReader, relation: str, document: dict[str, Any], reques
     if entry is None:
         return False
     if relation == "entry_filed_with":
-        return entry["filed_with"] == requester
+        return entry.filed_with == requester
     if relation == "entry_flagged_for":
-        return any(requester in line["flags"] for line in entry["lines"])
+        return any(requester in line.flags for line in entry.lines)
     return False
 
 
@@ -121,7 +121,7 @@ def retention_start_ms(state: StateReader, document: dict[str, Any]) -> int:
     entry = entries.find_entry(state, entry_number) if entry_number else None
     if entry is None:
         return document["anchored_ms"]
-    imported = datetime.date.fromisoformat(entry["imported_on"])
+    imported = datetime.date.fromisoformat(entry.imported_on)
     return calendar.timegm(imported.timetuple()) * 1000
 
 
