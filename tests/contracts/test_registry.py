@@ -2,6 +2,7 @@
 transaction authorized by the genesis rules."""
 
 from tradeledger.crypto import KeyPair
+from tradeledger.identity.registry import member_record, organization_record
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.runtime.clock import now_ms
 from tradeledger.tlog import CosignatureSigner, NoteSigner
@@ -39,8 +40,8 @@ def test_customs_admits_an_organization_whose_admin_can_then_sign(network):
     }))
     assert receipt.valid, receipt.reason
     assert submit(network, as_key(network, admin, "documents", "anchor", anchor_args(), ["aa" * 32])).valid
-    org = network.reader.store.get_state("registry", "org:carrier")
-    assert org["role"] == "carrier" and org["status"] == "active"
+    org = organization_record(network.reader.store, "carrier")
+    assert org.role == "carrier" and org.status == "active"
 
 
 def test_an_organization_admits_its_own_members_only(network):
@@ -64,8 +65,8 @@ def test_a_rotated_key_signs_nothing_more_and_its_successor_does(network):
     old = submit(network, as_key(network, clerk, "documents", "anchor", anchor_args(), ["ac" * 32]))
     assert not old.valid and "rotated" in old.reason
     assert submit(network, as_key(network, successor, "documents", "anchor", anchor_args(), ["ad" * 32])).valid
-    member = network.reader.store.get_state("registry", "member:importer/clerk")
-    assert member["key"] == successor.did
+    member = member_record(network.reader.store, "importer", "clerk")
+    assert member.key == successor.did
 
 
 def test_a_revoked_key_is_refused_but_what_it_signed_before_stays_valid(network):

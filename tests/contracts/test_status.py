@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from tradeledger.contracts import status
 from tradeledger.errors import Refused
+from tradeledger.identity import status_records as status
 
 
 def publish(net, list_id="ior", purpose="suspension", org="customs", **extra):
@@ -25,7 +25,7 @@ def block_time(net, receipt):
 def test_a_published_list_is_recorded_with_its_purpose_length_and_time(network):
     receipt = publish(network, length=262_144)
     record = status.find_list(network.reader.store, "customs", "ior")
-    assert record == {"organization": "customs", "list_id": "ior", "purpose": "suspension", "length": 262_144,
+    assert record.to_dict() == {"organization": "customs", "list_id": "ior", "purpose": "suspension", "length": 262_144,
                       "published_ms": block_time(network, receipt), "txid": receipt.txid}
     assert status.lists_of(network.reader.store, "customs") == [record]
 
@@ -54,12 +54,12 @@ def test_suspension_is_reversible_and_each_change_keeps_its_time(network):
     lifted = change(network, "clear", 42, reason="cleared")
     again = change(network, "set", 42)
     history = status.entry_history(network.reader.store, "customs", "ior", 42)
-    assert [(c["value"], c["at_ms"], c["txid"]) for c in history] == [
+    assert [(c.value, c.at_ms, c.txid) for c in history] == [
         (1, block_time(network, suspended), suspended.txid),
         (0, block_time(network, lifted), lifted.txid),
         (1, block_time(network, again), again.txid),
     ]
-    assert history[0]["reason"] == "under review"
+    assert history[0].reason == "under review"
     reader = network.reader.store
     assert status.set_indices_at(reader, "customs", "ior", block_time(network, suspended)) == [42]
     assert status.set_indices_at(reader, "customs", "ior", block_time(network, lifted)) == []

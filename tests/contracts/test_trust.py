@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from tradeledger.contracts import trust
 from tradeledger.crypto import KeyPair
 from tradeledger.errors import Refused
+from tradeledger.identity import trust
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
@@ -45,11 +45,11 @@ def test_customs_trusts_an_issuer_of_importer_of_record_credentials_from_the_blo
     receipt = add(net, "customs", IOR, issuer, note="customs attests IoR status")
     at = block_time(net, receipt)
     state = net.reader.store
-    assert trust.trust_at(state, IOR, issuer, at)[0]
-    trusted, reason = trust.trust_at(state, IOR, issuer, at - 1)
-    assert not trusted and "begins at" in reason
+    assert trust.trust_at(state, IOR, issuer, at).trusted
+    decision = trust.trust_at(state, IOR, issuer, at - 1)
+    assert not decision.trusted and "begins at" in decision.reason
     entry = trust.trust_entry_at(state, IOR, issuer, at)
-    assert entry["id"] == receipt.txid and entry["set_by"] == "customs" and entry["note"] == "customs attests IoR status"
+    assert entry.id == receipt.txid and entry.set_by == "customs" and entry.note == "customs attests IoR status"
     assert trust.find_entry(state, receipt.txid) == entry
     assert trust.trusted_issuers(state, IOR) == [entry]
 
@@ -87,10 +87,10 @@ def test_trust_is_not_backdated_but_may_start_later_and_expire(net):
     start = now_ms() + 60_000
     add(net, "customs", IOR, issuer, valid_from_ms=start, valid_until_ms=start + 1_000)
     state = net.reader.store
-    assert not trust.trust_at(state, IOR, issuer, start - 1)[0]
-    assert trust.trust_at(state, IOR, issuer, start)[0]
-    trusted, reason = trust.trust_at(state, IOR, issuer, start + 1_000)
-    assert not trusted and "expired at" in reason
+    assert not trust.trust_at(state, IOR, issuer, start - 1).trusted
+    assert trust.trust_at(state, IOR, issuer, start).trusted
+    decision = trust.trust_at(state, IOR, issuer, start + 1_000)
+    assert not decision.trusted and "expired at" in decision.reason
     with pytest.raises(Refused, match="valid_until must follow valid_from"):
         add(net, "customs", IOR, issuer, valid_from_ms=start, valid_until_ms=start)
 
@@ -101,9 +101,9 @@ def test_ended_trust_counts_up_to_its_end_and_says_why_after(net):
     time.sleep(0.002)
     ended = net.submit_checked("customs", "trust", "end", {"entry": receipt.txid, "reason": "license withdrawn"})
     state = net.reader.store
-    assert trust.trust_at(state, IOR, issuer, block_time(net, ended) - 1)[0]
-    trusted, reason = trust.trust_at(state, IOR, issuer, block_time(net, ended))
-    assert not trusted and "ended by customs" in reason and "license withdrawn" in reason
+    assert trust.trust_at(state, IOR, issuer, block_time(net, ended) - 1).trusted
+    decision = trust.trust_at(state, IOR, issuer, block_time(net, ended))
+    assert not decision.trusted and "ended by customs" in decision.reason and "license withdrawn" in decision.reason
     with pytest.raises(Refused, match="already ended"):
         net.submit_checked("customs", "trust", "end", {"entry": receipt.txid, "reason": "again"})
     with pytest.raises(Refused, match="no trust entry"):
@@ -118,8 +118,8 @@ def test_a_self_registered_entry_is_ended_only_by_its_organization(net):
 
 
 def test_an_issuer_never_in_the_registry_is_not_trusted_with_that_reason(net):
-    trusted, reason = trust.trust_at(net.reader.store, IOR, did_of(net, "importer"), now_ms())
-    assert not trusted and reason.endswith(f"is not in the trust registry for {IOR}")
+    decision = trust.trust_at(net.reader.store, IOR, did_of(net, "importer"), now_ms())
+    assert not decision.trusted and decision.reason.endswith(f"is not in the trust registry for {IOR}")
 
 
 @pytest.mark.parametrize("args, words", [

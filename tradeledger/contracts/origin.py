@@ -30,7 +30,7 @@ from tradeledger.contracts import access, documents, entries
 from tradeledger.contracts.entry_summary import COMMITMENT, identifier, reason_text
 from tradeledger.contracts.preference import FTA_SPIS
 from tradeledger.domain.entry_number import validate_entry_number
-from tradeledger.ledger.authority import REGISTRY
+from tradeledger.ledger.authority import ORGANIZATIONS_PREFIX, REGISTRY
 from tradeledger.ledger.contract import Args, Contract, TxContext
 from tradeledger.ledger.state import StateReader
 
@@ -219,7 +219,7 @@ def determine(ctx: TxContext, args: Determine) -> None:
 
 
 def _organizations(state: StateReader) -> list[str]:
-    return [record["name"] for _key, record in state.scan_state(REGISTRY, "org:")
+    return [record["name"] for _key, record in state.scan_state(REGISTRY, ORGANIZATIONS_PREFIX)
             if record.get("status") == "active"]
 
 

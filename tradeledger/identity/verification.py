@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.contracts import trust as trust_contract
 from tradeledger.credentials.errors import CredentialError
 from tradeledger.credentials.model import (
     VERIFIABLE_CREDENTIAL,
@@ -36,6 +35,7 @@ from tradeledger.identity.documents import did_time
 from tradeledger.identity.registry import key_record
 from tradeledger.identity.resolver import LedgerKeyResolver, from_ms
 from tradeledger.identity.status import LedgerStatusLookup
+from tradeledger.identity.trust import trust_at
 from tradeledger.identity.web import WebBase, web_base_of
 from tradeledger.ledger.state import StateReader
 
@@ -124,9 +124,9 @@ def trust_findings(state: StateReader, doc: Any, at_ms: int) -> tuple[TrustFindi
                              "VerifiableCredential, so no issuer can be trusted for it"),)
     findings = []
     for credential_type in types:
-        trusted, reason = trust_contract.trust_at(state, credential_type, issuer, at_ms)
-        entry = trust_contract.trust_entry_at(state, credential_type, issuer, at_ms) if trusted else None
-        findings.append(TrustFinding(credential_type, trusted, reason, entry["id"] if entry else None))
+        decision = trust_at(state, credential_type, issuer, at_ms)
+        findings.append(TrustFinding(credential_type, decision.trusted, decision.reason,
+                                     decision.entry.id if decision.entry else None))
     return tuple(findings)
 
 
