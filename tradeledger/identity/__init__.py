@@ -45,8 +45,10 @@ from tradeledger.identity.status import (
     status_list_credential_at,
 )
 from tradeledger.identity.verification import (
+    LedgerPresentationVerification,
     LedgerVerification,
     TrustFinding,
+    check_presentation_with_ledger,
     check_with_ledger,
     verify_presentation_with_ledger,
     verify_with_ledger,
@@ -61,6 +63,7 @@ __all__ = [
     "InvalidDidError",
     "KeyRecord",
     "LedgerKeyResolver",
+    "LedgerPresentationVerification",
     "LedgerStatusLookup",
     "LedgerVerification",
     "MethodNotSupportedError",
@@ -68,6 +71,7 @@ __all__ = [
     "OriginError",
     "TrustFinding",
     "WebBase",
+    "check_presentation_with_ledger",
     "check_with_ledger",
     "created_window",
     "did_key_document",
