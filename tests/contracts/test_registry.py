@@ -20,8 +20,8 @@ from tradeledger.ledger.authority import (
 )
 from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.envelope import sign_envelope
-from tradeledger.runtime.clock import now_ms
 from tradeledger.ledger.memory import ContractHarness, MemoryState
+from tradeledger.runtime.clock import now_ms
 from tradeledger.tlog import CosignatureSigner, NoteSigner
 
 

@@ -180,8 +180,8 @@ def test_in_memory_an_entry_is_a_typed_record_found_by_its_id_and_ended_with_its
 
 def test_in_memory_refusals_change_nothing():
     harness, signers = trust_world()
-    refused_in_memory(harness, signers["importer"], "trust", {"credential_type": IOR, "issuer": signers["importer"].key},
-                      "decided by a customs organization")
+    refused_in_memory(harness, signers["importer"], "trust",
+                      {"credential_type": IOR, "issuer": signers["importer"].key}, "decided by a customs organization")
     refused_in_memory(harness, signers["mill"], "trust", {"credential_type": MTR, "issuer": signers["mill-two"].key},
                       "registers only its own")
     refused_in_memory(harness, signers["customs"], "trust",

@@ -130,7 +130,8 @@ def _put(ctx: TxContext, key: str, record: KeyRecord | MemberRecord) -> None:
 
 @contract.action("admit_organization", AdmitOrganization)
 def admit_organization(ctx: TxContext, args: AdmitOrganization) -> None:
-    ctx.require(_network_admin(ctx), "only a network administrator (an admin key of an admin role) admits organizations")
+    ctx.require(_network_admin(ctx),
+                "only a network administrator (an admin key of an admin role) admits organizations")
     ctx.require(organization_record(ctx.state.reader, args.name) is None, f"organization {args.name} already exists")
     _require_unused(ctx, args.admin_key)
     admission = organization_admission(args.name, args.role, args.display_name, args.admin_key, ctx.block_time_ms,

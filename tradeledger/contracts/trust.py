@@ -149,7 +149,8 @@ def trust(ctx: TxContext, args: Trust) -> None:
     authority = _require_authority(ctx, args.credential_type)
     if authority.self_only:
         ctx.require(_names_itself(ctx, args.issuer),
-                    f"a {authority.role} registers only its own active keys or did:web as issuer of {args.credential_type}")
+                    f"a {authority.role} registers only its own active keys or did:web "
+                    f"as issuer of {args.credential_type}")
     start = args.valid_from_ms if args.valid_from_ms is not None else ctx.block_time_ms
     ctx.require(start >= ctx.block_time_ms,
                 f"trust cannot start before it is recorded ({utc_text(ctx.block_time_ms)}); "

@@ -102,6 +102,8 @@ def wanted_entries(doc: Any) -> dict[str, set[int]]:
     for document in documents:
         status = document.get("credentialStatus")
         for item in status if isinstance(status, list) else [status]:
+            if not isinstance(item, Mapping):
+                continue  # reported by the verifier
             try:
                 entry = BitstringStatusListEntry.from_dict(item)
             except CredentialError:

@@ -205,7 +205,7 @@ class LedgerPresentationVerification:
 
     def to_dict(self) -> dict[str, Any]:
         output = self.presentation.to_dict()
-        for item, findings in zip(output["credentials"], self.credential_trust):
+        for item, findings in zip(output["credentials"], self.credential_trust, strict=False):
             item["trusted"] = all(f.trusted for f in findings)
             item["trust_reasons"] = [f.to_dict() for f in findings]
         return {"verified": self.verified, "trusted": self.trusted, "accepted": self.accepted,

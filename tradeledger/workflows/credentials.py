@@ -40,9 +40,10 @@ from tradeledger.identity import (
     resolve_did,
     status_entry,
     status_list_credential_at,
+    status_records,
+    trust,
     web_base_of_genesis,
 )
-from tradeledger.identity import status_records, trust
 from tradeledger.identity.documents import did_key_document
 from tradeledger.identity.registry import member_record
 from tradeledger.identity.resolver import from_ms
