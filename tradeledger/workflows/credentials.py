@@ -5,7 +5,8 @@ Each step reads through `node.state(org)` (the organization's own view of state)
 submits through `node.submit_checked`, so the embedded network and a cluster node run
 the same code; the CLI and the demo only parse, call and print. `viewer` names the
 organization whose view answers a question. A refusal raises `Refused` with its reason,
-before anything reaches the log. Results are types; their `to_dict` is what the CLI prints.
+before anything reaches the log. Results are types; their `to_dict` (for a signed document,
+`summary`) is what the CLI prints.
 
 Verification with no ledger at all (a did:key issuer carries its key) is here too, so that
 both answers have one shape.
