@@ -89,7 +89,8 @@ def test_issue_signs_as_the_organizations_did_key_and_verifies_offline(net, unsi
     out = tmp_path / "signed.json"
     summary = answer(ok(vc("issue", unsigned, "--dir", net, "--as", "customs", "-o", out)))
     signed = json.loads(out.read_text())
-    assert signed["issuer"] == {"id": customs_did(net), "name": "Customs"} == {**signed["issuer"], "id": summary["issuer"]}
+    assert signed["issuer"] == {"id": customs_did(net), "name": "Customs"} \
+        == {**signed["issuer"], "id": summary["issuer"]}
     assert signed["proof"]["verificationMethod"] == summary["verificationMethod"]
     assert signed["proof"]["cryptosuite"] == "eddsa-jcs-2022" and summary["trusted"] is False
     offline = answer(ok(vc("verify", out)))

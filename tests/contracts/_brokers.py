@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tradeledger.contracts import brokers, status, trust
+from tradeledger.contracts import brokers
 from tradeledger.credentials import build_credential, issue_credential
 from tradeledger.credentials.data_integrity import default_created
 from tradeledger.credentials.datetimes import utc_now
 from tradeledger.credentials.types import customs_broker_license_subject
-from tradeledger.identity import status_entry, web_base_of_genesis
+from tradeledger.identity import status_entry, status_records, trust, web_base_of_genesis
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
 
@@ -28,15 +28,15 @@ def trusted(net: EmbeddedNetwork, authority: str, credential_type: str, issuer: 
     did = net.organization_keys(issuer).admin.did
     entry = trust.trust_entry_at(net.state(authority), credential_type, did, now_ms())
     if entry is not None:
-        return entry["id"]
+        return entry.id
     receipt = net.submit_checked(authority, trust.NAMESPACE, "trust", {"credential_type": credential_type,
                                                                         "issuer": did})
     return receipt.txid
 
 
 def status_list(net: EmbeddedNetwork, organization: str, list_id: str, purpose: str) -> None:
-    if status.find_list(net.state(organization), organization, list_id) is None:
-        net.submit_checked(organization, status.NAMESPACE, "publish", {"list_id": list_id, "purpose": purpose})
+    if status_records.find_list(net.state(organization), organization, list_id) is None:
+        net.submit_checked(organization, status_records.NAMESPACE, "publish", {"list_id": list_id, "purpose": purpose})
 
 
 def status_pointer(net: EmbeddedNetwork, organization: str, list_id: str, index: int) -> dict[str, Any]:

@@ -43,7 +43,7 @@ def test_a_credential_of_every_type_is_anchored_field_by_field_and_proven_offlin
     files = [(Path(f"{name}.json"), json.dumps(c, indent=2).encode()) for name, c in credentials.items()]
     results = anchor_documents(net, "importer", files, "verifiable_credential", {}, structured=True)
     assert all(r.receipt["valid"] and r.receipt["status"] == "final" for r in results)
-    for (_path, content), result in zip(files, results):
+    for (_path, content), result in zip(files, results, strict=True):
         bundle = ProofBundle.from_dict(json.loads(json.dumps(prove_document(net, content, "importer").to_dict())))
         verified = verify_bundle(bundle, content)
         assert verified.ok, verified.reason

@@ -11,6 +11,7 @@ from tradeledger.identity import (
     MethodNotSupportedError,
     resolve_did,
 )
+from tradeledger.identity.registry import organization_record
 
 
 def methods(resolution):
@@ -80,7 +81,7 @@ def test_a_did_key_the_registry_never_saw_resolves_as_unregistered(net):
 
 def test_before_its_admission_an_organization_is_not_found(net):
     base = base_of(net)
-    admitted = net.reader.store.get_state("registry", "org:mill")["since_ms"]
+    admitted = organization_record(net.reader.store, "mill").since_ms
     with pytest.raises(DidNotFoundError, match="admitted only"):
         resolve_did(net.reader.store, base, base.organization_did("mill"), at_ms=admitted - 1)
 

@@ -20,20 +20,18 @@ from typing import Any
 
 from rich.markup import escape
 
-from tradeledger.contracts import status, trust
-from tradeledger.credentials import build_credential, issue_credential
+from tradeledger.credentials import build_credential
 from tradeledger.credentials.data_integrity import default_created
 from tradeledger.credentials.datetimes import utc_now
+from tradeledger.credentials.status_list import MIN_STATUS_LIST_LENGTH, SUSPENSION
 from tradeledger.credentials.types import importer_of_record_subject
-from tradeledger.identity import (
-    WebBase,
-    check_with_ledger,
-    status_entry,
-    web_base_of_genesis,
-)
+from tradeledger.identity import WebBase, status_entry
+from tradeledger.identity.status_records import find_list
 from tradeledger.ledger.authority import utc_text
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows import credentials as workflow
+from tradeledger.workflows.credentials import StatusTarget
 from tradeledger.workflows.documents import anchor_documents
 
 CREDENTIAL_TYPE = "ImporterOfRecordCredential"
@@ -63,18 +61,17 @@ def identity_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any], director
     business) and its result is shown. Returns what happened, for callers and tests."""
     customs, importer = _organization(net, "customs"), _organization(net, "importer")
     customs_key = net.organization_keys(customs).admin
-    base: WebBase = web_base_of_genesis(net.genesis.canonical)
-    state = net.reader.store
+    base: WebBase = workflow.web_base(net)
+    state = net.state(customs)
 
-    net.submit_checked(customs, trust.NAMESPACE, "trust", {
-        "credential_type": CREDENTIAL_TYPE, "issuer": customs_key.did,
-        "note": "customs attests importer-of-record status"})
+    workflow.trust_issuer(net, customs, CREDENTIAL_TYPE, customs_key.did,
+                          note="customs attests importer-of-record status")
     say(f"  customs registers itself in the trust registry as issuer of {CREDENTIAL_TYPE}: {customs_key.did[:24]}…")
-    if status.find_list(state, customs, SUSPENSION_LIST) is None:
-        net.submit_checked(customs, status.NAMESPACE, "publish", {"list_id": SUSPENSION_LIST, "purpose": "suspension"})
-    index = secrets.randbelow(status.MIN_STATUS_LIST_LENGTH)  # a random slot: herd privacy
+    if find_list(state, customs, SUSPENSION_LIST) is None:
+        workflow.publish_status_list(net, customs, SUSPENSION_LIST, SUSPENSION)
+    index = secrets.randbelow(MIN_STATUS_LIST_LENGTH)  # a random slot: herd privacy
     entry = status_entry(state, base, customs, SUSPENSION_LIST, index)
-    say(f"  customs publishes a suspension list on the ledger ({status.MIN_STATUS_LIST_LENGTH:,} entries): "
+    say(f"  customs publishes a suspension list on the ledger ({MIN_STATUS_LIST_LENGTH:,} entries): "
         f"{entry.status_list_credential}")
 
     display_name = net.genesis.organization(importer).display_name
@@ -83,7 +80,7 @@ def identity_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any], director
         subject=importer_of_record_subject(id=base.organization_did(importer), name=display_name,
                                            importer_number=IMPORTER_NUMBER),
         valid_until=default_created(utc_now() + timedelta(days=365)), credential_status=entry.to_dict())
-    credential = issue_credential(unsigned, customs_key, customs_key.verification_method)
+    credential = workflow.issue(net, customs, unsigned).credential
     say(f"  customs issues {display_name} ({base.organization_did(importer)}) an {CREDENTIAL_TYPE} "
         f"for importer number {IMPORTER_NUMBER}, status entry {index}, signed with eddsa-jcs-2022")
 
@@ -97,7 +94,7 @@ def identity_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any], director
         f"{anchored.receipt['status']} (its existence and time are provable with a proof bundle)")
 
     checked_at = now_ms()
-    before = check_with_ledger(credential, state, checked_at, base=base)
+    before = workflow.verify(net, customs, credential, checked_at)
     say(f"  before filing, the credential is checked against the ledger: {escape(_outcome(before))}")
     for finding in before.trust_reasons:
         say(f"    trust: {escape(finding.reason)}")
@@ -110,13 +107,12 @@ def identity_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any], director
     else:
         say("  the check fails: an entry by this importer would be held")
 
-    net.submit_checked(customs, status.NAMESPACE, "set", {
-        "list_id": SUSPENSION_LIST, "index": index, "reason": "bond insufficiency under review"})
-    after = check_with_ledger(credential, state, base=base)
+    workflow.suspend(net, customs, StatusTarget(SUSPENSION_LIST, index), "bond insufficiency under review")
+    after = workflow.verify(net, customs, credential)
     say(f"  customs suspends the credential (one transaction on the suspension list); checked again: "
         f"{escape(_outcome(after))}")
     say("    a further entry by this importer would be held until customs lifts the suspension")
-    earlier = check_with_ledger(credential, state, checked_at, base=base)
+    earlier = workflow.verify(net, customs, credential, checked_at)
     say(f"  asked as of {utc_text(checked_at)}, before the suspension, the ledger still answers: "
         f"{escape(_outcome(earlier))}")
     if directory is not None:

@@ -19,6 +19,7 @@ from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
 from tradeledger.contracts import documents
+from tradeledger.ledger.authority import REGISTRY, key_key
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
@@ -204,7 +205,7 @@ def show_log(
             try:
                 envelope = decode_envelope(record.leaf)
                 action = f"{envelope.contract}.{envelope.action}"
-                key = store.get_state("registry", "key:" + envelope.signer.partition("#")[0])
+                key = store.get_state(REGISTRY, key_key(envelope.signer.partition("#")[0]))
                 org = key["organization"] if key else "?"
             except ValueError:
                 action, org = "(malformed)", "?"

@@ -30,40 +30,15 @@ import typer
 
 from tradeledger.cli.common import DirOption, read_json, read_json_object
 from tradeledger.cli.errors import fail, friendly_errors
-from tradeledger.contracts import status as status_contract
-from tradeledger.contracts import trust as trust_contract
-from tradeledger.credentials import (
-    CredentialError,
-    KeyResolutionError,
-    create_presentation,
-    did_key_resolver,
-    issue_credential,
-    validate_credential,
-    verify_credential,
-    verify_presentation,
-)
+from tradeledger.credentials import CredentialError, validate_credential
 from tradeledger.credentials.datetimes import parse_datetime
-from tradeledger.credentials.status_list import (
-    REVOCATION,
-    STATUS_LIST_ENTRY,
-    SUSPENSION,
-)
-from tradeledger.identity import (
-    IdentityError,
-    WebBase,
-    resolve_did,
-    status_entry,
-    status_list_credential_at,
-    verify_presentation_with_ledger,
-    verify_with_ledger,
-)
-from tradeledger.identity.documents import DidResolution, did_key_document
-from tradeledger.identity.resolver import from_ms, to_ms
-from tradeledger.identity.verification import trust_findings
-from tradeledger.identity.web import web_base_of_genesis
-from tradeledger.ledger.authority import REGISTRY, member_key
+from tradeledger.credentials.status_list import MIN_STATUS_LIST_LENGTH, REVOCATION, SUSPENSION
+from tradeledger.errors import Refused
+from tradeledger.identity import IdentityError
+from tradeledger.identity.resolver import to_ms
 from tradeledger.node import EmbeddedNetwork
-from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows import credentials as workflow
+from tradeledger.workflows.credentials import StatusTarget
 
 __all__ = ["vc_app"]
 
@@ -118,23 +93,19 @@ def _moment(text: str | None, option: str) -> int | None:
     raise AssertionError("unreachable: fail() exits")
 
 
-def _base(network: EmbeddedNetwork) -> WebBase:
-    return web_base_of_genesis(network.genesis.canonical)
-
-
-def _submit(network: EmbeddedNetwork, organization: str, contract: str, action: str,
-            args: dict[str, Any]) -> dict[str, Any]:
-    return network.submit_checked(organization, contract, action, args).to_dict()
+def _viewer(network: EmbeddedNetwork) -> str:
+    """The organization whose view answers the command's questions: the first one hosted here."""
+    return network.reader.organization
 
 
 # --- issuing and verifying ------------------------------------------------------------------
 
 
-def _status_option(text: str) -> tuple[str, int]:
+def _status_option(text: str) -> StatusTarget:
     list_id, sep, index = text.rpartition(":")
     if not sep or not list_id or not index.isdigit():
         fail(f"--status {text!r}: write LIST:INDEX, for example --status ior-suspension:42")
-    return list_id, int(index)
+    return StatusTarget(list_id, int(index))
 
 
 @vc_app.command("issue")
@@ -155,29 +126,12 @@ def issue(
         fail(f"{credential} already has a proof; issue the unsigned credential")
     entries = [_status_option(s) for s in status]
     with EmbeddedNetwork(directory) as network:
-        keys = network.organization_keys(organization)
-        base, state = _base(network), network.reader.store
-        added = [status_entry(state, base, organization, list_id, index).to_dict() for list_id, index in entries]
-        doc = _with_issuer(doc, keys.admin.did)
-        if added:
-            present = doc.get("credentialStatus")
-            present = [] if present is None else present if isinstance(present, list) else [present]
-            merged = [*present, *added]
-            doc["credentialStatus"] = merged[0] if len(merged) == 1 else merged
-        signed = issue_credential(doc, keys.admin, keys.admin.verification_method)
-        findings = trust_findings(state, signed, now_ms())
+        issued = workflow.issue(network, organization, doc, entries)
     if output is None:
-        _print(signed)
+        _print(issued.credential)
         return
-    _write(output, signed)
-    _print({"output": str(output), "id": signed.get("id"), "issuer": keys.admin.did,
-            "verificationMethod": keys.admin.verification_method,
-            "trusted": all(f.trusted for f in findings), "trust_reasons": [f.to_dict() for f in findings]})
-
-
-def _with_issuer(doc: dict[str, Any], did: str) -> dict[str, Any]:
-    issuer = doc.get("issuer")
-    return {**doc, "issuer": {**issuer, "id": did} if isinstance(issuer, dict) else did}
+    _write(output, issued.credential)
+    _print({"output": str(output), **issued.summary()})
 
 
 @vc_app.command("verify")
@@ -191,31 +145,13 @@ def verify(
     doc = read_json(file, "credential")
     at_ms = _moment(at, "--at")
     if directory is None:
-        result = _verify_offline(doc, at_ms)
+        result = workflow.verify_offline(doc, at_ms).to_dict()
     else:
         with EmbeddedNetwork(directory) as network:
             network.sync()
-            result = verify_with_ledger(doc, network.reader.store, at_ms, base=_base(network))
+            result = workflow.verify(network, _viewer(network), doc, at_ms).to_dict()
     _print(result)
     _exit_unless(result)
-
-
-def _offline_key(verification_method: str) -> bytes:
-    """did:key methods carry their key; anything else needs the ledger."""
-    if isinstance(verification_method, str) and verification_method.startswith("did:web:"):
-        raise KeyResolutionError(f"{verification_method} is a did:web key: give --dir DIR to resolve it "
-                                 "from the network's registry")
-    return did_key_resolver(verification_method)
-
-
-def _verify_offline(doc: Any, at_ms: int | None) -> dict[str, Any]:
-    result = verify_credential(doc, resolver=_offline_key,
-                               now=from_ms(at_ms) if at_ms is not None else None).to_dict()
-    reason = "not checked: give --dir to consult the network's trust registry"
-    return {"verified": result["verified"], "trusted": None, "errors": result["errors"],
-            "warnings": result["warnings"], "trust_reasons": [{"trusted": None, "reason": reason}],
-            "issuer": result["issuer"], "proofs": result["proofs"], "statuses": result["statuses"],
-            "offline": True}
 
 
 def _exit_unless(result: dict[str, Any]) -> None:
@@ -246,56 +182,35 @@ def validate(file: Path = typer.Argument(..., metavar="FILE", help="A credential
 def publish_list(
     list_id: str = typer.Argument(..., metavar="LIST", help="A name for the list, e.g. ior-suspension."),
     purpose: str = typer.Option(..., "--purpose", help="revocation (final) or suspension (reversible)."),
-    length: int = typer.Option(status_contract.MIN_STATUS_LIST_LENGTH, "--length", help="Entries (>= 131072)."),
+    length: int = typer.Option(MIN_STATUS_LIST_LENGTH, "--length", help="Entries (>= 131072)."),
     directory: Path = DirOption,
     organization: str = AsOption,
 ) -> None:
     """Publish a Bitstring Status List on the ledger, for the credentials you issue."""
     with EmbeddedNetwork(directory) as network:
-        receipt = _submit(network, organization, status_contract.NAMESPACE, "publish",
-                          {"list_id": list_id, "purpose": purpose, "length": length})
-        url = _base(network).status_list_url(organization, list_id)
-    _print({"list": list_id, "url": url, "purpose": purpose, "length": length, **receipt}, indent=None)
+        published = workflow.publish_status_list(network, organization, list_id, purpose, length)
+    _print(published.to_dict(), indent=None)
 
 
 def _status_target(network: EmbeddedNetwork, organization: str, credential: Path | None, list_id: str | None,
-                   index: int | None, purpose: str) -> tuple[str, int]:
-    """(list, index) from the credential's status entry for `purpose`, or from --list/--index."""
-    if (credential is None) == (list_id is None or index is None):
-        fail("give either a credential file or both --list LIST and --index N")
+                   index: int | None, purpose: str) -> StatusTarget:
+    """The entry named by the credential's status entry for `purpose`, or by --list/--index."""
     if credential is None:
-        return list_id, index  # type: ignore[return-value]
+        if list_id is None or index is None:
+            fail("give either a credential file or both --list LIST and --index N")
+        return StatusTarget(list_id, index)  # type: ignore[arg-type]
+    if list_id is not None and index is not None:
+        fail("give either a credential file or both --list LIST and --index N")
     doc = read_json_object(credential, "credential")
-    status = doc.get("credentialStatus")
-    entries = [e for e in (status if isinstance(status, list) else [status])
-               if isinstance(e, dict) and e.get("type") == STATUS_LIST_ENTRY and e.get("statusPurpose") == purpose]
-    if not entries:
-        fail(f"{credential} has no {purpose} status entry ({STATUS_LIST_ENTRY}); it cannot be changed")
-    entry = entries[0]
-    where = _base(network).parse_status_list_url(str(entry.get("statusListCredential")))
-    if where is None:
-        fail(f"{credential}: its {purpose} list {entry.get('statusListCredential')!r} is not on this network")
-    owner, found = where
-    if owner != organization:
-        fail(f"{credential}: its {purpose} list belongs to {owner}; only {owner} changes it (--as {owner})")
-    text = str(entry.get("statusListIndex"))
-    if not text.isdigit():
-        fail(f"{credential}: statusListIndex {text!r} is not a base-10 integer")
-    return found, int(text)
+    return workflow.status_target(network, organization, doc, purpose, what=str(credential))
 
 
-def _change_status(action: str, purpose: str, credential: Path | None, list_id: str | None, index: int | None,
-                   directory: Path, organization: str, reason: str) -> None:
+def _change_status(change: Callable[..., workflow.StatusChanged], purpose: str, credential: Path | None,
+                   list_id: str | None, index: int | None, directory: Path, organization: str, reason: str) -> None:
     with EmbeddedNetwork(directory) as network:
-        target, position = _status_target(network, organization, credential, list_id, index, purpose)
-        listed = status_contract.find_list(network.reader.store, organization, target)
-        if listed is not None and listed["purpose"] != purpose:
-            fail(f"{target} is a {listed['purpose']} list; use `vc "
-                 f"{'revoke' if listed['purpose'] == REVOCATION else 'suspend'}` for it")
-        receipt = _submit(network, organization, status_contract.NAMESPACE, action,
-                          {"list_id": target, "index": position, "reason": reason})
-    _print({"list": target, "index": position, "purpose": purpose, "bit": 1 if action == "set" else 0,
-            **receipt}, indent=None)
+        target = _status_target(network, organization, credential, list_id, index, purpose)
+        changed = change(network, organization, target, reason)
+    _print(changed.to_dict(), indent=None)
 
 
 CredentialArgument = typer.Argument(None, metavar="[CREDENTIAL.json]", help="The credential (or --list/--index).")
@@ -309,7 +224,7 @@ def revoke(credential: Path | None = CredentialArgument, list_id: str | None = L
            index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
            reason: str = ReasonOption) -> None:
     """Revoke a credential you issued: set its revocation bit on the ledger. Final."""
-    _change_status("set", REVOCATION, credential, list_id, index, directory, organization, reason)
+    _change_status(workflow.revoke, REVOCATION, credential, list_id, index, directory, organization, reason)
 
 
 @vc_app.command("suspend")
@@ -318,7 +233,7 @@ def suspend(credential: Path | None = CredentialArgument, list_id: str | None = 
             index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
             reason: str = ReasonOption) -> None:
     """Suspend a credential you issued: set its suspension bit on the ledger (`unsuspend` lifts it)."""
-    _change_status("set", SUSPENSION, credential, list_id, index, directory, organization, reason)
+    _change_status(workflow.suspend, SUSPENSION, credential, list_id, index, directory, organization, reason)
 
 
 @vc_app.command("unsuspend")
@@ -327,7 +242,7 @@ def unsuspend(credential: Path | None = CredentialArgument, list_id: str | None 
               index: int | None = IndexOption, directory: Path = DirOption, organization: str = AsOption,
               reason: str = ReasonOption) -> None:
     """Lift a suspension: clear the credential's suspension bit on the ledger."""
-    _change_status("clear", SUSPENSION, credential, list_id, index, directory, organization, reason)
+    _change_status(workflow.unsuspend, SUSPENSION, credential, list_id, index, directory, organization, reason)
 
 
 @vc_app.command("status-list")
@@ -342,16 +257,15 @@ def status_list(
     at_ms = _moment(at, "--at")
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        base = _base(network)
+        base = workflow.web_base(network)
         if list_id.startswith("https://"):
             where = base.parse_status_list_url(list_id)
             if where is None:
                 fail(f"{list_id} is not a status list URL of this network ({base.https_base}/orgs/ORG/status/LIST)")
-            owner, list_id = where
+            owner, list_id = where  # type: ignore[misc]
         elif owner is None:
             fail("say whose list it is with --of ORG, or give the list's URL")
-        _print(status_list_credential_at(network.reader.store, base, owner, list_id,
-                                         now_ms() if at_ms is None else at_ms))
+        _print(workflow.status_list_credential(network, _viewer(network), owner, list_id, at_ms))  # type: ignore[arg-type]
 
 
 # --- presentations ----------------------------------------------------------------------------
@@ -371,16 +285,12 @@ def present(
     docs = [read_json_object(path, "credential") for path in credentials]
     _check_writable(output)
     with EmbeddedNetwork(directory) as network:
-        admin = network.organization_keys(organization).admin
-    presentation = create_presentation(docs, holder=admin.did, signer=admin,
-                                       verification_method=admin.verification_method,
-                                       challenge=challenge, domain=domain)
+        presentation = workflow.present(network, organization, docs, challenge, domain)
     if output is None:
-        _print(presentation)
+        _print(presentation.document)
         return
-    _write(output, presentation)
-    _print({"output": str(output), "holder": admin.did, "credentials": len(docs), "challenge": challenge,
-            "domain": domain}, indent=None)
+    _write(output, presentation.document)
+    _print({"output": str(output), **presentation.summary()}, indent=None)
 
 
 @vc_app.command("verify-presentation")
@@ -396,14 +306,11 @@ def verify_presentation_command(
     doc = read_json(file, "presentation")
     at_ms = _moment(at, "--at")
     if directory is None:
-        result = verify_presentation(doc, challenge=challenge, domain=domain, resolver=_offline_key,
-                                     now=from_ms(at_ms) if at_ms is not None else None).to_dict()
-        result = {**result, "trusted": None, "offline": True}
+        result = workflow.verify_presented_offline(doc, challenge, domain, at_ms).to_dict()
     else:
         with EmbeddedNetwork(directory) as network:
             network.sync()
-            result = verify_presentation_with_ledger(doc, network.reader.store, challenge=challenge, domain=domain,
-                                                     at_ms=at_ms, base=_base(network))
+            result = workflow.verify_presented(network, _viewer(network), doc, challenge, domain, at_ms).to_dict()
     _print(result)
     _exit_unless(result)
 
@@ -412,13 +319,11 @@ def verify_presentation_command(
 
 
 def _issuer_did(network: EmbeddedNetwork, issuer: str) -> str:
-    """A DID as given, or an organization's name for its administrator's did:key."""
-    if issuer.startswith("did:"):
-        return issuer
-    record = network.reader.store.get_state(REGISTRY, member_key(issuer, "admin"))
-    if record is None:
-        fail(f"--issuer {issuer!r} is neither a DID nor an organization of this network")
-    return record["key"]
+    try:
+        return workflow.issuer_did(network, _viewer(network), issuer)
+    except Refused as exc:
+        fail(f"--issuer {exc.reason}")
+    raise AssertionError("unreachable: fail() exits")
 
 
 @vc_app.command("trust")
@@ -435,10 +340,9 @@ def trust(
     """Add an issuer to the trust registry for a credential type (as that type's authority)."""
     with EmbeddedNetwork(directory) as network:
         did = _issuer_did(network, issuer)
-        receipt = _submit(network, organization, trust_contract.NAMESPACE, "trust", {
-            "credential_type": credential_type, "issuer": did, "valid_from_ms": _moment(valid_from, "--from"),
-            "valid_until_ms": _moment(valid_until, "--until"), "note": note})
-    _print({"entry": receipt["txid"], "credential_type": credential_type, "issuer": did, **receipt}, indent=None)
+        trusted = workflow.trust_issuer(network, organization, credential_type, did, _moment(valid_from, "--from"),
+                                        _moment(valid_until, "--until"), note)
+    _print(trusted.to_dict(), indent=None)
 
 
 @vc_app.command("end-trust")
@@ -451,8 +355,8 @@ def end_trust(
 ) -> None:
     """End a trust registry entry; credentials are trusted up to that moment, not after."""
     with EmbeddedNetwork(directory) as network:
-        receipt = _submit(network, organization, trust_contract.NAMESPACE, "end", {"entry": entry, "reason": reason})
-    _print({"entry": entry, **receipt}, indent=None)
+        ended = workflow.end_trust(network, organization, entry, reason)
+    _print(ended.to_dict(), indent=None)
 
 
 @vc_app.command("trusted")
@@ -464,8 +368,8 @@ def trusted(
     """The trust registry's entries (JSON lines), ended ones included."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        for record in trust_contract.trusted_issuers(network.reader.store, credential_type):
-            _print(record, indent=None)
+        for record in workflow.trust_entries(network, _viewer(network), credential_type):
+            _print(record.to_dict(), indent=None)
 
 
 # --- DIDs ---------------------------------------------------------------------------------------
@@ -483,17 +387,13 @@ def did_command(
     """Print the DID document, resolved offline from the ledger's registry."""
     at_ms = _moment(at, "--at")
     if directory is None:
-        if not identifier.startswith("did:key:"):
-            fail(f"{identifier}: only a did:key resolves without the ledger; give --dir DIR")
-        result = DidResolution(did_key_document(identifier))
+        result = workflow.resolve_offline(identifier)
     else:
         with EmbeddedNetwork(directory) as network:
             network.sync()
-            base = _base(network)
+            result = workflow.resolve(network, _viewer(network), identifier, at_ms)
             if not identifier.startswith("did:"):
-                network.genesis.organization(identifier)  # an unknown name lists the known ones
-                identifier = base.organization_did(identifier)
-            result = resolve_did(network.reader.store, base, identifier, at_ms)
+                identifier = workflow.web_base(network).organization_did(identifier)
     _print(result.to_dict() if resolution else result.did_document)
     if result.deactivated:
         print(f"note: {identifier} is deactivated (see didDocumentMetadata with --resolution)", file=sys.stderr)

@@ -42,8 +42,6 @@ from typing import Any
 
 from pydantic import field_validator
 
-from tradeledger.contracts import status as status_contract
-from tradeledger.contracts import trust as trust_contract
 from tradeledger.contracts.records import Fields
 from tradeledger.credentials.datetimes import parse_datetime
 from tradeledger.credentials.errors import (
@@ -63,6 +61,8 @@ from tradeledger.credentials.verify import StatusLookup, issuer_id, verify_crede
 from tradeledger.crypto import DidKeyError, public_key_from_did_key
 from tradeledger.errors import Refused
 from tradeledger.identity.registry import key_record, organization_record
+from tradeledger.identity.status_records import entry_history, find_list, value_at
+from tradeledger.identity.trust import trust_at
 from tradeledger.ledger.authority import utc_text
 from tradeledger.ledger.contract import Args, Contract, TxContext
 from tradeledger.ledger.keys import key_prefix, state_key
@@ -302,22 +302,22 @@ def _status_lookup(state: StateReader, entries: tuple[StatusPointer, ...], at_ms
 
     def lookup(url: str) -> BitstringStatusList:
         where = _STATUS_LIST_URL.match(url)
-        listed = status_contract.find_list(state, where.group(1), where.group(2)) if where else None
-        if listed is None or at_ms < listed["published_ms"]:
+        listed = find_list(state, where.group(1), where.group(2)) if where else None
+        if listed is None or at_ms < listed.published_ms:
             raise StatusRetrievalError(f"status list {url} is not published on this ledger")
-        bits = bytearray(listed["length"] // 8)
+        bits = bytearray(listed.length // 8)
         for entry in entries:
-            if (entry.organization, entry.list_id) == (listed["organization"], listed["list_id"]) \
-                    and entry.index < listed["length"] and _bit_at(state, entry, at_ms):
+            if (entry.organization, entry.list_id) == (listed.organization, listed.list_id) \
+                    and entry.index < listed.length and _bit_at(state, entry, at_ms):
                 bits[entry.index >> 3] |= 0x80 >> (entry.index & 7)
-        return BitstringStatusList(bytes(bits), (listed["purpose"],))
+        return BitstringStatusList(bytes(bits), (listed.purpose,))
 
     return lookup
 
 
 def _bit_at(state: StateReader, entry: StatusPointer, at_ms: int) -> int:
-    history = status_contract.entry_history(state, entry.organization, entry.list_id, entry.index)
-    return status_contract.value_at(history, at_ms)
+    history = entry_history(state, entry.organization, entry.list_id, entry.index)
+    return value_at(history, at_ms)
 
 
 def _proof_window(created: str | None, at_ms: int) -> tuple[int, int]:
@@ -390,8 +390,8 @@ def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) 
         raise Refused(f"{what} does not verify: {problem.message} [{problem.code}]")
     for proof in result.proofs:
         _check_signing_key(state, proof.verification_method, proof.created, at_ms)
-    trusted, why = trust_contract.trust_at(state, credential_type, issuer, at_ms)
-    ctx.require(trusted, f"{what}'s issuer is not trusted for it: {why}")
+    decision = trust_at(state, credential_type, issuer, at_ms)
+    ctx.require(decision.trusted, f"{what}'s issuer is not trusted for it: {decision.reason}")
     # The data model check above refused unreadable dates, so these parse.
     valid_from = _ms_of(credential["validFrom"], round_up=True) if "validFrom" in credential else None
     valid_until = _ms_of(credential["validUntil"], round_up=False) if "validUntil" in credential else None
@@ -458,16 +458,16 @@ def _standing_refusal(state: StateReader, record: RegisteredCredential, at_ms: i
     if record.valid_until_ms is not None and at_ms > record.valid_until_ms:
         return (f"{what} expired at {utc_text(record.valid_until_ms)}; "
                 f"register a renewed one with `{REGISTER_COMMAND}`")
-    trusted, why = trust_contract.trust_at(state, record.credential_type, record.issuer, at_ms)
-    if not trusted:
-        return f"{what} is no longer from a trusted issuer: {why}"
+    decision = trust_at(state, record.credential_type, record.issuer, at_ms)
+    if not decision.trusted:
+        return f"{what} is no longer from a trusted issuer: {decision.reason}"
     for entry in record.status:
-        history = status_contract.entry_history(state, entry.organization, entry.list_id, entry.index)
-        if status_contract.value_at(history, at_ms):
-            change = [c for c in history if c["at_ms"] <= at_ms][-1]
+        history = entry_history(state, entry.organization, entry.list_id, entry.index)
+        if value_at(history, at_ms):
+            change = [c for c in history if c.at_ms <= at_ms][-1]
             word = "revoked" if entry.purpose == REVOCATION else "suspended"
-            reason = f" ({change['reason']})" if change["reason"] else ""
-            return f"{what} is {word} since {utc_text(change['at_ms'])}{reason}"
+            reason = f" ({change.reason})" if change.reason else ""
+            return f"{what} is {word} since {utc_text(change.at_ms)}{reason}"
     return None
 
 

@@ -3,51 +3,42 @@
 An issuer publishes a Bitstring Status List (W3C Bitstring Status List v1.0) by name, with
 one purpose (revocation or suspension) and a length of at least 131,072 entries, then sets
 and clears entries one transaction at a time. Every change keeps its block time, so the
-list can be rebuilt as it stood at any moment (`set_indices_at`): a verifier asks what a
+list can be rebuilt as it stood at any moment (tradeledger.identity.status): a verifier asks what a
 credential's status was when it relied on it, not only what it is now.
 
 Revocation is final: a revocation bit is never cleared. Suspension is a reversible hold.
-Only the publishing organization changes its lists. State (namespace "status"):
+Only the publishing organization changes its lists. It keeps the records of
+tradeledger.identity.status_records (namespace "status"):
 
-    list:<org>/<list_id>           the list: purpose, length, when published, by which tx
-    bit:<org>/<list_id>/<index>    one entry's changes, oldest first: at_ms, value, txid, reason
+    list/<org>/<list_id>           StatusList: purpose, length, when published, by which tx
+    bit/<org>/<list_id>/<index>    StatusBit: one entry's changes, oldest first (at_ms, value, txid, reason)
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from pydantic import field_validator
 
-from tradeledger.credentials.status_list import (
-    MIN_STATUS_LIST_LENGTH,
-    REVOCATION,
-    SUSPENSION,
+from tradeledger.credentials.status_list import MIN_STATUS_LIST_LENGTH, REVOCATION
+from tradeledger.identity.status_records import (
+    MAX_STATUS_LIST_LENGTH,
+    NAMESPACE,
+    PURPOSES,
+    StatusBit,
+    StatusChange,
+    StatusList,
+    bit_key,
+    find_list,
+    list_key,
+    status_bit,
 )
 from tradeledger.ledger.authority import utc_text
 from tradeledger.ledger.contract import Args, Contract, Refused, TxContext
-from tradeledger.ledger.state import StateReader
 
-NAMESPACE = "status"
 contract = Contract(NAMESPACE, "credential status lists (revocation and suspension)")
 LIST_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-PURPOSES = (REVOCATION, SUSPENSION)
-MAX_STATUS_LIST_LENGTH = 1 << 24  # 2 MiB of bits: far beyond any one issuer's needs, bounded
-INDEX_DIGITS = 8  # zero-padded, so entries scan in index order; MAX_STATUS_LIST_LENGTH < 10**8
 MAX_REASON = 200
-
-
-def list_key(organization: str, list_id: str) -> str:
-    return f"list:{organization}/{list_id}"
-
-
-def bit_prefix(organization: str, list_id: str) -> str:
-    return f"bit:{organization}/{list_id}/"
-
-
-def bit_key(organization: str, list_id: str, index: int) -> str:
-    return f"{bit_prefix(organization, list_id)}{index:0{INDEX_DIGITS}d}"
 
 
 def _list_id(value: str) -> str:
@@ -105,92 +96,50 @@ class Change(Args):
 @contract.action("publish", Publish)
 def publish(ctx: TxContext, args: Publish) -> None:
     organization = ctx.signer.organization
-    existing = ctx.state.get(list_key(organization, args.list_id))
+    existing = find_list(ctx.state.reader, organization, args.list_id)
     ctx.require(existing is None, f"{organization} already published status list {args.list_id} "
-                                  f"({existing and existing['purpose']}); choose another id")
-    ctx.state.put(list_key(organization, args.list_id), {
-        "organization": organization, "list_id": args.list_id, "purpose": args.purpose,
-        "length": args.length, "published_ms": ctx.block_time_ms, "txid": ctx.txid,
-    })
+                                  f"({existing and existing.purpose}); choose another id")
+    listed = StatusList(organization, args.list_id, args.purpose, args.length, ctx.block_time_ms, ctx.txid)
+    ctx.state.put(list_key(organization, args.list_id), listed.to_dict())
     ctx.emit("status_list_published", organization=organization, list_id=args.list_id,
              purpose=args.purpose, length=args.length)
 
 
-def _changeable(ctx: TxContext, args: Change) -> tuple[dict[str, Any], dict[str, Any]]:
+def _changeable(ctx: TxContext, args: Change) -> tuple[StatusList, StatusBit]:
     """The list (owned by the signer) and the entry's record, or Refused with the reason."""
     organization = ctx.signer.organization
-    listed = ctx.state.get(list_key(organization, args.list_id))
-    ctx.require(listed is not None, f"{organization} has no status list {args.list_id}; publish it first")
-    ctx.require(args.index < listed["length"],
-                f"status list index {args.index} is outside list {args.list_id} (0..{listed['length'] - 1})")
-    record = ctx.state.get(bit_key(organization, args.list_id, args.index)) or {"index": args.index, "history": []}
-    return listed, record
+    listed = find_list(ctx.state.reader, organization, args.list_id)
+    if listed is None:
+        raise Refused(f"{organization} has no status list {args.list_id}; publish it first")
+    ctx.require(listed.holds(args.index),
+                f"status list index {args.index} is outside list {args.list_id} (0..{listed.length - 1})")
+    return listed, status_bit(ctx.state.reader, organization, args.list_id, args.index)
 
 
-def _record_change(ctx: TxContext, listed: dict[str, Any], record: dict[str, Any], args: Change, value: int) -> None:
-    change = {"at_ms": ctx.block_time_ms, "value": value, "txid": ctx.txid, "reason": args.reason}
-    ctx.state.put(bit_key(listed["organization"], args.list_id, args.index),
-                  {"index": args.index, "history": [*record["history"], change]})
-    ctx.emit("status_set" if value else "status_cleared", organization=listed["organization"],
-             list_id=args.list_id, purpose=listed["purpose"], index=args.index)
-
-
-def _current(record: dict[str, Any]) -> int:
-    return record["history"][-1]["value"] if record["history"] else 0
+def _record_change(ctx: TxContext, listed: StatusList, bit: StatusBit, args: Change, value: int) -> None:
+    change = StatusChange(ctx.block_time_ms, value, ctx.txid, args.reason)
+    ctx.state.put(bit_key(listed.organization, args.list_id, args.index), bit.changed(change).to_dict())
+    ctx.emit("status_set" if value else "status_cleared", organization=listed.organization,
+             list_id=args.list_id, purpose=listed.purpose, index=args.index)
 
 
 @contract.action("set", Change)
 def set_status(ctx: TxContext, args: Change) -> None:
     """Revoke (on a revocation list) or suspend (on a suspension list) entry `index`."""
-    listed, record = _changeable(ctx, args)
-    if _current(record):
-        since = utc_text(record["history"][-1]["at_ms"])
-        word = "revoked" if listed["purpose"] == REVOCATION else "suspended"
+    listed, bit = _changeable(ctx, args)
+    if bit.value:
+        since = utc_text(bit.history[-1].at_ms)
+        word = "revoked" if listed.purpose == REVOCATION else "suspended"
         raise Refused(f"entry {args.index} of {args.list_id} is already {word} (since {since})")
-    _record_change(ctx, listed, record, args, 1)
+    _record_change(ctx, listed, bit, args, 1)
 
 
 @contract.action("clear", Change)
 def clear_status(ctx: TxContext, args: Change) -> None:
     """Lift the suspension of entry `index`; a revocation is never lifted."""
-    listed, record = _changeable(ctx, args)
-    ctx.require(listed["purpose"] != REVOCATION,
+    listed, bit = _changeable(ctx, args)
+    ctx.require(listed.purpose != REVOCATION,
                 f"{args.list_id} is a revocation list and revocation cannot be undone; "
                 "use a suspension list for reversible holds")
-    ctx.require(bool(_current(record)), f"entry {args.index} of {args.list_id} is not suspended")
-    _record_change(ctx, listed, record, args, 0)
-
-
-# --- queries, shared by nodes and the identity layer ------------------------------------------
-
-
-def find_list(state: StateReader, organization: str, list_id: str) -> dict[str, Any] | None:
-    return state.get_state(NAMESPACE, list_key(organization, list_id))
-
-
-def lists_of(state: StateReader, organization: str) -> list[dict[str, Any]]:
-    return [value for _key, value in state.scan_state(NAMESPACE, f"list:{organization}/")]
-
-
-def entry_history(state: StateReader, organization: str, list_id: str, index: int) -> list[dict[str, Any]]:
-    """Every change of one entry, oldest first (empty when it was never set)."""
-    record = state.get_state(NAMESPACE, bit_key(organization, list_id, index))
-    return list(record["history"]) if record else []
-
-
-def value_at(history: list[dict[str, Any]], at_ms: int) -> int:
-    """An entry's bit at `at_ms`: the last change at or before it (changes are in log order)."""
-    value = 0
-    for change in history:
-        if change["at_ms"] > at_ms:
-            break
-        value = change["value"]
-    return value
-
-
-def set_indices_at(state: StateReader, organization: str, list_id: str, at_ms: int) -> list[int]:
-    """The entries whose bit was 1 at `at_ms`, in increasing order."""
-    return [
-        record["index"] for _key, record in state.scan_state(NAMESPACE, bit_prefix(organization, list_id))
-        if value_at(record["history"], at_ms)
-    ]
+    ctx.require(bool(bit.value), f"entry {args.index} of {args.list_id} is not suspended")
+    _record_change(ctx, listed, bit, args, 0)

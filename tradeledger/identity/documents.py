@@ -95,7 +95,7 @@ def organization_document(did: str, keys: Sequence[tuple[str, bool]]) -> dict[st
         "verificationMethod": methods,
         "authentication": list(ids),
         "assertionMethod": list(ids),
-        "capabilityInvocation": [m["id"] for m, (_key, admin) in zip(methods, keys) if admin],
+        "capabilityInvocation": [m["id"] for m, (_key, admin) in zip(methods, keys, strict=True) if admin],
     }
 
 

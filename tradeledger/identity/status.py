@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tradeledger.contracts import status as status_contract
 from tradeledger.credentials.errors import (
     CredentialError,
     StatusIndexOutOfRangeError,
@@ -28,28 +27,35 @@ from tradeledger.credentials.status_list import (
     status_list_credential,
 )
 from tradeledger.identity.documents import did_time
+from tradeledger.identity.status_records import StatusList, find_list, set_indices_at, status_bit
 from tradeledger.identity.web import WebBase
 from tradeledger.ledger.state import StateReader
 
 
-def published_list(state: StateReader, organization: str, list_id: str) -> dict[str, Any]:
+def published_list(state: StateReader, organization: str, list_id: str) -> StatusList:
     """The status contract's record of a list, or StatusRetrievalError."""
-    record = status_contract.find_list(state, organization, list_id)
+    record = find_list(state, organization, list_id)
     if record is None:
         raise StatusRetrievalError(f"{organization} has published no status list {list_id!r} on this network")
     return record
 
 
+def published_by(state: StateReader, organization: str, list_id: str, at_ms: int) -> StatusList:
+    """The list's record if it was published by `at_ms`, else StatusRetrievalError."""
+    record = published_list(state, organization, list_id)
+    if at_ms < record.published_ms:
+        raise StatusRetrievalError(f"status list {list_id!r} of {organization} was published only at "
+                                   f"{did_time(record.published_ms)}, after the time asked")
+    return record
+
+
 def status_list_at(state: StateReader, organization: str, list_id: str, at_ms: int) -> BitstringStatusList:
     """The list as it stood at `at_ms`; StatusRetrievalError before it was published."""
-    record = published_list(state, organization, list_id)
-    if at_ms < record["published_ms"]:
-        raise StatusRetrievalError(f"status list {list_id!r} of {organization} was published only at "
-                                   f"{did_time(record['published_ms'])}, after the time asked")
-    bits = bytearray(record["length"] // 8)
-    for index in status_contract.set_indices_at(state, organization, list_id, at_ms):
+    record = published_by(state, organization, list_id, at_ms)
+    bits = bytearray(record.length // 8)
+    for index in set_indices_at(state, organization, list_id, at_ms):
         bits[index >> 3] |= 0x80 >> (index & 7)  # entry 0 is the left-most bit of byte 0
-    return BitstringStatusList(bytes(bits), (record["purpose"],))
+    return BitstringStatusList(bytes(bits), (record.purpose,))
 
 
 def status_list_credential_at(state: StateReader, base: WebBase, organization: str, list_id: str,
@@ -66,11 +72,11 @@ def status_entry(state: StateReader, base: WebBase, organization: str, list_id: 
                  index: int) -> BitstringStatusListEntry:
     """A credentialStatus entry pointing at `index` of a published list (checked to exist)."""
     record = published_list(state, organization, list_id)
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < record["length"]:
+    if isinstance(index, bool) or not isinstance(index, int) or not record.holds(index):
         raise StatusIndexOutOfRangeError(
-            f"status list index {index} is outside list {list_id} (0..{record['length'] - 1})")
+            f"status list index {index} is outside list {list_id} (0..{record.length - 1})")
     url = base.status_list_url(organization, list_id)
-    return BitstringStatusListEntry(record["purpose"], index, url, id=f"{url}#{index}")
+    return BitstringStatusListEntry(record.purpose, index, url, id=f"{url}#{index}")
 
 
 def status_list_entries_at(state: StateReader, organization: str, list_id: str, indices: Iterable[int],
@@ -78,16 +84,12 @@ def status_list_entries_at(state: StateReader, organization: str, list_id: str, 
     """The list at `at_ms` with only the entries `indices` read (the others left 0): what a
     verifier needs to check those entries, at the cost of reading them alone. Not a list to
     publish: use status_list_at for that."""
-    record = published_list(state, organization, list_id)
-    if at_ms < record["published_ms"]:
-        raise StatusRetrievalError(f"status list {list_id!r} of {organization} was published only at "
-                                   f"{did_time(record['published_ms'])}, after the time asked")
-    bits = bytearray(record["length"] // 8)
+    record = published_by(state, organization, list_id, at_ms)
+    bits = bytearray(record.length // 8)
     for index in indices:
-        if 0 <= index < record["length"] and status_contract.value_at(
-                status_contract.entry_history(state, organization, list_id, index), at_ms):
+        if record.holds(index) and status_bit(state, organization, list_id, index).value_at(at_ms):
             bits[index >> 3] |= 0x80 >> (index & 7)
-    return BitstringStatusList(bytes(bits), (record["purpose"],))
+    return BitstringStatusList(bytes(bits), (record.purpose,))
 
 
 def wanted_entries(doc: Any) -> dict[str, set[int]]:
@@ -100,6 +102,8 @@ def wanted_entries(doc: Any) -> dict[str, set[int]]:
     for document in documents:
         status = document.get("credentialStatus")
         for item in status if isinstance(status, list) else [status]:
+            if not isinstance(item, Mapping):
+                continue  # reported by the verifier
             try:
                 entry = BitstringStatusListEntry.from_dict(item)
             except CredentialError:

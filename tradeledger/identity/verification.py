@@ -19,14 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tradeledger.contracts import trust as trust_contract
 from tradeledger.credentials.errors import CredentialError
 from tradeledger.credentials.model import (
     VERIFIABLE_CREDENTIAL,
     Problem,
     problems_from_dicts,
 )
-from tradeledger.credentials.presentation import verify_presentation
+from tradeledger.credentials.presentation import PresentationResult, verify_presentation
 from tradeledger.credentials.verify import (
     VerificationResult,
     issuer_id,
@@ -36,6 +35,7 @@ from tradeledger.identity.documents import did_time
 from tradeledger.identity.registry import key_record
 from tradeledger.identity.resolver import LedgerKeyResolver, from_ms
 from tradeledger.identity.status import LedgerStatusLookup
+from tradeledger.identity.trust import trust_at
 from tradeledger.identity.web import WebBase, web_base_of
 from tradeledger.ledger.state import StateReader
 
@@ -43,6 +43,8 @@ KEY_REVOKED_LATER = "KEY_REVOKED_LATER"  # warning: the signing key was revoked 
 
 
 def now_ms() -> int:
+    # The runtime's clock (runtime.clock) sits above identity; the default moment of a
+    # question is read here, at this edge, and every reader below takes it as a value.
     return time.time_ns() // 1_000_000
 
 
@@ -124,9 +126,9 @@ def trust_findings(state: StateReader, doc: Any, at_ms: int) -> tuple[TrustFindi
                              "VerifiableCredential, so no issuer can be trusted for it"),)
     findings = []
     for credential_type in types:
-        trusted, reason = trust_contract.trust_at(state, credential_type, issuer, at_ms)
-        entry = trust_contract.trust_entry_at(state, credential_type, issuer, at_ms) if trusted else None
-        findings.append(TrustFinding(credential_type, trusted, reason, entry["id"] if entry else None))
+        decision = trust_at(state, credential_type, issuer, at_ms)
+        findings.append(TrustFinding(credential_type, decision.trusted, decision.reason,
+                                     decision.entry.id if decision.entry else None))
     return tuple(findings)
 
 
@@ -179,11 +181,44 @@ def verify_with_ledger(doc: Any, state: StateReader, at_ms: int | None = None, *
     return check_with_ledger(doc, state, at_ms, base=base).to_dict()
 
 
-def verify_presentation_with_ledger(presentation: Any, state: StateReader, *, challenge: str,
-                                    domain: str | Sequence[str] | None = None, at_ms: int | None = None,
-                                    base: WebBase | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LedgerPresentationVerification:
+    """A presentation's own checks and each embedded credential's, with `trusted` for each
+    credential (its findings, in the order embedded) and for all of them."""
+
+    presentation: PresentationResult
+    credential_trust: tuple[tuple[TrustFinding, ...], ...]
+    at_ms: int
+
+    @property
+    def verified(self) -> bool:
+        return self.presentation.verified
+
+    @property
+    def trusted(self) -> bool:
+        findings = self.credential_trust
+        return bool(findings) and all(f.trusted for found in findings for f in found)
+
+    @property
+    def accepted(self) -> bool:
+        return self.verified and self.trusted
+
+    def to_dict(self) -> dict[str, Any]:
+        output = self.presentation.to_dict()
+        for item, findings in zip(output["credentials"], self.credential_trust, strict=False):
+            item["trusted"] = all(f.trusted for f in findings)
+            item["trust_reasons"] = [f.to_dict() for f in findings]
+        return {"verified": self.verified, "trusted": self.trusted, "accepted": self.accepted,
+                "errors": output["errors"], "warnings": output["warnings"], "holder": output["holder"],
+                "at": did_time(self.at_ms), "at_ms": self.at_ms, "proofs": output["proofs"],
+                "credentials": output["credentials"]}
+
+
+def check_presentation_with_ledger(presentation: Any, state: StateReader, *, challenge: str,
+                                   domain: str | Sequence[str] | None = None, at_ms: int | None = None,
+                                   base: WebBase | None = None) -> LedgerPresentationVerification:
     """A presentation's own checks (holder key from the registry, challenge, domain) and each
-    embedded credential's, with `trusted` for each credential and for all of them."""
+    embedded credential's, with the trust registry's findings for each credential."""
     at_ms = now_ms() if at_ms is None else at_ms
     base = base if base is not None else web_base_of(state)
     resolver = LedgerKeyResolver.for_document(state, base, presentation, at_ms)
@@ -192,15 +227,18 @@ def verify_presentation_with_ledger(presentation: Any, state: StateReader, *, ch
                                  status_lookup=status_lookup, now=from_ms(at_ms))
     embedded = presentation.get("verifiableCredential", []) if isinstance(presentation, Mapping) else []
     embedded = embedded if isinstance(embedded, list) else [embedded]
-    trust = [trust_findings(state, credential, at_ms) for credential in embedded]
-    output = result.to_dict()
-    for item, findings in zip(output["credentials"], trust):
-        item["trusted"] = all(f.trusted for f in findings)
-        item["trust_reasons"] = [f.to_dict() for f in findings]
-    trusted = bool(trust) and all(f.trusted for findings in trust for f in findings)
-    return {"verified": result.verified, "trusted": trusted, "accepted": result.verified and trusted,
-            "errors": output["errors"], "warnings": output["warnings"], "holder": output["holder"],
-            "at": did_time(at_ms), "at_ms": at_ms, "proofs": output["proofs"], "credentials": output["credentials"]}
+    trust = tuple(trust_findings(state, credential, at_ms) for credential in embedded)
+    return LedgerPresentationVerification(result, trust, at_ms)
 
 
-__all__ = ["KEY_REVOKED_LATER", "LedgerVerification", "TrustFinding", "check_with_ledger", "credential_types", "trust_findings", "verify_presentation_with_ledger", "verify_with_ledger"]
+def verify_presentation_with_ledger(presentation: Any, state: StateReader, *, challenge: str,
+                                    domain: str | Sequence[str] | None = None, at_ms: int | None = None,
+                                    base: WebBase | None = None) -> dict[str, Any]:
+    """check_presentation_with_ledger as JSON: verified, trusted, accepted, errors, holder, credentials ..."""
+    return check_presentation_with_ledger(presentation, state, challenge=challenge, domain=domain, at_ms=at_ms,
+                                          base=base).to_dict()
+
+
+__all__ = ["KEY_REVOKED_LATER", "LedgerPresentationVerification", "LedgerVerification", "TrustFinding",
+           "check_presentation_with_ledger", "check_with_ledger", "credential_types", "trust_findings",
+           "verify_presentation_with_ledger", "verify_with_ledger"]
