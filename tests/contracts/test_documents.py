@@ -12,12 +12,12 @@ def test_lookup_by_commitment_and_by_reference(network):
     anchor(network, "01" * 32, {"entry": "B76-0324527-8", "bol": "MAEU1"})
     anchor(network, "02" * 32, {"entry": "B76-0324527-8"}, doc_type="packing_list")
     anchor(network, "03" * 32, {"entry": "B76-0000001-0"})
-    store = network.peer("customs").store
+    store = network.state("customs")
     record = find_by_commitment(store, "01" * 32)
-    assert record["leaf_index"] == 0 and record["owner"] == "importer" and record["refs"]["bol"] == "MAEU1"
+    assert record.leaf_index == 0 and record.owner == "importer" and record.refs["bol"] == "MAEU1"
     found = find_by_reference(store, "entry", "B76-0324527-8")
-    assert [r["doc_type"] for r in found] == ["commercial_invoice", "packing_list"]
-    assert [r["commitment"] for r in find_by_reference(store, "bol", "MAEU1")] == ["01" * 32]
+    assert [r.doc_type for r in found] == ["commercial_invoice", "packing_list"]
+    assert [r.commitment for r in find_by_reference(store, "bol", "MAEU1")] == ["01" * 32]
     assert find_by_reference(store, "entry", "B76-0324527") == []  # a prefix is not a match
 
 
