@@ -307,7 +307,8 @@ def test_no_access_is_recorded_for_a_request_that_is_not_approved(net, decision)
     if decision:
         act(net, "importer", "deny", request_id=record.id, reason="not party to this entry")
     status = "denied" if decision else "pending"
-    refused(net, "importer", "record_access", f"the request is {status}, not approved", request_id=record.id, nonce=os.urandom(16).hex())
+    refused(net, "importer", "record_access", f"the request is {status}, not approved", request_id=record.id,
+            nonce=os.urandom(16).hex())
 
 
 def test_no_access_is_recorded_once_the_grant_is_revoked(net):

@@ -123,7 +123,7 @@ def matrix(tmp_path_factory) -> Matrix:
             refs = {"entry": ENTRIES[entry], **({"issuer": "agency"} if doc_type == "permit" else {})}
             results = anchor_documents(net, OWNER, [(Path(c.id), contents[c]) for c in group], doc_type, refs)
             assert all(r.receipt.valid for r in results)
-            commitments.update({c: r.commitment for c, r in zip(group, results)})
+            commitments.update({c: r.commitment for c, r in zip(group, results, strict=True)})
 
         granted = [c for c in CELLS if c.state != "never"]
         expires_ms = now_ms() + EXPIRY_MS
@@ -131,10 +131,10 @@ def matrix(tmp_path_factory) -> Matrix:
             (OWNER, "grant", {"grantee": c.requester, "commitment": commitments[c], "purpose": "matrix",
                               "expires_ms": expires_ms if c.state == "expired" else None})
             for c in granted
-        ])))
+        ]), strict=True))
         requests = dict(zip(CELLS, sign_all(net, [
             (c.requester, "request", {"commitment": commitments[c], "purpose": "entry review"}) for c in CELLS
-        ])))
+        ]), strict=True))
         sign_all(net, [(OWNER, "revoke", {"grant_id": grant_ids[c]}) for c in CELLS if c.state == "revoked"])
         assert now_ms() < expires_ms, "the set-up outlasted the expiring grants; raise EXPIRY_MS"
         time.sleep((expires_ms - now_ms()) / 1000 + 0.1)
