@@ -162,10 +162,11 @@ def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[s
         record = documents.find_by_commitment(ctx.state.reader, linked.commitment)
         ctx.require(record is not None,
                     f"supporting document {linked.commitment[:12]}… is not anchored; anchor it first")
-        ctx.require(record["doc_type"] == linked.doc_type,
-                    f"supporting document {linked.commitment[:12]}… was anchored as a {record['doc_type']}, "
+        assert record is not None
+        ctx.require(record.doc_type == linked.doc_type,
+                    f"supporting document {linked.commitment[:12]}… was anchored as a {record.doc_type}, "
                     f"not a {linked.doc_type}")
-        found[linked.commitment] = record
+        found[linked.commitment] = record.to_dict()
     return found
 
 

@@ -124,7 +124,7 @@ def open_verification(ctx: TxContext, args: OpenVerification) -> None:
     certifier = None
     if line["certification"] is not None:
         certification = documents.find_by_commitment(ctx.state.reader, line["certification"])
-        certifier = certification["owner"] if certification else None
+        certifier = certification.owner if certification else None
     record = {
         "id": ctx.txid, "entry_number": args.entry_number, "line": args.line, "spi": line["spi"],
         "agreement": FTA_SPIS[line["spi"]], "hts": line["hts"], "certification": line["certification"],
@@ -154,13 +154,14 @@ def request_records(ctx: TxContext, args: RequestRecords) -> None:
     requests = list(record["requests"])
     for request_id in args.requests:
         request = access.find_request(ctx.state.reader, request_id)
-        ctx.require(request is not None and request["requester"] == ctx.signer.organization,
+        ctx.require(request is not None and request.requester == ctx.signer.organization,
                     f"no access request {request_id} by {ctx.signer.organization}")
-        ctx.require(request["commitment"] in relevant,
+        assert request is not None
+        ctx.require(request.commitment in relevant,
                     f"request {request_id} is for a document that is not a record of this verification")
         ctx.require(request_id not in noted, f"request {request_id} is already noted")
-        requests.append({"request": request_id, "commitment": request["commitment"], "owner": request["owner"],
-                         "doc_type": request["doc_type"], "at_ms": ctx.block_time_ms})
+        requests.append({"request": request_id, "commitment": request.commitment, "owner": request.owner,
+                         "doc_type": request.doc_type, "at_ms": ctx.block_time_ms})
     ctx.state.put(verification_key(args.verification), {**record, "requests": requests})
     ctx.emit("records_requested", verification=args.verification,
              owners=sorted({r["owner"] for r in requests}), requests=args.requests)
@@ -175,13 +176,14 @@ def answer(ctx: TxContext, args: Answer) -> None:
                 f"the importer ({record['importer']}), the certifier or a producer answers; not {who}")
     document = documents.find_by_commitment(ctx.state.reader, args.commitment)
     ctx.require(document is not None, f"no document with commitment {args.commitment[:12]}… is anchored")
-    ctx.require(document["owner"] == who, f"answer with a document you anchored; this one is {document['owner']}'s")
-    ctx.require(document["doc_type"] in ANSWER_DOC_TYPES,
-                f"an answer is a {' or an '.join(ANSWER_DOC_TYPES)}, not a {document['doc_type']}")
-    ctx.require(document["refs"].get(VERIFICATION_REF) == args.verification,
+    assert document is not None
+    ctx.require(document.owner == who, f"answer with a document you anchored; this one is {document.owner}'s")
+    ctx.require(document.doc_type in ANSWER_DOC_TYPES,
+                f"an answer is a {' or an '.join(ANSWER_DOC_TYPES)}, not a {document.doc_type}")
+    ctx.require(document.ref(VERIFICATION_REF) == args.verification,
                 f"anchor the answer with the reference {VERIFICATION_REF}={args.verification}")
     ctx.require(all(a["commitment"] != args.commitment for a in record["answers"]), "this answer is already recorded")
-    answers = record["answers"] + [{"by": who, "commitment": args.commitment, "doc_type": document["doc_type"],
+    answers = record["answers"] + [{"by": who, "commitment": args.commitment, "doc_type": document.doc_type,
                                     "at_ms": ctx.block_time_ms, "txid": ctx.txid}]
     ctx.state.put(verification_key(args.verification), {**record, "status": ANSWERED, "answers": answers})
     ctx.emit("verification_answered", verification=args.verification, by=who, commitment=args.commitment)
@@ -195,9 +197,10 @@ def determine(ctx: TxContext, args: Determine) -> None:
     ctx.require(record["status"] != DETERMINED, "the verification is already determined")
     document = documents.find_by_commitment(ctx.state.reader, args.commitment)
     ctx.require(document is not None, f"no document with commitment {args.commitment[:12]}… is anchored")
-    ctx.require(document["owner"] == ctx.signer.organization and document["doc_type"] == DETERMINATION_DOC_TYPE,
+    assert document is not None
+    ctx.require(document.owner == ctx.signer.organization and document.doc_type == DETERMINATION_DOC_TYPE,
                 f"the determination is an {DETERMINATION_DOC_TYPE} anchored by {ctx.signer.organization}")
-    ctx.require(document["refs"] == {VERIFICATION_REF: args.verification},
+    ctx.require(document.refs == {VERIFICATION_REF: args.verification},
                 f"anchor the determination with only the reference {VERIFICATION_REF}={args.verification}, "
                 "so that no default rule exposes it")
     readers = audience(record)

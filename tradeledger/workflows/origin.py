@@ -46,6 +46,7 @@ from tradeledger.node.certification import (
 )
 from tradeledger.node.embedded import EmbeddedNetwork
 from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.receipts import Receipt
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import anchor_documents
 
@@ -64,11 +65,11 @@ class IssuedCertification:
     credential: dict[str, Any]
     commitment: str
     refs: dict[str, str]
-    receipt: dict[str, Any]
+    receipt: Receipt
 
     def to_dict(self) -> dict[str, Any]:
         return {"credential_id": self.credential["id"], "commitment": self.commitment, "refs": self.refs,
-                **self.receipt}
+                **self.receipt.to_dict()}
 
 
 def certify(net: EmbeddedNetwork, certifier: str, certification: CertificationOfOrigin,
@@ -86,8 +87,8 @@ def certify(net: EmbeddedNetwork, certifier: str, certification: CertificationOf
     [result] = anchor_documents(net, certifier, [(Path(f"{certification.credential_id}.json"),
                                                   canonical_bytes(credential))],
                                 CERTIFICATION_DOC_TYPE, refs, wait=wait)
-    if result.receipt.get("valid") is False:
-        raise Refused(result.receipt.get("reason", "the anchoring was refused"))
+    if result.receipt.valid is False:
+        raise Refused(result.receipt.reason or "the anchoring was refused")
     return IssuedCertification(credential, result.commitment, refs, result.receipt)
 
 
@@ -134,13 +135,13 @@ def request_records(net: EmbeddedNetwork, verification_id: str) -> list[RecordRe
     made = []
     for commitment in wanted:
         anchored = documents.find_by_commitment(state, commitment)
-        if commitment in already or anchored is None or anchored["owner"] == customs:
+        if commitment in already or anchored is None or anchored.owner == customs:
             continue
         receipt = net.submit_checked(customs, access.NAMESPACE, "request",
                                      {"commitment": commitment, "purpose": purpose})
         request = access.find_request(net.peer(customs).store, receipt.txid)
-        made.append(RecordRequest(receipt.txid, commitment, anchored["doc_type"], anchored["owner"],
-                                  request["status"] if request else "unknown"))
+        made.append(RecordRequest(receipt.txid, commitment, anchored.doc_type, anchored.owner,
+                                  request.status if request else "unknown"))
     if made:
         net.submit_checked(customs, origin.NAMESPACE, "request",
                            {"verification": verification_id, "requests": [r.request_id for r in made]})
@@ -151,7 +152,7 @@ def pending_requests(net: EmbeddedNetwork, owner: str, verification_id: str) -> 
     """The verification's requests still waiting for `owner` to decide."""
     state = net.peer(owner).store
     return [r["request"] for r in verification(net, verification_id)["requests"]
-            if r["owner"] == owner and (access.find_request(state, r["request"]) or {}).get("status") == "pending"]
+            if r["owner"] == owner and (found := access.find_request(state, r["request"])) and found.pending]
 
 
 # --- the producer answers ------------------------------------------------------------------------
@@ -175,8 +176,8 @@ def answer_verification(net: EmbeddedNetwork, organization: str, verification_id
                                   f"not {organization}")
     [anchored] = anchor_documents(net, organization, [(Path("bill_of_materials.json"), canonical_bytes(case))],
                                   "bill_of_materials", {origin.VERIFICATION_REF: verification_id})
-    if anchored.receipt.get("valid") is False:
-        raise Refused(anchored.receipt.get("reason", "the anchoring was refused"))
+    if anchored.receipt.valid is False:
+        raise Refused(anchored.receipt.reason or "the anchoring was refused")
     net.submit_checked(organization, access.NAMESPACE, "grant", {
         "grantee": record["customs"], "commitment": anchored.commitment,
         "purpose": f"verification of origin {verification_id}: bill of materials for customs only"})
@@ -281,18 +282,19 @@ def check_certification(net: EmbeddedNetwork, customs: str, record: dict[str, An
         return CertificationCheck(commitment, True, ("the certification is not JSON",))
     problems = [f"the credential does not verify: {p.message}" for p in verify_credential(credential).errors]
     state = net.peer(customs).store
-    anchored = documents.find_by_commitment(state, commitment) or {"owner": None, "refs": {}}
+    anchored = documents.find_by_commitment(state, commitment)
+    anchored_owner, anchored_refs = (anchored.owner, anchored.refs) if anchored else (None, {})
     issuer = credential.get("issuer", {}).get("id") if isinstance(credential.get("issuer"), dict) else None
     key = state.get_state(REGISTRY, key_key(did_of(issuer))) if isinstance(issuer, str) else None
-    if key is None or key["organization"] != anchored["owner"]:
-        problems.append(f"the credential's issuer {issuer} is not a key of {anchored['owner']}, which anchored it")
+    if key is None or key["organization"] != anchored_owner:
+        problems.append(f"the credential's issuer {issuer} is not a key of {anchored_owner}, which anchored it")
     criteria: tuple[str, ...] = ()
     try:
         certification = CertificationOfOrigin.from_credential(credential)
     except CertificationError as exc:
         problems.append(f"the certification is incomplete: {exc}")
         return CertificationCheck(commitment, True, tuple(problems), credential.get("id"))
-    problems.extend(terms_mismatch(certification, anchored["refs"]))
+    problems.extend(terms_mismatch(certification, anchored_refs))
     goods = [g for g in certification.goods if g.hs[:6] == hs6(line["hts"])]
     if not goods:
         problems.append(f"the certification describes no good of HS {hs6(line['hts'])}")
@@ -359,17 +361,17 @@ def _disclosed(net: EmbeddedNetwork, organization: str, commitment: str, request
         if received.commitment == commitment and received.document_sha256:
             return vault.get_document(received.document_sha256), ""
     state = net.peer(organization).store
-    ids = [r for r in request_ids if (access.find_request(state, r) or {}).get("commitment") == commitment]
+    ids = [r for r in request_ids if (found := access.find_request(state, r)) and found.commitment == commitment]
     if not ids:
         ids = [net.submit_checked(organization, access.NAMESPACE, "request",
                                   {"commitment": commitment, "purpose": purpose}).txid]
     for request_id in ids:
         request = access.find_request(net.peer(organization).store, request_id)
-        if request and request["status"] == "approved":
+        if request and request.approved:
             received = disclose(net, request_id, organization)
             if received.document_sha256:
                 return vault.get_document(received.document_sha256), ""
-    states = ", ".join(f"request {r[:12]}… is {(access.find_request(state, r) or {}).get('status', 'unknown')}"
+    states = ", ".join(f"request {r[:12]}… is {found.status if (found := access.find_request(state, r)) else 'unknown'}"
                        for r in ids)
     return None, states
 
@@ -414,8 +416,8 @@ def record_determination(net: EmbeddedNetwork, determination: Determination) -> 
     [anchored] = anchor_documents(
         net, customs, [(Path("determination.json"), canonical_bytes(determination.to_dict()))],
         origin.DETERMINATION_DOC_TYPE, {origin.VERIFICATION_REF: determination.verification})
-    if anchored.receipt.get("valid") is False:
-        raise Refused(anchored.receipt.get("reason", "the anchoring was refused"))
+    if anchored.receipt.valid is False:
+        raise Refused(anchored.receipt.reason or "the anchoring was refused")
     grants = [net.sign(customs, access.NAMESPACE, "grant", {
         "grantee": party, "commitment": anchored.commitment,
         "purpose": f"determination of verification of origin {determination.verification}"})
@@ -443,9 +445,9 @@ def read_determination(net: EmbeddedNetwork, organization: str, verification_id:
         receipt = net.submit_checked(organization, access.NAMESPACE, "request", {
             "commitment": commitment, "purpose": f"read the determination of verification {verification_id}"})
         request = access.find_request(net.peer(organization).store, receipt.txid)
-        if request is None or request["status"] != "approved":
+        if request is None or not request.approved:
             raise AccessRefused(f"{organization} is not entitled to the determination of verification "
-                               f"{verification_id}; its request is {request['status'] if request else 'unknown'}")
+                               f"{verification_id}; its request is {request.status if request else 'unknown'}")
         received = disclose(net, receipt.txid, organization)
         content = vault.get_document(received.document_sha256 or "")
     else:
