@@ -19,8 +19,11 @@ from tradeledger.contracts import access, documents
 from tradeledger.contracts.access import AccessBasis, GrantTarget, RequestRecord, default_access_policy
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
-from tradeledger.ledger.access_policy import AccessPolicy
+from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError, AccessRule
+from tradeledger.ledger.authority import REGISTRY, org_key
 from tradeledger.ledger.bundle import verify_bundle
+from tradeledger.ledger.contract import ContractSet, Signer
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
@@ -516,3 +519,126 @@ def test_bytes_anchored_twice_stay_until_both_commitments_are_purged(short_reten
     assert vault.get_document(digest) == content  # still needed to prove the second commitment
     assert purge_document(net, "importer", second).removed_bytes is True
     assert not vault.has_document(digest)
+
+
+# --- on plain data: the contract against the in-memory state ------------------------------
+
+def _signer(organization: str, role: str) -> Signer:
+    return Signer(f"did:key:z6Mk{organization}", organization, role, "admin", True)
+
+
+MEMORY_ORGS = {"importer": "importer", "exporter": "exporter", "agency": "agency", "customs": "customs"}
+
+
+@pytest.fixture
+def memory() -> ContractHarness:
+    """The documents and access contracts on a state holding what a genesis writes:
+    active organizations and the default policy, with invoices purgeable at once."""
+    rows: dict = {(REGISTRY, org_key(name)): {"name": name, "role": role, "display_name": name, "status": "active",
+                                              "since_ms": 0} for name, role in MEMORY_ORGS.items()}
+    policy = AccessPolicy(default_access_policy().rules, {"commercial_invoice": 0, "*": 1827})
+    rows[(access.NAMESPACE, access.POLICY_KEY)] = policy.to_dict()
+    return ContractHarness(ContractSet([documents.contract, access.contract]), MemoryState(rows))
+
+
+def run(memory: ContractHarness, organization: str, action: str, commitments: tuple[str, ...] = (),
+        time_ms: int = 1_000, **args) -> str:
+    """Run an access or documents action; the id of the grant or request it made, if any."""
+    contract = "documents" if action == "anchor" else access.NAMESPACE
+    [*_events, last] = memory.run(_signer(organization, MEMORY_ORGS[organization]), contract, action, args,
+                                  commitments, time_ms) or [None]
+    return (last.data.get("grant") or last.data.get("request") or "") if last else ""
+
+
+def memory_refused(memory: ContractHarness, organization: str, action: str, why: str, **args) -> None:
+    before = dict(memory.state.rows)
+    with pytest.raises(Refused, match=why):
+        memory.run(_signer(organization, MEMORY_ORGS[organization]), access.NAMESPACE, action, args, (), 2_000)
+    assert memory.state.rows == before
+
+
+def test_in_memory_a_permit_is_seen_by_the_agency_that_issued_it(memory):
+    run(memory, "importer", "anchor", ("a1" * 32,), doc_type="permit", refs={"issuer": "agency"})
+    request_id = run(memory, "agency", "request", commitment="a1" * 32, purpose="permit check")
+    record = access.find_request(memory.state, request_id)
+    assert record.approved and record.basis == AccessBasis(policy=2, relation="issued_by")
+    assert access.access_basis(memory.state, "exporter", "a1" * 32, [], 1_000) is None
+    assert access.access_basis(memory.state, "importer", "a1" * 32, [], 1_000) == AccessBasis(owner="importer")
+
+
+def test_in_memory_a_grant_approves_a_request_and_a_delivery_is_recorded_once(memory):
+    run(memory, "importer", "anchor", ("a2" * 32,), doc_type="commercial_invoice", refs={})
+    grant_id = run(memory, "importer", "grant", grantee="exporter", commitment="a2" * 32, fields=["total"],
+                   purpose="reconciliation")
+    assert access.find_grant(memory.state, grant_id).target == GrantTarget(commitment="a2" * 32)
+    request_id = run(memory, "exporter", "request", commitment="a2" * 32, fields=["total"], purpose="reconcile")
+    nonce = "0f" * 16
+    run(memory, "importer", "record_access", request_id=request_id, nonce=nonce)
+    [logged] = access.access_records(memory.state, "a2" * 32)
+    assert logged.basis == AccessBasis(grant=grant_id) and logged.fields == ("total",) and logged.nonce == nonce
+    assert memory.state.get_state(access.NAMESPACE, access.nonce_key(nonce))["nonce"] == nonce
+    memory_refused(memory, "importer", "record_access", "already answered", request_id=request_id, nonce=nonce)
+
+
+def test_in_memory_a_revoked_grant_covers_nothing_and_the_revocation_is_kept(memory):
+    run(memory, "importer", "anchor", ("a3" * 32,), doc_type="packing_list", refs={"entry": ENTRY})
+    grant_id = run(memory, "importer", "grant", grantee="exporter", ref=f"entry={ENTRY}", purpose="origin audit")
+    assert access.access_basis(memory.state, "exporter", "a3" * 32, [], 1_500) == AccessBasis(grant=grant_id)
+    run(memory, "importer", "revoke", time_ms=1_600, grant_id=grant_id)
+    grant = access.find_grant(memory.state, grant_id)
+    assert grant.status == "revoked" and grant.revoked_ms == 1_600
+    assert grant.target == GrantTarget(ref_name="entry", ref_value=ENTRY)
+    assert access.access_basis(memory.state, "exporter", "a3" * 32, [], 1_700) is None
+    memory_refused(memory, "importer", "revoke", "already revoked", grant_id=grant_id)
+
+
+def test_in_memory_the_owner_decides_a_pending_request(memory):
+    run(memory, "importer", "anchor", ("a4" * 32,), doc_type="bill_of_materials", refs={})
+    first = run(memory, "exporter", "request", commitment="a4" * 32, purpose="entry review")
+    second = run(memory, "exporter", "request", commitment="a4" * 32, purpose="entry review again")
+    assert access.find_request(memory.state, first).pending
+    memory_refused(memory, "exporter", "approve", r"only the owner \(importer\) decides", request_id=first)
+    grant_id = run(memory, "importer", "approve", request_id=first)
+    assert access.find_request(memory.state, first).basis == AccessBasis(grant=grant_id)
+    assert access.find_grant(memory.state, grant_id).request == first
+    run(memory, "importer", "deny", request_id=second, reason="not party to this entry")
+    denied = access.find_request(memory.state, second)
+    assert denied.status == "denied" and denied.reason == "not party to this entry" and denied.decided_ms == 1_000
+
+
+def test_in_memory_a_purge_follows_the_retention_of_the_document_type(memory):
+    run(memory, "importer", "anchor", ("a5" * 32,), doc_type="commercial_invoice", refs={})
+    run(memory, "importer", "anchor", ("a6" * 32,), doc_type="packing_list", refs={})
+    memory_refused(memory, "importer", "purge", "packing_list must be kept until", commitment="a6" * 32)
+    memory_refused(memory, "exporter", "purge", r"only the owner \(importer\) purges", commitment="a5" * 32)
+    run(memory, "importer", "purge", time_ms=3_000, commitment="a5" * 32)
+    purged = access.purge_record(memory.state, "a5" * 32)
+    assert purged.by == "importer" and purged.purged_ms == 3_000 and purged.retained_until_ms == 1_000
+    memory_refused(memory, "importer", "grant", "has been purged", grantee="exporter", commitment="a5" * 32,
+                   purpose="entry review")
+
+
+def test_access_records_round_trip_and_malformed_ones_are_refused():
+    basis = AccessBasis(policy=0, relation="entry_filed_with")
+    grant = access.GrantRecord("g" * 64, "importer", "customs", GrantTarget(ref_name="entry", ref_value=ENTRY),
+                               ("total",), "audit", None, "active", 5, request="r" * 64)
+    request = RequestRecord("r" * 64, "customs", "importer", "c" * 64, "permit", (), "audit", "approved", basis, 5, 5)
+    record = access.AccessRecord("r" * 64, "customs", "importer", "c" * 64, "permit", (), "audit", basis, 6,
+                                 "t" * 64, "0f" * 16)
+    purge = access.PurgeRecord("c" * 64, "importer", 7, 6, "u" * 64)
+    nonce = access.UsedNonce("0f" * 16, "t" * 64)
+    for typed in (basis, grant, request, record, purge, nonce):
+        assert type(typed).from_dict(typed.to_dict()) == typed
+    with pytest.raises(access.AccessRecordError):
+        AccessBasis.from_dict({"grant": "g", "policy": 0, "relation": "issued_by"})
+    with pytest.raises(access.AccessRecordError):
+        access.GrantRecord.from_dict({**grant.to_dict(), "target": {"commitment": 1}})
+    with pytest.raises(access.AccessRecordError):
+        RequestRecord.from_dict({**request.to_dict(), "fields": "total"})
+
+
+def test_a_policy_naming_an_unknown_relation_is_refused_when_the_network_is_made(tmp_path: Path):
+    policy = AccessPolicy((AccessRule("customs", ("permit",), "entry_filed_by"),))
+    with pytest.raises(AccessPolicyError, match="relation 'entry_filed_by' is unknown"):
+        create_network(tmp_path / "net", ORGANIZATIONS, access=policy)
+    assert not (tmp_path / "net").exists()
