@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 
+from rich.table import Table
+
 from tradeledger.cli.demo_scenario import BILL_OF_LADING, DOCUMENTS, ENTRY_NUMBER, DemoRun
 from tradeledger.ledger.bundle import ProofBundle, verify_bundle
 from tradeledger.workflows.documents import anchor_documents, find_by_reference, prove_document
-from rich.table import Table
 
 
 def write_importer_files(demo: DemoRun) -> None:

@@ -23,9 +23,12 @@ DOCUMENTS: dict[str, dict[str, Any]] = {
         "seller": {"type": ["Organization"], "name": "Aceros del Norte S.A. de C.V.", "addressCountry": "MX"},
         "buyer": {"type": ["Organization"], "name": "Northwind Imports LLC", "addressCountry": "US"},
         "portOfEntry": {"type": ["Place"], "unLocode": "USLRD"},
-        "invoiceLineItems": [{"type": ["TradeLineItem"], "product": {"type": ["Product"], "sku": "HR-COIL-2MM",
-                              "description": "Hot-rolled steel coil, 2 mm"}, "itemCount": "40",
-                              "unitPrice": {"type": ["PriceSpecification"], "price": "712.50", "priceCurrency": "USD"}}],
+        "invoiceLineItems": [{
+            "type": ["TradeLineItem"],
+            "product": {"type": ["Product"], "sku": "HR-COIL-2MM", "description": "Hot-rolled steel coil, 2 mm"},
+            "itemCount": "40",
+            "unitPrice": {"type": ["PriceSpecification"], "price": "712.50", "priceCurrency": "USD"},
+        }],
         "totalPaymentDue": {"type": ["PriceSpecification"], "price": "28500.00", "priceCurrency": "USD"},
     },
     "packing_list": {
