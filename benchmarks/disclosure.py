@@ -107,7 +107,7 @@ def anchor_all(net: EmbeddedNetwork, make: Callable[[int], bytes], n: int, struc
             files = [(Path(f"doc-{i}"), make(i)) for i in range(lo, min(lo + BATCH, n))]
             results = anchor_documents(net, "importer", files, "commercial_invoice", {"entry": ENTRY},
                                        wait="committed", structured=structured)
-            if not all(r.receipt.get("valid") for r in results):
+            if not all(r.valid for r in results):
                 raise SystemExit("an anchor was refused; the benchmark would be meaningless")
             commitments += [r.commitment for r in results]
             bar.advance(task, len(files))
@@ -124,8 +124,8 @@ def request_all(net: EmbeddedNetwork, commitments: Sequence[str], fields: list[s
                          for c in commitments[lo:lo + BATCH]]
             receipts = net.submit(envelopes, wait="committed")
             for receipt in receipts:
-                record = access.find_request(net.reader.store, receipt.txid)
-                if not receipt.valid or record is None or record["status"] != "approved":
+                record = access.find_request(net.state("exporter"), receipt.txid)
+                if not receipt.valid or record is None or not record.approved:
                     raise SystemExit("a request was not approved by the grant; the benchmark would be meaningless")
                 ids.append(receipt.txid)
             bar.advance(task, len(envelopes))
@@ -229,14 +229,14 @@ def main() -> None:
             whole_requests = request_all(net, whole, [], "requesting whole documents")
             field_requests = request_all(net, structured, CHOSEN, "requesting 3 of 10 fields")
             net.sync()
-            records_before = len(access.access_records(net.reader.store))
+            records_before = len(access.access_records(net.state("exporter")))
 
             whole_transfer, field_transfer = TimedTransfer(net), TimedTransfer(net)
             whole_s = run_disclosures(net, whole_requests, "disclosing whole documents", whole_transfer)
             fields_s = run_disclosures(net, field_requests, "disclosing 3 of 10 fields", field_transfer)
 
             received = net.vault("exporter").received()
-            records = len(access.access_records(net.reader.store)) - records_before
+            records = len(access.access_records(net.state("exporter"))) - records_before
             if len(received) != 2 * n or records != 2 * n:
                 raise SystemExit(f"expected {2 * n} deliveries and access records, got {len(received)} and {records}")
             if sum(r.fields is not None and sorted(r.fields) == CHOSEN for r in received) != n:

@@ -24,7 +24,8 @@ from _cli_helpers import (
 )
 
 from tradeledger.contracts import entries
-from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
+from tradeledger.contracts.access import default_access_policy
+from tradeledger.ledger.access_policy import AccessPolicy
 from tradeledger.node import EmbeddedNetwork, create_network
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)

@@ -29,6 +29,8 @@ from _cli_helpers import (
 )
 from _cli_shared import SharedNetwork
 
+from tradeledger.contracts.documents import document_key
+
 VICTIM = "broker"  # whose store is tampered with; the other four must stay intact
 
 
@@ -111,7 +113,7 @@ def tamper_signature_line(net: Path, shared: SharedNetwork) -> tuple[str, ...]:
 
 def tamper_state_row(net: Path, shared: SharedNetwork) -> tuple[str, ...]:
     commitment = shared.anchors["certificate"]["commitment"]
-    key = f"c:{commitment}"
+    key = document_key(commitment)
     [(value,)] = ledger_rows(net, VICTIM, "SELECT value FROM state WHERE ns = 'documents' AND key = ?", (key,))
     assert "certificate_of_origin" in value
     assert execute(store_path(net, VICTIM), "UPDATE state SET value = ? WHERE ns = 'documents' AND key = ?",
@@ -162,8 +164,8 @@ def test_audit_catches_a_tampered_store_of_the_reading_organization(shared: Shar
     commitment = shared.anchors["invoice"]["commitment"]
     assert execute(store_path(network_copy, "customs"),
                    "UPDATE state SET value = replace(value, 'importer', 'exporter') WHERE ns = 'documents' AND key = ?",
-                   (f"c:{commitment}",)) == 1
-    assert_broken(audit(network_copy), "customs", f"state row documents/c:{commitment}")
+                   (document_key(commitment),)) == 1
+    assert_broken(audit(network_copy), "customs", f"state row documents/{document_key(commitment)}")
 
 
 # --- gaps: stored data whose change the audit does not notice ----------------------------

@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 
 from tradeledger.contracts import access, documents
+from tradeledger.contracts.access import AccessBasis, GrantTarget, RequestRecord, default_access_policy
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
-from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
+from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError, AccessRule
+from tradeledger.ledger.authority import REGISTRY, org_key
 from tradeledger.ledger.bundle import verify_bundle
+from tradeledger.ledger.contract import ContractSet, Signer
+from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
@@ -74,7 +78,7 @@ def anchor(net, doc_type: str = "commercial_invoice", refs: dict[str, str] | Non
     body = content if content is not None else f"{doc_type} {time.time_ns()} {next(_numbers)}".encode()
     [result] = anchor_documents(net, owner, [(Path(f"{doc_type}.txt"), body)], doc_type,
                                 refs if refs is not None else {"entry": ENTRY})
-    assert result.receipt["valid"] is True
+    assert result.receipt.valid is True
     return result.commitment
 
 
@@ -83,15 +87,15 @@ def act(net, organization: str, action: str, **args) -> str:
     return net.submit_checked(organization, access.NAMESPACE, action, args).txid
 
 
-def request(net, requester: str, commitment: str, fields: list[str] | None = None) -> dict:
+def request(net, requester: str, commitment: str, fields: list[str] | None = None) -> RequestRecord:
     txid = act(net, requester, "request", commitment=commitment, fields=fields or [], purpose="entry review")
-    return access.find_request(net.reader.store, txid)
+    return access.find_request(net.state("customs"), txid)
 
 
 def snapshot(net) -> tuple[int, dict]:
     """The log size and the whole access state, to prove that a refusal changed nothing."""
     net.sync()
-    return net.reader.head.log_size, dict(net.reader.store.scan_state(access.NAMESPACE, ""))
+    return net.reader.head.log_size, dict(net.state("customs").scan_state(access.NAMESPACE, ""))
 
 
 def refused(net, organization: str, action: str, why: str, /, **args) -> None:
@@ -108,11 +112,11 @@ def test_the_owner_grants_access_to_one_document(net):
     commitment = anchor(net)
     grant_id = act(net, "importer", "grant", grantee="exporter", commitment=commitment,
                    fields=["total", "currency"], purpose="payment reconciliation")
-    grant = access.find_grant(net.reader.store, grant_id)
-    assert grant["grantor"] == "importer" and grant["grantee"] == "exporter"
-    assert grant["target"] == {"commitment": commitment}
-    assert grant["fields"] == ["currency", "total"] and grant["status"] == "active"
-    assert grant["expires_ms"] is None and grant["purpose"] == "payment reconciliation"
+    grant = access.find_grant(net.state("customs"), grant_id)
+    assert grant.grantor == "importer" and grant.grantee == "exporter"
+    assert grant.target == GrantTarget(commitment=commitment)
+    assert grant.fields == ("currency", "total") and grant.status == "active"
+    assert grant.expires_ms is None and grant.purpose == "payment reconciliation"
 
 
 def test_a_grant_by_someone_who_is_not_the_owner_is_refused(net):
@@ -165,8 +169,8 @@ def test_only_the_grantor_revokes(net):
     refused(net, "exporter", "revoke", r"only the grantor \(importer\) revokes", grant_id=grant_id)
     refused(net, "customs", "revoke", r"only the grantor \(importer\) revokes", grant_id=grant_id)
     act(net, "importer", "revoke", grant_id=grant_id)
-    grant = access.find_grant(net.reader.store, grant_id)
-    assert grant["status"] == "revoked" and grant["revoked_ms"] >= grant["created_ms"]
+    grant = access.find_grant(net.state("customs"), grant_id)
+    assert grant.status == "revoked" and grant.revoked_ms >= grant.created_ms
 
 
 def test_a_grant_is_revoked_once(net):
@@ -182,10 +186,10 @@ def test_revoking_an_unknown_grant_is_refused(net):
 def test_a_revoked_grant_no_longer_approves_requests(net):
     commitment = anchor(net, refs={})
     grant_id = act(net, "importer", "grant", grantee="exporter", commitment=commitment, purpose="audit")
-    assert request(net, "exporter", commitment)["basis"] == {"grant": grant_id}
+    assert request(net, "exporter", commitment).basis == AccessBasis(grant=grant_id)
     act(net, "importer", "revoke", grant_id=grant_id)
     later = request(net, "exporter", commitment)
-    assert later["status"] == "pending" and later["basis"] is None
+    assert later.status == "pending" and later.basis is None
 
 
 # --- requests ----------------------------------------------------------------------------
@@ -216,10 +220,10 @@ def test_the_owner_does_not_request_its_own_document(net):
 def test_a_request_nothing_covers_waits_for_the_owner(net):
     commitment = anchor(net)
     record = request(net, "exporter", commitment, ["total"])
-    assert record["status"] == "pending" and record["basis"] is None
-    assert record["requester"] == "exporter" and record["owner"] == "importer"
-    assert record["fields"] == ["total"] and record["purpose"] == "entry review"
-    assert record["doc_type"] == "commercial_invoice"
+    assert record.status == "pending" and record.basis is None
+    assert record.requester == "exporter" and record.owner == "importer"
+    assert record.fields == ("total",) and record.purpose == "entry review"
+    assert record.doc_type == "commercial_invoice"
 
 
 # --- the owner's decision --------------------------------------------------------------
@@ -227,43 +231,43 @@ def test_a_request_nothing_covers_waits_for_the_owner(net):
 def test_the_owner_approves_a_pending_request_with_a_grant_for_those_fields(net):
     commitment = anchor(net)
     record = request(net, "exporter", commitment, ["total"])
-    grant_id = act(net, "importer", "approve", request_id=record["id"])
-    decided = access.find_request(net.reader.store, record["id"])
-    assert decided["status"] == "approved" and decided["basis"] == {"grant": grant_id}
-    grant = access.find_grant(net.reader.store, grant_id)
-    assert grant["grantee"] == "exporter" and grant["target"] == {"commitment": commitment}
-    assert grant["fields"] == ["total"] and grant["request"] == record["id"]
+    grant_id = act(net, "importer", "approve", request_id=record.id)
+    decided = access.find_request(net.state("customs"), record.id)
+    assert decided.status == "approved" and decided.basis == AccessBasis(grant=grant_id)
+    grant = access.find_grant(net.state("customs"), grant_id)
+    assert grant.grantee == "exporter" and grant.target == GrantTarget(commitment=commitment)
+    assert grant.fields == ("total",) and grant.request == record.id
 
 
 def test_the_owner_denies_a_pending_request_with_a_reason(net):
     record = request(net, "exporter", anchor(net))
-    act(net, "importer", "deny", request_id=record["id"], reason="not party to this entry")
-    decided = access.find_request(net.reader.store, record["id"])
-    assert decided["status"] == "denied" and decided["reason"] == "not party to this entry"
+    act(net, "importer", "deny", request_id=record.id, reason="not party to this entry")
+    decided = access.find_request(net.state("customs"), record.id)
+    assert decided.status == "denied" and decided.reason == "not party to this entry"
 
 
 @pytest.mark.parametrize("action, extra", [("approve", {}), ("deny", {"reason": "not yours to decide"})])
 def test_only_the_owner_decides(net, action, extra):
     record = request(net, "exporter", anchor(net))
     for outsider in ("exporter", "broker", "customs"):
-        refused(net, outsider, action, r"only the owner \(importer\) decides", request_id=record["id"], **extra)
+        refused(net, outsider, action, r"only the owner \(importer\) decides", request_id=record.id, **extra)
 
 
 @pytest.mark.parametrize("first", ["approve", "deny"])
 @pytest.mark.parametrize("then", ["approve", "deny"])
 def test_a_request_is_decided_once(net, first, then):
     record = request(net, "exporter", anchor(net))
-    act(net, "importer", first, request_id=record["id"], **({"reason": "no business need"} if first == "deny" else {}))
+    act(net, "importer", first, request_id=record.id, **({"reason": "no business need"} if first == "deny" else {}))
     status = "approved" if first == "approve" else "denied"
-    refused(net, "importer", then, f"already {status}", request_id=record["id"],
+    refused(net, "importer", then, f"already {status}", request_id=record.id,
             **({"reason": "no business need"} if then == "deny" else {}))
 
 
 def test_a_request_approved_by_policy_is_not_decided_again(net):
     file_entry(net)
     record = request(net, "customs", anchor(net))
-    assert record["status"] == "approved"
-    refused(net, "importer", "deny", "already approved", request_id=record["id"], reason="changed my mind")
+    assert record.status == "approved"
+    refused(net, "importer", "deny", "already approved", request_id=record.id, reason="changed my mind")
 
 
 def test_deciding_an_unknown_request_is_refused(net):
@@ -272,12 +276,12 @@ def test_deciding_an_unknown_request_is_refused(net):
 
 def test_a_denial_needs_a_reason(net):
     record = request(net, "exporter", anchor(net))
-    refused(net, "importer", "deny", "purpose", request_id=record["id"], reason="")
+    refused(net, "importer", "deny", "purpose", request_id=record.id, reason="")
 
 
 def test_an_approval_that_expired_before_it_starts_is_refused(net):
     record = request(net, "exporter", anchor(net))
-    refused(net, "importer", "approve", "would expire before it starts", request_id=record["id"],
+    refused(net, "importer", "approve", "would expire before it starts", request_id=record.id,
             expires_ms=now_ms() - 1)
 
 
@@ -286,34 +290,35 @@ def test_an_approval_that_expired_before_it_starts_is_refused(net):
 def test_the_owner_records_an_access_under_its_basis(net):
     commitment = anchor(net)
     record = request(net, "exporter", commitment, ["total"])
-    grant_id = act(net, "importer", "approve", request_id=record["id"])
-    txid = act(net, "importer", "record_access", request_id=record["id"], nonce=os.urandom(16).hex())
-    [logged] = access.access_records(net.reader.store, commitment)
-    assert logged["requester"] == "exporter" and logged["owner"] == "importer"
-    assert logged["fields"] == ["total"] and logged["purpose"] == "entry review"
-    assert logged["basis"] == {"grant": grant_id} and logged["txid"] == txid and logged["request"] == record["id"]
+    grant_id = act(net, "importer", "approve", request_id=record.id)
+    txid = act(net, "importer", "record_access", request_id=record.id, nonce=os.urandom(16).hex())
+    [logged] = access.access_records(net.state("customs"), commitment)
+    assert logged.requester == "exporter" and logged.owner == "importer"
+    assert logged.fields == ("total",) and logged.purpose == "entry review"
+    assert logged.basis == AccessBasis(grant=grant_id) and logged.txid == txid and logged.request == record.id
 
 
 def test_only_the_owner_records_an_access(net):
     record = request(net, "exporter", anchor(net))
-    act(net, "importer", "approve", request_id=record["id"])
-    refused(net, "exporter", "record_access", "only the owner's node", request_id=record["id"], nonce=os.urandom(16).hex())
+    act(net, "importer", "approve", request_id=record.id)
+    refused(net, "exporter", "record_access", "only the owner's node", request_id=record.id, nonce=os.urandom(16).hex())
 
 
 @pytest.mark.parametrize("decision", [None, "deny"])
 def test_no_access_is_recorded_for_a_request_that_is_not_approved(net, decision):
     record = request(net, "exporter", anchor(net))
     if decision:
-        act(net, "importer", "deny", request_id=record["id"], reason="not party to this entry")
+        act(net, "importer", "deny", request_id=record.id, reason="not party to this entry")
     status = "denied" if decision else "pending"
-    refused(net, "importer", "record_access", f"the request is {status}, not approved", request_id=record["id"], nonce=os.urandom(16).hex())
+    refused(net, "importer", "record_access", f"the request is {status}, not approved", request_id=record.id,
+            nonce=os.urandom(16).hex())
 
 
 def test_no_access_is_recorded_once_the_grant_is_revoked(net):
     record = request(net, "exporter", anchor(net))
-    grant_id = act(net, "importer", "approve", request_id=record["id"])
+    grant_id = act(net, "importer", "approve", request_id=record.id)
     act(net, "importer", "revoke", grant_id=grant_id)
-    refused(net, "importer", "record_access", "expired or revoked", request_id=record["id"], nonce=os.urandom(16).hex())
+    refused(net, "importer", "record_access", "expired or revoked", request_id=record.id, nonce=os.urandom(16).hex())
 
 
 def test_no_access_is_recorded_once_the_grant_has_expired(net):
@@ -321,9 +326,9 @@ def test_no_access_is_recorded_once_the_grant_has_expired(net):
     expires = now_ms() + 1500
     act(net, "importer", "grant", grantee="exporter", commitment=commitment, purpose="audit", expires_ms=expires)
     record = request(net, "exporter", commitment)
-    assert record["status"] == "approved"
+    assert record.status == "approved"
     time.sleep(max(0, expires - now_ms()) / 1000 + 0.05)
-    refused(net, "importer", "record_access", "expired or revoked", request_id=record["id"], nonce=os.urandom(16).hex())
+    refused(net, "importer", "record_access", "expired or revoked", request_id=record.id, nonce=os.urandom(16).hex())
 
 
 # --- the default rules of the genesis --------------------------------------------------
@@ -332,56 +337,56 @@ def test_customs_sees_the_supporting_documents_of_entries_filed_with_it(net):
     file_entry(net)
     for doc_type in ("commercial_invoice", "packing_list", "permit"):
         record = request(net, "customs", anchor(net, doc_type))
-        assert record["status"] == "approved", doc_type
-        assert record["basis"] == {"policy": 0, "relation": "entry_filed_with"}
+        assert record.status == "approved", doc_type
+        assert record.basis == AccessBasis(policy=0, relation="entry_filed_with")
 
 
 def test_customs_sees_nothing_of_an_entry_that_is_not_filed(net):
     record = request(net, "customs", anchor(net, refs={"entry": new_entry()}))
-    assert record["status"] == "pending" and record["basis"] is None
+    assert record.status == "pending" and record.basis is None
 
 
 def test_customs_sees_nothing_of_an_entry_filed_with_another_customs(net):
     file_entry(net, filed_with="customs-west")
     commitment = anchor(net)
-    assert request(net, "customs", commitment)["status"] == "pending"
-    assert request(net, "customs-west", commitment)["status"] == "approved"
+    assert request(net, "customs", commitment).status == "pending"
+    assert request(net, "customs-west", commitment).status == "approved"
 
 
 def test_customs_does_not_see_a_trade_secret_by_default(net):
     file_entry(net)
-    assert request(net, "customs", anchor(net, "bill_of_materials"))["status"] == "pending"
+    assert request(net, "customs", anchor(net, "bill_of_materials")).status == "pending"
 
 
 def test_an_agency_sees_the_documents_of_lines_flagged_for_it(net):
     file_entry(net, flags=("agency",))
     record = request(net, "agency", anchor(net, "bill_of_materials"))
-    assert record["status"] == "approved"
-    assert record["basis"] == {"policy": 1, "relation": "entry_flagged_for"}
+    assert record.status == "approved"
+    assert record.basis == AccessBasis(policy=1, relation="entry_flagged_for")
 
 
 def test_an_agency_sees_nothing_of_lines_not_flagged_for_it(net):
     file_entry(net)
-    assert request(net, "agency", anchor(net, "commercial_invoice"))["status"] == "pending"
+    assert request(net, "agency", anchor(net, "commercial_invoice")).status == "pending"
 
 
 def test_an_agency_sees_the_permits_it_issued(net):
     record = request(net, "agency", anchor(net, "permit", refs={"issuer": "agency"}))
-    assert record["status"] == "approved"
-    assert record["basis"] == {"policy": 2, "relation": "issued_by"}
+    assert record.status == "approved"
+    assert record.basis == AccessBasis(policy=2, relation="issued_by")
 
 
 def test_an_agency_does_not_see_permits_others_issued_nor_other_documents_naming_it(net):
-    assert request(net, "agency", anchor(net, "permit", refs={"issuer": "customs"}))["status"] == "pending"
-    assert request(net, "agency", anchor(net, "commercial_invoice", refs={"issuer": "agency"}))["status"] == "pending"
+    assert request(net, "agency", anchor(net, "permit", refs={"issuer": "customs"})).status == "pending"
+    assert request(net, "agency", anchor(net, "commercial_invoice", refs={"issuer": "agency"})).status == "pending"
 
 
 @pytest.mark.parametrize("requester", ["exporter", "broker"])
 def test_nobody_else_sees_anything_by_default(net, requester):
     file_entry(net, flags=("agency",))
     for doc_type in ("commercial_invoice", "packing_list", "permit", "bill_of_materials"):
-        assert request(net, requester, anchor(net, doc_type, refs={"entry": ENTRY, "issuer": requester}))[
-            "status"] == "pending"
+        assert request(net, requester, anchor(net, doc_type, refs={"entry": ENTRY, "issuer": requester})
+                       ).status == "pending"
 
 
 def test_an_entry_is_filed_with_a_valid_number_only(net):
@@ -395,24 +400,24 @@ def test_a_grant_by_reference_covers_documents_anchored_later(net):
     entry = new_entry()
     grant_id = act(net, "importer", "grant", grantee="exporter", ref=f"entry={entry}", purpose="origin audit")
     later = anchor(net, "packing_list", refs={"entry": entry})
-    assert request(net, "exporter", later)["basis"] == {"grant": grant_id}
-    assert request(net, "exporter", anchor(net, refs={"entry": new_entry()}))["status"] == "pending"
+    assert request(net, "exporter", later).basis == AccessBasis(grant=grant_id)
+    assert request(net, "exporter", anchor(net, refs={"entry": new_entry()})).status == "pending"
 
 
 def test_a_grant_by_reference_covers_only_the_grantors_documents(net):
     entry = new_entry()
     act(net, "importer", "grant", grantee="exporter", ref=f"entry={entry}", purpose="origin audit")
     brokers = anchor(net, "entry_summary", refs={"entry": entry}, owner="broker")
-    assert request(net, "exporter", brokers)["status"] == "pending"
+    assert request(net, "exporter", brokers).status == "pending"
 
 
 def test_a_grant_of_some_fields_does_not_cover_the_whole_document(net):
     commitment = anchor(net, refs={})
     grant_id = act(net, "importer", "grant", grantee="exporter", commitment=commitment,
                    fields=["currency", "total"], purpose="payment reconciliation")
-    assert request(net, "exporter", commitment)["status"] == "pending"
-    assert request(net, "exporter", commitment, ["total", "buyer"])["status"] == "pending"
-    assert request(net, "exporter", commitment, ["total"])["basis"] == {"grant": grant_id}
+    assert request(net, "exporter", commitment).status == "pending"
+    assert request(net, "exporter", commitment, ["total", "buyer"]).status == "pending"
+    assert request(net, "exporter", commitment, ["total"]).basis == AccessBasis(grant=grant_id)
 
 
 # --- retention and purge -------------------------------------------------------------------
@@ -431,7 +436,7 @@ def test_retention_runs_from_the_date_of_importation(net):
     old_entry = new_entry()
     file_entry(net, entry=old_entry, imported_on="2019-01-02")  # five years ended in January 2024
     purged = purge_document(net, "importer", anchor(net, refs={"entry": old_entry}))
-    assert purged["removed_bytes"] is True
+    assert purged.removed_bytes is True
     file_entry(net, entry=(recent := new_entry()), imported_on="2025-06-30")
     with pytest.raises(Refused, match="must be kept until 2030-07-01"):
         purge_document(net, "importer", anchor(net, refs={"entry": recent}))
@@ -442,22 +447,22 @@ def test_a_purge_after_retention_drops_the_bytes_and_keeps_the_commitment(short_
     content = b"commercial invoice INV-1000288, total 28500.00 USD"
     commitment = anchor(net, content=content, refs={})
     record = request(net, "exporter", commitment)
-    act(net, "importer", "approve", request_id=record["id"])
-    act(net, "importer", "record_access", request_id=record["id"], nonce=os.urandom(16).hex())
+    act(net, "importer", "approve", request_id=record.id)
+    act(net, "importer", "record_access", request_id=record.id, nonce=os.urandom(16).hex())
 
     result = purge_document(net, "importer", commitment)
 
     vault = net.vault("importer")
     kept = vault.commitment(commitment)
-    assert result["removed_bytes"] is True
+    assert result.removed_bytes is True
     assert kept is not None and len(kept.salt) == 32  # the commitment record stays
     assert not vault.has_document(kept.document_sha256)
     blobs = [p.read_bytes() for p in vault.directory.rglob("*") if p.is_file()]
     assert not any(content in blob for blob in blobs)
-    purge = access.purge_record(net.reader.store, commitment)
-    assert purge["by"] == "importer" and purge["txid"] == result["txid"]
-    assert [r["request"] for r in access.access_records(net.reader.store, commitment)] == [record["id"]]
-    assert documents.find_by_commitment(net.reader.store, commitment) is not None
+    purge = access.purge_record(net.state("customs"), commitment)
+    assert purge.by == "importer" and purge.txid == result.receipt.txid
+    assert [r.request for r in access.access_records(net.state("customs"), commitment)] == [record.id]
+    assert documents.find_by_commitment(net.state("customs"), commitment) is not None
 
 
 def test_a_purged_documents_bundle_still_proves_existence_and_time(short_retention_net):
@@ -485,9 +490,9 @@ def test_an_approved_request_is_not_recorded_after_a_purge(short_retention_net):
     net = short_retention_net
     commitment = anchor(net, refs={})
     record = request(net, "exporter", commitment)
-    act(net, "importer", "approve", request_id=record["id"])
+    act(net, "importer", "approve", request_id=record.id)
     purge_document(net, "importer", commitment)
-    refused(net, "importer", "record_access", "has been purged", request_id=record["id"], nonce=os.urandom(16).hex())
+    refused(net, "importer", "record_access", "has been purged", request_id=record.id, nonce=os.urandom(16).hex())
 
 
 def test_retention_is_per_document_type(short_retention_net):
@@ -510,7 +515,130 @@ def test_bytes_anchored_twice_stay_until_both_commitments_are_purged(short_reten
     first, second = anchor(net, content=content, refs={}), anchor(net, content=content, refs={})
     vault = net.vault("importer")
     digest = vault.commitment(first).document_sha256
-    assert purge_document(net, "importer", first)["removed_bytes"] is False
+    assert purge_document(net, "importer", first).removed_bytes is False
     assert vault.get_document(digest) == content  # still needed to prove the second commitment
-    assert purge_document(net, "importer", second)["removed_bytes"] is True
+    assert purge_document(net, "importer", second).removed_bytes is True
     assert not vault.has_document(digest)
+
+
+# --- on plain data: the contract against the in-memory state ------------------------------
+
+def _signer(organization: str, role: str) -> Signer:
+    return Signer(f"did:key:z6Mk{organization}", organization, role, "admin", True)
+
+
+MEMORY_ORGS = {"importer": "importer", "exporter": "exporter", "agency": "agency", "customs": "customs"}
+
+
+@pytest.fixture
+def memory() -> ContractHarness:
+    """The documents and access contracts on a state holding what a genesis writes:
+    active organizations and the default policy, with invoices purgeable at once."""
+    rows: dict = {(REGISTRY, org_key(name)): {"name": name, "role": role, "display_name": name, "status": "active",
+                                              "since_ms": 0} for name, role in MEMORY_ORGS.items()}
+    policy = AccessPolicy(default_access_policy().rules, {"commercial_invoice": 0, "*": 1827})
+    rows[(access.NAMESPACE, access.POLICY_KEY)] = policy.to_dict()
+    return ContractHarness(ContractSet([documents.contract, access.contract]), MemoryState(rows))
+
+
+def run(memory: ContractHarness, organization: str, action: str, commitments: tuple[str, ...] = (),
+        time_ms: int = 1_000, **args) -> str:
+    """Run an access or documents action; the id of the grant or request it made, if any."""
+    contract = "documents" if action == "anchor" else access.NAMESPACE
+    [*_events, last] = memory.run(_signer(organization, MEMORY_ORGS[organization]), contract, action, args,
+                                  commitments, time_ms) or [None]
+    return (last.data.get("grant") or last.data.get("request") or "") if last else ""
+
+
+def memory_refused(memory: ContractHarness, organization: str, action: str, why: str, **args) -> None:
+    before = dict(memory.state.rows)
+    with pytest.raises(Refused, match=why):
+        memory.run(_signer(organization, MEMORY_ORGS[organization]), access.NAMESPACE, action, args, (), 2_000)
+    assert memory.state.rows == before
+
+
+def test_in_memory_a_permit_is_seen_by_the_agency_that_issued_it(memory):
+    run(memory, "importer", "anchor", ("a1" * 32,), doc_type="permit", refs={"issuer": "agency"})
+    request_id = run(memory, "agency", "request", commitment="a1" * 32, purpose="permit check")
+    record = access.find_request(memory.state, request_id)
+    assert record.approved and record.basis == AccessBasis(policy=2, relation="issued_by")
+    assert access.access_basis(memory.state, "exporter", "a1" * 32, [], 1_000) is None
+    assert access.access_basis(memory.state, "importer", "a1" * 32, [], 1_000) == AccessBasis(owner="importer")
+
+
+def test_in_memory_a_grant_approves_a_request_and_a_delivery_is_recorded_once(memory):
+    run(memory, "importer", "anchor", ("a2" * 32,), doc_type="commercial_invoice", refs={})
+    grant_id = run(memory, "importer", "grant", grantee="exporter", commitment="a2" * 32, fields=["total"],
+                   purpose="reconciliation")
+    assert access.find_grant(memory.state, grant_id).target == GrantTarget(commitment="a2" * 32)
+    request_id = run(memory, "exporter", "request", commitment="a2" * 32, fields=["total"], purpose="reconcile")
+    nonce = "0f" * 16
+    run(memory, "importer", "record_access", request_id=request_id, nonce=nonce)
+    [logged] = access.access_records(memory.state, "a2" * 32)
+    assert logged.basis == AccessBasis(grant=grant_id) and logged.fields == ("total",) and logged.nonce == nonce
+    assert memory.state.get_state(access.NAMESPACE, access.nonce_key(nonce))["nonce"] == nonce
+    memory_refused(memory, "importer", "record_access", "already answered", request_id=request_id, nonce=nonce)
+
+
+def test_in_memory_a_revoked_grant_covers_nothing_and_the_revocation_is_kept(memory):
+    run(memory, "importer", "anchor", ("a3" * 32,), doc_type="packing_list", refs={"entry": ENTRY})
+    grant_id = run(memory, "importer", "grant", grantee="exporter", ref=f"entry={ENTRY}", purpose="origin audit")
+    assert access.access_basis(memory.state, "exporter", "a3" * 32, [], 1_500) == AccessBasis(grant=grant_id)
+    run(memory, "importer", "revoke", time_ms=1_600, grant_id=grant_id)
+    grant = access.find_grant(memory.state, grant_id)
+    assert grant.status == "revoked" and grant.revoked_ms == 1_600
+    assert grant.target == GrantTarget(ref_name="entry", ref_value=ENTRY)
+    assert access.access_basis(memory.state, "exporter", "a3" * 32, [], 1_700) is None
+    memory_refused(memory, "importer", "revoke", "already revoked", grant_id=grant_id)
+
+
+def test_in_memory_the_owner_decides_a_pending_request(memory):
+    run(memory, "importer", "anchor", ("a4" * 32,), doc_type="bill_of_materials", refs={})
+    first = run(memory, "exporter", "request", commitment="a4" * 32, purpose="entry review")
+    second = run(memory, "exporter", "request", commitment="a4" * 32, purpose="entry review again")
+    assert access.find_request(memory.state, first).pending
+    memory_refused(memory, "exporter", "approve", r"only the owner \(importer\) decides", request_id=first)
+    grant_id = run(memory, "importer", "approve", request_id=first)
+    assert access.find_request(memory.state, first).basis == AccessBasis(grant=grant_id)
+    assert access.find_grant(memory.state, grant_id).request == first
+    run(memory, "importer", "deny", request_id=second, reason="not party to this entry")
+    denied = access.find_request(memory.state, second)
+    assert denied.status == "denied" and denied.reason == "not party to this entry" and denied.decided_ms == 1_000
+
+
+def test_in_memory_a_purge_follows_the_retention_of_the_document_type(memory):
+    run(memory, "importer", "anchor", ("a5" * 32,), doc_type="commercial_invoice", refs={})
+    run(memory, "importer", "anchor", ("a6" * 32,), doc_type="packing_list", refs={})
+    memory_refused(memory, "importer", "purge", "packing_list must be kept until", commitment="a6" * 32)
+    memory_refused(memory, "exporter", "purge", r"only the owner \(importer\) purges", commitment="a5" * 32)
+    run(memory, "importer", "purge", time_ms=3_000, commitment="a5" * 32)
+    purged = access.purge_record(memory.state, "a5" * 32)
+    assert purged.by == "importer" and purged.purged_ms == 3_000 and purged.retained_until_ms == 1_000
+    memory_refused(memory, "importer", "grant", "has been purged", grantee="exporter", commitment="a5" * 32,
+                   purpose="entry review")
+
+
+def test_access_records_round_trip_and_malformed_ones_are_refused():
+    basis = AccessBasis(policy=0, relation="entry_filed_with")
+    grant = access.GrantRecord("g" * 64, "importer", "customs", GrantTarget(ref_name="entry", ref_value=ENTRY),
+                               ("total",), "audit", None, "active", 5, request="r" * 64)
+    request = RequestRecord("r" * 64, "customs", "importer", "c" * 64, "permit", (), "audit", "approved", basis, 5, 5)
+    record = access.AccessRecord("r" * 64, "customs", "importer", "c" * 64, "permit", (), "audit", basis, 6,
+                                 "t" * 64, "0f" * 16)
+    purge = access.PurgeRecord("c" * 64, "importer", 7, 6, "u" * 64)
+    nonce = access.UsedNonce("0f" * 16, "t" * 64)
+    for typed in (basis, grant, request, record, purge, nonce):
+        assert type(typed).from_dict(typed.to_dict()) == typed
+    with pytest.raises(access.AccessRecordError):
+        AccessBasis.from_dict({"grant": "g", "policy": 0, "relation": "issued_by"})
+    with pytest.raises(access.AccessRecordError):
+        access.GrantRecord.from_dict({**grant.to_dict(), "target": {"commitment": 1}})
+    with pytest.raises(access.AccessRecordError):
+        RequestRecord.from_dict({**request.to_dict(), "fields": "total"})
+
+
+def test_a_policy_naming_an_unknown_relation_is_refused_when_the_network_is_made(tmp_path: Path):
+    policy = AccessPolicy((AccessRule("customs", ("permit",), "entry_filed_by"),))
+    with pytest.raises(AccessPolicyError, match="relation 'entry_filed_by' is unknown"):
+        create_network(tmp_path / "net", ORGANIZATIONS, access=policy)
+    assert not (tmp_path / "net").exists()

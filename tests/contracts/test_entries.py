@@ -85,7 +85,7 @@ def amendment(number: str, reason: str = "corrected entered value", **fields: An
 def anchor(net, owner: str, doc_type: str, refs: dict[str, str] | None = None) -> str:
     content = f"{doc_type} {next(_numbers)}".encode()
     [result] = anchor_documents(net, owner, [(Path(f"{doc_type}.txt"), content)], doc_type, refs or {})
-    assert result.receipt["valid"] is True
+    assert result.receipt.valid is True
     return result.commitment
 
 

@@ -167,7 +167,7 @@ def ledger_terms(**changes: str | None) -> dict[str, str]:
 def anchor(net, owner: str, doc_type: str, refs: dict[str, str]) -> str:
     [result] = anchor_documents(net, owner, [(Path("doc.json"), f"{doc_type} {next(_numbers)}".encode())],
                                 doc_type, refs)
-    assert result.receipt["valid"] is True
+    assert result.receipt.valid is True
     return result.commitment
 
 

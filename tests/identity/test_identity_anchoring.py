@@ -42,12 +42,12 @@ def test_a_credential_of_every_type_is_anchored_field_by_field_and_proven_offlin
     credentials = {name: issued(net, name) for name in sorted(CREDENTIAL_TYPES)}
     files = [(Path(f"{name}.json"), json.dumps(c, indent=2).encode()) for name, c in credentials.items()]
     results = anchor_documents(net, "importer", files, "verifiable_credential", {}, structured=True)
-    assert all(r.receipt["valid"] and r.receipt["status"] == "final" for r in results)
+    assert all(r.receipt.valid and r.receipt.status == "final" for r in results)
     for (_path, content), result in zip(files, results, strict=True):
         bundle = ProofBundle.from_dict(json.loads(json.dumps(prove_document(net, content, "importer").to_dict())))
         verified = verify_bundle(bundle, content)
         assert verified.ok, verified.reason
-        assert verified.details["leaf_index"] == result.receipt["leaf_index"]
+        assert verified.details["leaf_index"] == result.receipt.leaf_index
         changed = content.replace(b"Northwind", b"Southwind")
         assert not verify_bundle(bundle, changed).ok
 
@@ -67,7 +67,7 @@ def test_every_traceability_example_is_anchored_whole_and_proven(net):
     files = [(path, path.read_bytes()) for path in EXAMPLES]
     assert len(files) > 60
     results = anchor_documents(net, "exporter", files, "verifiable_credential", {})
-    assert all(r.receipt["valid"] for r in results)
+    assert all(r.receipt.valid for r in results)
     mill = TRACEABILITY / "MillTestReportCredential.json"
     assert verify_bundle(prove_document(net, mill.read_bytes(), "exporter"), mill.read_bytes()).ok
 
@@ -75,7 +75,7 @@ def test_every_traceability_example_is_anchored_whole_and_proven(net):
 def test_examples_without_floats_are_committed_field_by_field(net):
     files = [(path, path.read_bytes()) for path in EXAMPLES if not has_floats(path)]
     results = anchor_documents(net, "exporter", files, "verifiable_credential", {}, structured=True)
-    assert len(results) == len(EXAMPLES) - 4 and all(r.receipt["valid"] for r in results)
+    assert len(results) == len(EXAMPLES) - 4 and all(r.receipt.valid for r in results)
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if has_floats(p)], ids=lambda p: p.stem)

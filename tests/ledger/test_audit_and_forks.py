@@ -41,11 +41,11 @@ def test_a_fresh_ledger_is_intact(network):
          "block 6"),
         ("UPDATE signatures SET line = substr(line, 1, length(line) - 8) || 'AAAAAAA=' "
          "WHERE height = 7 AND line LIKE '%witness/exporter%'", "block 7"),
-        ("UPDATE state SET value = replace(value, 'invoice', 'packing') WHERE key LIKE 'c:%' AND value LIKE '%E8%'",
-         "state row documents/c:"),
+        ("UPDATE state SET value = replace(value, 'invoice', 'packing') WHERE key LIKE 'document/%' AND value LIKE '%E8%'",
+         "state row documents/document/"),
         ("UPDATE tiles SET hashes = zeroblob(32) || substr(hashes, 33) WHERE level = 0 AND idx = 0",
          "Merkle tile level 0 index 0"),
-        ("DELETE FROM state WHERE key LIKE 'r:entry=E2%'", "state row documents/r:entry=E2"),
+        ("DELETE FROM state WHERE key LIKE 'reference/entry/E2/%'", "state row documents/reference/entry/E2/"),
     ],
 )
 def test_tampering_with_any_stored_part_is_caught_and_located(network, sql, expected):

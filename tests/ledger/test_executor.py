@@ -33,7 +33,7 @@ def submit_one(net, envelope):
 def test_a_valid_envelope_is_final_and_changes_state(network):
     receipt = submit_one(network, anchor(network))
     assert receipt.valid and receipt.status == "final" and receipt.leaf_index == 0
-    assert network.reader.store.get_state("documents", f"c:{C1}")["owner"] == "importer"
+    assert network.reader.store.get_state("documents", f"document/{C1}")["owner"] == "importer"
 
 
 @pytest.mark.parametrize(

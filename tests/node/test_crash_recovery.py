@@ -186,7 +186,7 @@ def check_from_scratch(directory: Path, where: str) -> int:
 
         reference = next(iter(states.values()))
         assert all(rows == reference for rows in states.values()), f"{where}: peers' state tables differ"
-        anchored = sum(1 for ns, key, _ in reference if ns == "documents" and key.startswith("c:"))
+        anchored = sum(1 for ns, key, _ in reference if ns == "documents" and key.startswith("document/"))
         assert anchored == len(hashes), f"{where}: {len(hashes)} valid anchors but {anchored} anchored documents"
         return len(hashes)
 

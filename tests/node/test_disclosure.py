@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tradeledger.contracts import access
+from tradeledger.contracts.access import AccessBasis
 from tradeledger.crypto import KeyPair, canonical_bytes
 from tradeledger.crypto.disclosure import FieldDisclosure, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedFields, ProofBundle, verify_bundle
@@ -66,7 +67,7 @@ def invoice_fields(count: int = 10) -> dict[str, str]:
 def anchor(net, content: bytes, structured: bool = False, doc_type: str = "commercial_invoice") -> str:
     [result] = anchor_documents(net, "importer", [(Path("invoice.json"), content)], doc_type,
                                 {"entry": ENTRY}, structured=structured)
-    assert result.receipt["valid"] is True
+    assert result.receipt.valid is True
     return result.commitment
 
 
@@ -109,9 +110,9 @@ def test_a_whole_document_travels_to_an_entitled_requester(net):
     assert received.commitment == commitment and received.owner == "importer" and received.fields is None
     assert vault.get_document(received.document_sha256) == content
     assert vault.received() == [received]
-    [record] = access.access_records(net.reader.store, commitment)
-    assert record["requester"] == "customs" and record["request"] == request_id and record["fields"] == []
-    assert record["basis"] == {"policy": 0, "relation": "entry_filed_with"}
+    [record] = access.access_records(net.state("customs"), commitment)
+    assert record.requester == "customs" and record.request == request_id and record.fields == ()
+    assert record.basis == AccessBasis(policy=0, relation="entry_filed_with")
 
 
 def test_chosen_fields_travel_and_the_others_stay_home(net):
@@ -127,8 +128,8 @@ def test_chosen_fields_travel_and_the_others_stay_home(net):
     held = vault_bytes(net, "customs")
     for name, value in document.items():
         assert (value.encode() in held) == (name in chosen), name
-    [record] = access.access_records(net.reader.store, commitment)
-    assert record["fields"] == chosen and record["requester"] == "customs"
+    [record] = access.access_records(net.state("customs"), commitment)
+    assert record.fields == tuple(chosen) and record.requester == "customs"
 
 
 def test_a_structured_document_requested_whole_travels_as_all_its_fields(net):
@@ -141,18 +142,18 @@ def test_every_delivery_has_exactly_one_access_record(net):
     commitment = anchor(net, marker().encode())
     request_id = request(net, "customs", commitment)
     deliveries = [disclose(net, request_id) for _ in range(3)]
-    records = access.access_records(net.reader.store, commitment)
+    records = access.access_records(net.state("customs"), commitment)
     assert len(records) == len(deliveries) == 3
-    assert len({r["txid"] for r in records}) == 3
-    assert all(r["requester"] == "customs" and r["fields"] == [] and r["basis"]["policy"] == 0 for r in records)
+    assert len({r.txid for r in records}) == 3
+    assert all(r.requester == "customs" and r.fields == () and r.basis.policy == 0 for r in records)
 
 
 def test_a_delivery_names_the_access_transaction(net):
     commitment = anchor(net, marker().encode())
     signed = sign_access_request(net, "customs", request(net, "customs", commitment))
     delivery = LocalTransfer(net).fetch("importer", signed)
-    [record] = access.access_records(net.reader.store, commitment)
-    assert delivery.access_txid == record["txid"]
+    [record] = access.access_records(net.state("customs"), commitment)
+    assert delivery.access_txid == record.txid
 
 
 # --- deliveries the owner's node refuses ---------------------------------------------------
@@ -160,10 +161,10 @@ def test_a_delivery_names_the_access_transaction(net):
 def refused_without_trace(net, run: Callable[[], object], why: str, requester: str = "customs") -> None:
     """The owner's node refuses with `why`; no access is recorded, the log does not grow
     and the requester's vault receives nothing."""
-    size, records = log_size(net), access.access_records(net.reader.store)
+    size, records = log_size(net), access.access_records(net.state("customs"))
     with pytest.raises(AccessRefused, match=why):
         run()
-    assert log_size(net) == size and access.access_records(net.reader.store) == records
+    assert log_size(net) == size and access.access_records(net.state("customs")) == records
     assert_vault_holds_nothing_received(net, requester)
 
 
@@ -420,7 +421,7 @@ def test_a_genuine_delivery_after_a_tampered_one_is_kept(net):
         disclose(net, request_id, transfer=TamperingTransfer(net, lambda d: dataclasses.replace(d, document=b"x")))
     received = disclose(net, request_id)
     assert net.vault("customs").get_document(received.document_sha256) == secret.encode()
-    assert len(access.access_records(net.reader.store)) == 2  # both deliveries left the owner's vault
+    assert len(access.access_records(net.state("customs"))) == 2  # both deliveries left the owner's vault
 
 
 def test_receive_checks_against_the_requesters_own_ledger(net):
@@ -517,7 +518,8 @@ def test_bundle_fields_in_their_wire_form_are_checked(net, structured_file):
     data = prove_document(net, structured_file, fields=["total"]).to_dict()
     assert set(data["document"]) == {"fields", "salt", "disclosures"}
     assert DisclosedFields.from_dict(data["document"]).to_dict() == data["document"]
-    assert canonical_bytes(data["document"]["fields"]) == DisclosedFields.from_dict(data["document"]).summary.document_bytes()
+    summary = DisclosedFields.from_dict(data["document"]).summary
+    assert canonical_bytes(data["document"]["fields"]) == summary.document_bytes()
 
 
 def test_fields_of_a_document_anchored_whole_cannot_be_proved(net):

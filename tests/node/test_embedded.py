@@ -79,7 +79,7 @@ def test_wait_committed_reports_committed_not_final(network: EmbeddedNetwork) ->
         assert (record.txid, record.leaf_index, record.height) == (envelope.txid, receipt.leaf_index, receipt.height)
         checkpoint = network.peers[name].store.checkpoint(receipt.height)
         assert checkpoint is not None and not checkpoint.final, f"{name}: 'committed' but the block is final"
-    assert find_by_commitment(network.reader.store, commitment)["txid"] == envelope.txid
+    assert find_by_commitment(network.reader.store, commitment).txid == envelope.txid
 
     network.exchange_signatures()  # cosigning makes it final afterwards
     assert all(p.store.checkpoint(receipt.height).final for p in network.peers.values())
@@ -122,7 +122,7 @@ def test_replayed_envelope_is_invalid(network: EmbeddedNetwork) -> None:
     receipts = network.submit([twin, twin], wait="final")
     assert [r.valid for r in receipts] == [True, False]
     assert "replayed" in receipts[1].reason
-    assert find_by_commitment(network.reader.store, commitment)["leaf_index"] == first.leaf_index
+    assert find_by_commitment(network.reader.store, commitment).leaf_index == first.leaf_index
 
 
 def test_envelope_for_another_network_is_invalid(network: EmbeddedNetwork) -> None:
@@ -234,7 +234,7 @@ def test_a_refused_anchor_leaves_nothing_in_the_owners_vault(network):
 
     content = b"a document whose anchor the contract refuses"
     [result] = anchor_documents(network, "importer", [(Path("doc.txt"), content)], "Not A Type", {})
-    assert result.receipt["valid"] is False
+    assert result.receipt.valid is False
     vault = network.vault("importer")
     assert vault.commitments_of(sha256(content).hex()) == []
     assert not vault.has_document(sha256(content).hex())

@@ -201,7 +201,7 @@ def assert_refused(net, organization: str, commitment: str) -> None:
     refuses to deliver, and the requester's vault holds nothing of the document."""
     request_id = net.submit_checked(organization, access.NAMESPACE, "request",
                                     {"commitment": commitment, "purpose": "curious"}).txid
-    assert access.find_request(net.state(organization), request_id)["status"] == "pending"
+    assert access.find_request(net.state(organization), request_id).status == "pending"
     with pytest.raises(AccessRefused, match="is pending"):
         disclose(net, request_id, organization)
     assert all(r.commitment != commitment for r in net.vault(organization).received())

@@ -12,11 +12,11 @@ import typer
 
 from tradeledger.cli.common import DirOption, when
 from tradeledger.cli.errors import fail, friendly_errors
-from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
-from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
-from tradeledger.workflows.documents import purge_document
+from tradeledger.workflows import disclosure
+from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused
+from tradeledger.workflows.documents import hosted_organizations, purge_document
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
 PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
@@ -46,12 +46,6 @@ def _expiry(text: str | None) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-def _submit(directory: Path, organization: str, action: str, args: dict[str, Any]) -> dict[str, Any]:
-    with EmbeddedNetwork(directory) as network:
-        receipt = network.submit_checked(organization, access.NAMESPACE, action, args)
-    return receipt.to_dict()
-
-
 def _print(data: dict[str, Any]) -> None:
     print(json.dumps(data, sort_keys=True))
 
@@ -69,17 +63,19 @@ def grant(
     """Grant an organization access to one of your documents, or to those with a reference."""
     if (commitment is None) == (ref is None):
         fail("give either --commitment C or --ref KEY=VALUE")
-    args: dict[str, Any] = {"grantee": grantee, "fields": _fields(fields), "purpose": purpose,
-                            "expires_ms": _expiry(expires)}
-    args.update({"commitment": commitment} if commitment else {"ref": ref})
-    receipt = _submit(directory, organization, "grant", args)
-    _print({"grant_id": receipt["txid"], **receipt})
+    expires_ms = _expiry(expires)
+    with EmbeddedNetwork(directory) as network:
+        granted = disclosure.grant(network, organization, grantee, purpose, commitment=commitment or None,
+                                   ref=None if commitment else ref, fields=_fields(fields), expires_ms=expires_ms)
+    _print(granted.to_dict())
 
 
 def revoke(grant_id: str = typer.Argument(..., help="The grant's id (its transaction id)."),
            directory: Path = DirOption, organization: str = AsOption) -> None:
     """Revoke a grant you issued; accesses already recorded stay on the ledger."""
-    _print(_submit(directory, organization, "revoke", {"grant_id": grant_id}))
+    with EmbeddedNetwork(directory) as network:
+        receipt = disclosure.revoke(network, organization, grant_id)
+    _print(receipt.to_dict())
 
 
 def request(
@@ -90,25 +86,26 @@ def request(
     purpose: str = PurposeOption,
 ) -> None:
     """Ask a document's owner for access; approved at once when a rule or grant covers it."""
-    receipt = _submit(directory, organization, "request",
-                      {"commitment": commitment, "fields": _fields(fields), "purpose": purpose})
     with EmbeddedNetwork(directory) as network:
-        record = access.find_request(network.reader.store, receipt["txid"])
-    _print({"request_id": receipt["txid"], "request_status": record["status"] if record else "unknown",
-            "basis": record["basis"] if record else None, **receipt})
+        requested = disclosure.request(network, organization, commitment, purpose, _fields(fields))
+    _print(requested.to_dict())
 
 
 def approve(request_id: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption,
             expires: str | None = ExpiresOption) -> None:
     """Approve a pending request to your document: a grant to the requester for those fields."""
-    receipt = _submit(directory, organization, "approve", {"request_id": request_id, "expires_ms": _expiry(expires)})
-    _print({"grant_id": receipt["txid"], **receipt})
+    expires_ms = _expiry(expires)
+    with EmbeddedNetwork(directory) as network:
+        granted = disclosure.approve(network, organization, request_id, expires_ms)
+    _print(granted.to_dict())
 
 
 def deny(request_id: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption,
          reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger).")) -> None:
     """Deny a pending request to your document."""
-    _print(_submit(directory, organization, "deny", {"request_id": request_id, "reason": reason}))
+    with EmbeddedNetwork(directory) as network:
+        receipt = disclosure.deny(network, organization, request_id, reason)
+    _print(receipt.to_dict())
 
 
 def disclose_command(
@@ -121,10 +118,10 @@ def disclose_command(
     if output is not None and not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        record = access.find_request(network.reader.store, request_id)
-        requester = organization or (record["requester"] if record else None)
+        record = disclosure.find_request(network, hosted_organizations(network)[0], request_id)
+        requester = organization or (record.requester if record else "")
         try:
-            received = disclose(network, request_id, requester)
+            received = disclosure.disclose(network, request_id, requester or None)
         except (AccessRefused, DeliveryRefused) as exc:
             fail(f"refused: {exc}", code=1)
         content = (network.vault(requester).get_document(received.document_sha256)
@@ -142,15 +139,16 @@ def access_log(directory: Path = DirOption,
     """Every recorded access: who saw what, when, under which grant or rule (JSON lines)."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        records = access.access_records(network.reader.store, commitment)
+        records = disclosure.access_log(network, hosted_organizations(network)[0], commitment)
     for record in records:
-        _print({**record, "at": when(record["at_ms"])})
+        _print({**record.to_dict(), "at": when(record.at_ms)})
 
 
 def purge(commitment: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption) -> None:
     """Drop a document's private bytes after its retention period; the commitment stays provable."""
     with EmbeddedNetwork(directory) as network:
-        _print(purge_document(network, organization, commitment))
+        purged = purge_document(network, organization, commitment)
+    _print(purged.to_dict())
 
 
 def register(app: typer.Typer) -> None:

@@ -90,8 +90,8 @@ def identity_demo_step(net: EmbeddedNetwork, say: Callable[[str], Any], director
         path.write_bytes(content)
     [anchored] = anchor_documents(net, importer, [(path, content)], "verifiable_credential",
                                   {"credential": credential["id"]}, structured=True)
-    say(f"  the importer anchors the credential: leaf {anchored.receipt['leaf_index']}, "
-        f"{anchored.receipt['status']} (its existence and time are provable with a proof bundle)")
+    say(f"  the importer anchors the credential: leaf {anchored.receipt.leaf_index}, "
+        f"{anchored.receipt.status} (its existence and time are provable with a proof bundle)")
 
     checked_at = now_ms()
     before = workflow.verify(net, customs, credential, checked_at)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.progress import TaskID
 from rich.table import Table
 
 from tradeledger.cli import access as access_commands
@@ -18,13 +19,21 @@ from tradeledger.cli.network import network_app
 from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
-from tradeledger.contracts import documents
-from tradeledger.ledger.authority import REGISTRY, key_key
+from tradeledger.identity.registry import key_record
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
-from tradeledger.workflows.documents import anchor_documents, prove_commitment, prove_document, read_files
+from tradeledger.store.base import LedgerReader, TxRecord
+from tradeledger.workflows.documents import (
+    anchor_documents,
+    find_by_commitment,
+    find_by_reference,
+    hosted_organizations,
+    prove_commitment,
+    prove_document,
+    read_files,
+)
 
 app = typer.Typer(
     name="tradeledger",
@@ -32,6 +41,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
 @app.command()
 @friendly_errors
 def init(directory: Path = DirOption, name: str = typer.Option("demo", help="A short network name.")) -> None:
@@ -67,16 +78,22 @@ def anchor(
     failed = False
     for result in results:
         print(json.dumps(result.to_dict(), sort_keys=True))
-        failed |= result.receipt.get("valid") is False
+        failed |= result.valid is False
     if failed:
         raise typer.Exit(1)
 
 
 def _default_org(network: EmbeddedNetwork) -> str:
+    hosted = hosted_organizations(network)
     for org in network.genesis.organizations:
-        if org.role == "importer" and org.name in network.keys:
+        if org.role == "importer" and org.name in hosted:
             return org.name
-    return next(iter(network.keys))
+    return hosted[0]
+
+
+def _viewer(network: EmbeddedNetwork) -> str:
+    """Whose copy of the ledger a read-only command reads: the first organization hosted here."""
+    return hosted_organizations(network)[0]
 
 
 @app.command()
@@ -148,7 +165,7 @@ def _unreadable(reason: str) -> None:
 def audit(directory: Path = DirOption) -> None:
     """Re-verify everything: envelopes, leaves, headers, checkpoints, state. Exit 0 when intact."""
     with EmbeddedNetwork(directory) as network, progress() as bars:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(name: str, done: int, total: int) -> None:
             if name not in tasks:
@@ -179,11 +196,12 @@ def sync(directory: Path = DirOption) -> None:
     """Close the pending block, catch up every peer, and collect cosignatures."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        for name, peer in network.peers.items():
-            checkpoint = peer.store.checkpoint(peer.head.height)
+        for name in hosted_organizations(network):
+            head = network.peer(name).head
+            checkpoint = network.ledger(name).checkpoint(head.height)
             final = bool(checkpoint and checkpoint.final)
-            console.print(f"{name}: height {peer.head.height}, log size {peer.head.log_size}, "
-                          f"root {peer.head.log_root.hex()[:16]}…, {'final' if final else 'not final'}")
+            console.print(f"{name}: height {head.height}, log size {head.log_size}, "
+                          f"root {head.log_root.hex()[:16]}…, {'final' if final else 'not final'}")
 
 
 @app.command("log")
@@ -194,9 +212,9 @@ def show_log(
 ) -> None:
     """The latest envelopes of the log, for people."""
     with EmbeddedNetwork(directory) as network:
-        store = network.reader.store
-        head = store.head()
-        size = head.log_size if head else 0
+        viewer = _viewer(network)
+        store = network.ledger(viewer)
+        size = network.peer(viewer).head.log_size
         table = Table(title=f"log of {network.genesis.name}: {size} leaves")
         for column in ("leaf", "block", "time (UTC)", "signer org", "contract.action", "verdict", "txid"):
             table.add_column(column)
@@ -205,8 +223,8 @@ def show_log(
             try:
                 envelope = decode_envelope(record.leaf)
                 action = f"{envelope.contract}.{envelope.action}"
-                key = store.get_state(REGISTRY, key_key(envelope.signer.partition("#")[0]))
-                org = key["organization"] if key else "?"
+                key = key_record(store, envelope.signer.partition("#")[0])
+                org = key.organization if key else "?"
             except ValueError:
                 action, org = "(malformed)", "?"
             verdict = "[green]valid[/green]" if record.valid else f"[red]invalid[/red]: {record.reason}"
@@ -221,7 +239,7 @@ def show(txid: str = typer.Argument(..., help="Transaction id (or a unique prefi
          directory: Path = DirOption) -> None:
     """One transaction: its envelope, verdict, block and events, as JSON."""
     with EmbeddedNetwork(directory) as network:
-        store = network.reader.store
+        store = network.ledger(_viewer(network))
         record = store.tx_by_id(txid) if len(txid) == 64 else _by_prefix(store, txid)
         if record is None:
             fail(f"no transaction {txid} in this ledger; `tradeledger log --dir {directory}` lists them", 1)
@@ -241,7 +259,7 @@ def show(txid: str = typer.Argument(..., help="Transaction id (or a unique prefi
         }, indent=2, sort_keys=True))
 
 
-def _by_prefix(store, prefix: str):
+def _by_prefix(store: LedgerReader, prefix: str) -> TxRecord | None:
     if len(prefix) < 8:
         fail("give at least 8 hex digits of the transaction id")
     for record in store.txs():
@@ -261,17 +279,17 @@ def find(
     if (ref is None) == (commitment is None):
         fail("give exactly one of --ref KEY=VALUE or --commitment HEX")
     with EmbeddedNetwork(directory) as network:
-        store = network.reader.store
+        viewer = _viewer(network)
         if ref is not None:
             [(name, value)] = parse_refs([ref]).items()
-            found = documents.find_by_reference(store, name, value)
+            found = find_by_reference(network, viewer, name, value)
         else:
             if not COMMITMENT_PATTERN.match(commitment or ""):
                 fail("--commitment takes 64 lowercase hex digits")
-            record = documents.find_by_commitment(store, commitment or "")
+            record = find_by_commitment(network, viewer, commitment or "")
             found = [record] if record else []
-    for record in found:
-        print(json.dumps(record, sort_keys=True))
+    for document in found:
+        print(json.dumps(document.to_dict(), sort_keys=True))
     if not found:
         fail("nothing is anchored under that reference or commitment", 1)
 

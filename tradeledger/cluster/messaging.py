@@ -34,11 +34,11 @@ from tradeledger.crypto import KeyPair, public_key_from_did_key
 from tradeledger.errors import TradeledgerError
 from tradeledger.ordering.loop import stop_loop_thread
 from tradeledger.runtime.errors import NetworkError
+from tradeledger.runtime.node import Node
 from tradeledger.workflows.disclosure import (
     AccessRefused,
     Delivery,
     DeliveryRefused,
-    DisclosureNode,
     SignedAccessRequest,
     serve,
 )
@@ -193,7 +193,7 @@ class Bus:
 
 
 # --- the disclosure transfer ------------------------------------------------------------
-def answer_disclosure(node: DisclosureNode, owner: str, data: bytes) -> tuple[bytes, bool]:
+def answer_disclosure(node: Node, owner: str, data: bytes) -> tuple[bytes, bool]:
     """The owner's side: check and serve one signed access request; return the reply and
     whether a payload was delivered."""
     try:

@@ -4,16 +4,28 @@ The document itself stays in its owner's vault (DESIGN.md decision 10); the enve
 carries only the commitment (its first entry of `commitments`). Lookups by commitment or
 by a business reference (an entry number, a bill of lading ...) read this contract's
 state, which every peer keeps and which the state digest covers (decision 14).
+
+It keeps, under composite keys (`tradeledger.ledger.keys`):
+- `document/<commitment>`: an `AnchoredDocument` (type, references, owner, leaf, time);
+- `reference/<name>/<value>/<commitment>`: a `Reference`, the index that finds the
+  documents carrying one business reference.
+
+It also names the document types the trade exchanges (`SUPPORTING_DOCUMENTS`); a
+document's type is any lowercase token, these are the ones the default access rules name.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import field_validator
 
+from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, TxContext
+from tradeledger.ledger.keys import key_prefix, state_key
 from tradeledger.ledger.state import StateReader
 
 NAMESPACE = "documents"
@@ -21,14 +33,90 @@ contract = Contract(NAMESPACE, "anchored document commitments")
 TOKEN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_REFS = 16
 
+# The supporting documents of an entry: what customs sees of an entry filed with it.
+SUPPORTING_DOCUMENTS = (
+    "commercial_invoice", "packing_list", "bill_of_lading", "certification_of_origin",
+    "mill_certificate", "entry_summary", "permit", "license",
+)
 
-def commitment_key(commitment: str) -> str:
-    return f"c:{commitment}"
+
+class DocumentRecordError(TradeledgerError, ValueError):
+    """Stored documents state that this contract could not have written."""
+
+
+def document_key(commitment: str) -> str:
+    return state_key("document", commitment)
+
+
+def reference_key(name: str, value: str, commitment: str) -> str:
+    return state_key("reference", name, value, commitment)
 
 
 def reference_prefix(name: str, value: str) -> str:
-    return f"r:{name}={value}\n"
+    return key_prefix("reference", name, value)
 
+
+# --- records -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AnchoredDocument:
+    """An anchored commitment: what the ledger knows of a document it never saw."""
+
+    commitment: str
+    doc_type: str
+    owner: str
+    txid: str
+    leaf_index: int
+    anchored_ms: int
+    refs: Mapping[str, str] = field(default_factory=dict)
+
+    def ref(self, name: str) -> str | None:
+        return self.refs.get(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commitment": self.commitment, "doc_type": self.doc_type, "refs": dict(self.refs),
+                "owner": self.owner, "txid": self.txid, "leaf_index": self.leaf_index,
+                "anchored_ms": self.anchored_ms}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AnchoredDocument:
+        try:
+            refs = data["refs"]
+            if not isinstance(refs, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                     for k, v in refs.items()):
+                raise TypeError("refs")
+            return cls(str(data["commitment"]), str(data["doc_type"]), str(data["owner"]), str(data["txid"]),
+                       int(data["leaf_index"]), int(data["anchored_ms"]), dict(refs))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DocumentRecordError(f"not an anchored document record ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One business reference of an anchored document, as the index keeps it."""
+
+    name: str
+    value: str
+    commitment: str
+    leaf_index: int
+
+    @property
+    def key(self) -> str:
+        return reference_key(self.name, self.value, self.commitment)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": self.value, "commitment": self.commitment,
+                "leaf_index": self.leaf_index}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Reference:
+        try:
+            return cls(str(data["name"]), str(data["value"]), str(data["commitment"]), int(data["leaf_index"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DocumentRecordError(f"not a document reference record ({exc})") from None
+
+
+# --- the action --------------------------------------------------------------------------
 
 class Anchor(Args):
     doc_type: str
@@ -55,36 +143,34 @@ class Anchor(Args):
 
 
 @contract.action("anchor", Anchor, roles=ANY_ROLE,
-                 reads=lambda _args, commitments: [(NAMESPACE, commitment_key(c)) for c in commitments[:1]])
+                 reads=lambda _args, commitments: [(NAMESPACE, document_key(c)) for c in commitments[:1]])
 def anchor(ctx: TxContext, args: Anchor) -> None:
     ctx.require(len(ctx.commitments) == 1, "anchor carries exactly one commitment")
     commitment = ctx.commitments[0]
-    existing = ctx.state.get(commitment_key(commitment))
+    existing = ctx.state.get(document_key(commitment))
     ctx.require(existing is None, f"commitment already anchored at leaf {existing and existing['leaf_index']}")
-    ctx.state.put(commitment_key(commitment), {
-        "commitment": commitment,
-        "doc_type": args.doc_type,
-        "refs": args.refs,
-        "owner": ctx.signer.organization,
-        "txid": ctx.txid,
-        "leaf_index": ctx.leaf_index,
-        "anchored_ms": ctx.block_time_ms,
-    })
+    document = AnchoredDocument(commitment, args.doc_type, ctx.signer.organization, ctx.txid, ctx.leaf_index,
+                                ctx.block_time_ms, dict(args.refs))
+    ctx.state.put(document_key(commitment), document.to_dict())
     for name, value in args.refs.items():
-        ctx.state.put(reference_prefix(name, value) + commitment, ctx.leaf_index)
+        reference = Reference(name, value, commitment, ctx.leaf_index)
+        ctx.state.put(reference.key, reference.to_dict())
     ctx.emit("anchored", commitment=commitment, doc_type=args.doc_type, refs=args.refs,
              owner=ctx.signer.organization)
 
 
-def find_by_commitment(state: StateReader, commitment: str) -> dict[str, Any] | None:
-    return state.get_state(NAMESPACE, commitment_key(commitment))
+# --- queries -----------------------------------------------------------------------------
+
+def find_by_commitment(state: StateReader, commitment: str) -> AnchoredDocument | None:
+    data = state.get_state(NAMESPACE, document_key(commitment))
+    return AnchoredDocument.from_dict(data) if data is not None else None
 
 
-def find_by_reference(state: StateReader, name: str, value: str) -> list[dict[str, Any]]:
-    prefix = reference_prefix(name, value)
+def find_by_reference(state: StateReader, name: str, value: str) -> list[AnchoredDocument]:
+    """Every document carrying reference `name`=`value`, in the order they were anchored."""
     found = []
-    for key, _leaf in state.scan_state(NAMESPACE, prefix):
-        record = find_by_commitment(state, key[len(prefix):])
-        if record is not None:
-            found.append(record)
-    return sorted(found, key=lambda r: r["leaf_index"])
+    for _key, data in state.scan_state(NAMESPACE, reference_prefix(name, value)):
+        document = find_by_commitment(state, Reference.from_dict(data).commitment)
+        if document is not None:
+            found.append(document)
+    return sorted(found, key=lambda d: d.leaf_index)

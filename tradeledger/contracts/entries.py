@@ -344,10 +344,10 @@ def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[s
         record = documents.find_by_commitment(ctx.state.reader, linked.commitment)
         if record is None:
             raise Refused(f"supporting document {linked.commitment[:12]}… is not anchored; anchor it first")
-        ctx.require(record["doc_type"] == linked.doc_type,
-                    f"supporting document {linked.commitment[:12]}… was anchored as a {record['doc_type']}, "
+        ctx.require(record.doc_type == linked.doc_type,
+                    f"supporting document {linked.commitment[:12]}… was anchored as a {record.doc_type}, "
                     f"not a {linked.doc_type}")
-        found[linked.commitment] = record
+        found[linked.commitment] = record.to_dict()
     return found
 
 

@@ -241,29 +241,29 @@ def _put(ctx: TxContext, verification: Verification) -> None:
 @contract.action("open", OpenVerification, roles={"customs"})
 def open_verification(ctx: TxContext, args: OpenVerification) -> None:
     entry = _required(entries.find_entry(ctx.state.reader, args.entry_number), f"no entry {args.entry_number} is filed")
-    ctx.require(entry["filed_with"] == ctx.signer.organization,
-                f"only {entry['filed_with']}, the customs authority the entry was filed with, verifies it")
-    line = _required(entries.find_line(entry, args.line), f"entry {args.entry_number} has no line {args.line}")
-    ctx.require(line.get("spi") in FTA_SPIS,
+    ctx.require(entry.filed_with == ctx.signer.organization,
+                f"only {entry.filed_with}, the customs authority the entry was filed with, verifies it")
+    line = _required(entry.line(args.line), f"entry {args.entry_number} has no line {args.line}")
+    ctx.require(line.spi in FTA_SPIS,
                 f"line {args.line} claims no USMCA or CAFTA-DR preference (SPI S, S+, P or P+); nothing to verify")
     ctx.require(ctx.state.get(entries.open_verification_key(args.entry_number, args.line)) is None,
                 f"line {args.line} of entry {args.entry_number} is already under verification")
     certifier = None
-    if line["certification"] is not None:
-        certification = documents.find_by_commitment(ctx.state.reader, line["certification"])
-        certifier = certification["owner"] if certification else None
+    if line.certification is not None:
+        certification = documents.find_by_commitment(ctx.state.reader, line.certification)
+        certifier = certification.owner if certification else None
     verification = Verification(
-        id=ctx.txid, entry_number=args.entry_number, line=args.line, spi=line["spi"],
-        agreement=FTA_SPIS[line["spi"]], hts=line["hts"], certification=line["certification"],
-        certifier=certifier, importer=entry["importer"], customs=ctx.signer.organization,
-        agencies=tuple(sorted(line["flags"])), entry_version=entry["version"], reason=args.reason,
+        id=ctx.txid, entry_number=args.entry_number, line=args.line, spi=line.spi,
+        agreement=FTA_SPIS[line.spi], hts=line.hts, certification=line.certification,
+        certifier=certifier, importer=entry.importer, customs=ctx.signer.organization,
+        agencies=tuple(sorted(line.flags)), entry_version=entry.version, reason=args.reason,
         status=OPEN, opened_ms=ctx.block_time_ms,
     )
     _put(ctx, verification)
     ctx.state.put(entries.open_verification_key(args.entry_number, args.line), ctx.txid)
     ctx.state.put(by_entry_key(args.entry_number, args.line, ctx.txid), ctx.txid)
     ctx.emit("verification_opened", verification=ctx.txid, entry_number=args.entry_number, line=args.line,
-             importer=entry["importer"], certifier=certifier)
+             importer=entry.importer, certifier=certifier)
 
 
 @contract.action("request", RequestRecords, roles={"customs"})
@@ -273,19 +273,19 @@ def request_records(ctx: TxContext, args: RequestRecords) -> None:
                 f"only {verification.customs}, which opened the verification, requests its records")
     ctx.require(verification.status != DETERMINED, "the verification is already determined")
     entry = entries.find_entry(ctx.state.reader, verification.entry_number) or {"documents": []}
-    relevant = {d["commitment"] for d in entry["documents"]} | {a.commitment for a in verification.answers}
+    relevant = {d.commitment for d in entry.documents} | {a.commitment for a in verification.answers}
     if verification.certification is not None:
         relevant.add(verification.certification)
     noted = {r.request for r in verification.requests}
     requests = list(verification.requests)
     for request_id in args.requests:
         request = access.find_request(ctx.state.reader, request_id)
-        if request is None or request["requester"] != ctx.signer.organization:
+        if request is None or request.requester != ctx.signer.organization:
             raise Refused(f"no access request {request_id} by {ctx.signer.organization}")
-        ctx.require(request["commitment"] in relevant,
+        ctx.require(request.commitment in relevant,
                     f"request {request_id} is for a document that is not a record of this verification")
         ctx.require(request_id not in noted, f"request {request_id} is already noted")
-        requests.append(NotedRequest(request_id, request["commitment"], request["owner"], request["doc_type"],
+        requests.append(NotedRequest(request_id, request.commitment, request.owner, request.doc_type,
                                      ctx.block_time_ms))
     _put(ctx, dataclasses.replace(verification, requests=tuple(requests)))
     ctx.emit("records_requested", verification=args.verification,
@@ -301,14 +301,14 @@ def answer(ctx: TxContext, args: Answer) -> None:
                 f"the importer ({verification.importer}), the certifier or a producer answers; not {who}")
     document = _required(documents.find_by_commitment(ctx.state.reader, args.commitment),
                          f"no document with commitment {args.commitment[:12]}… is anchored")
-    ctx.require(document["owner"] == who, f"answer with a document you anchored; this one is {document['owner']}'s")
-    ctx.require(document["doc_type"] in ANSWER_DOC_TYPES,
-                f"an answer is a {' or an '.join(ANSWER_DOC_TYPES)}, not a {document['doc_type']}")
-    ctx.require(document["refs"].get(VERIFICATION_REF) == args.verification,
+    ctx.require(document.owner == who, f"answer with a document you anchored; this one is {document.owner}'s")
+    ctx.require(document.doc_type in ANSWER_DOC_TYPES,
+                f"an answer is a {' or an '.join(ANSWER_DOC_TYPES)}, not a {document.doc_type}")
+    ctx.require(document.refs.get(VERIFICATION_REF) == args.verification,
                 f"anchor the answer with the reference {VERIFICATION_REF}={args.verification}")
     ctx.require(all(a.commitment != args.commitment for a in verification.answers),
                 "this answer is already recorded")
-    answered = NotedAnswer(who, args.commitment, document["doc_type"], ctx.block_time_ms, ctx.txid)
+    answered = NotedAnswer(who, args.commitment, document.doc_type, ctx.block_time_ms, ctx.txid)
     _put(ctx, dataclasses.replace(verification, status=ANSWERED, answers=(*verification.answers, answered)))
     ctx.emit("verification_answered", verification=args.verification, by=who, commitment=args.commitment)
 
@@ -326,9 +326,9 @@ def determine(ctx: TxContext, args: Determine) -> None:
     ctx.require(verification.status != DETERMINED, "the verification is already determined")
     document = _required(documents.find_by_commitment(ctx.state.reader, args.commitment),
                          f"no document with commitment {args.commitment[:12]}… is anchored")
-    ctx.require(document["owner"] == ctx.signer.organization and document["doc_type"] == DETERMINATION_DOC_TYPE,
+    ctx.require(document.owner == ctx.signer.organization and document.doc_type == DETERMINATION_DOC_TYPE,
                 f"the determination is an {DETERMINATION_DOC_TYPE} anchored by {ctx.signer.organization}")
-    ctx.require(document["refs"] == {VERIFICATION_REF: args.verification},
+    ctx.require(document.refs == {VERIFICATION_REF: args.verification},
                 f"anchor the determination with only the reference {VERIFICATION_REF}={args.verification}, "
                 "so that no default rule exposes it")
     readers = verification.entitled_readers

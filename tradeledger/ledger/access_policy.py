@@ -1,13 +1,20 @@
-"""Who sees what by default: the access rules a network's genesis writes into ledger state.
+"""The genesis's access section, as data: default access rules and retention periods.
 
 A rule says that organizations of one role may see documents of some types when the
-document stands in a named relation to them (DESIGN.md decision 11). Owners add grants
-on top (the `access` contract); nobody else sees anything. The retention periods say
-how long a private payload must be kept before its owner may purge it.
+document stands in a named relation to them (DESIGN.md decision 11). The genesis carries
+the rules and the ledger writes them into the access contract's state when the network
+starts; this module is their format and nothing more. It sits in the ledger layer because
+the genesis parses it, and the ledger cannot import the contracts above it: which
+relations exist and how a rule is judged belong to the access contract
+(`tradeledger.contracts.access`), which document types exist to the documents contract
+(`tradeledger.contracts.documents`). A rule's relation is checked here only for its
+shape; `contracts.access.check_policy` checks that the contract knows it.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,18 +22,8 @@ from tradeledger.errors import TradeledgerError
 
 ANY_DOC_TYPE = "*"
 DEFAULT_RETENTION_DAYS = 1827  # five years after importation (19 U.S.C. 1508), leap days included
-
-# Relations a rule may name, and what each means for a requesting organization R:
-RELATIONS = {
-    "entry_filed_with": "the document references an entry filed with R",
-    "entry_flagged_for": "the document references an entry with a line flagged for R",
-    "issued_by": "the document names R as its issuer (reference issuer=R)",
-}
-
-SUPPORTING_DOCUMENTS = (
-    "commercial_invoice", "packing_list", "bill_of_lading", "certification_of_origin",
-    "mill_certificate", "entry_summary", "permit", "license",
-)
+RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+DAY_MS = 86_400_000
 
 
 class AccessPolicyError(TradeledgerError, ValueError):
@@ -39,9 +36,6 @@ class AccessRule:
     doc_types: tuple[str, ...]
     relation: str
 
-    def covers(self, role: str, doc_type: str) -> bool:
-        return role == self.role and (ANY_DOC_TYPE in self.doc_types or doc_type in self.doc_types)
-
     def to_dict(self) -> dict[str, Any]:
         return {"role": self.role, "doc_types": list(self.doc_types), "relation": self.relation}
 
@@ -51,10 +45,8 @@ class AccessRule:
             raise AccessPolicyError("an access rule has exactly role, doc_types and relation")
         if data["role"] not in roles:
             raise AccessPolicyError(f"access rule names unknown role {data['role']!r}")
-        if data["relation"] not in RELATIONS:
-            raise AccessPolicyError(
-                f"access rule relation {data['relation']!r} is unknown; relations: {', '.join(sorted(RELATIONS))}"
-            )
+        if not isinstance(data["relation"], str) or not RELATION_NAME.match(data["relation"]):
+            raise AccessPolicyError(f"access rule relation {data['relation']!r} is not a relation name")
         doc_types = data["doc_types"]
         if not isinstance(doc_types, list) or not doc_types or not all(isinstance(t, str) for t in doc_types):
             raise AccessPolicyError("access rule doc_types is a non-empty list of document types (or [\"*\"])")
@@ -64,11 +56,11 @@ class AccessRule:
 @dataclass(frozen=True)
 class AccessPolicy:
     rules: tuple[AccessRule, ...] = ()
-    retention_days: dict[str, int] = field(default_factory=lambda: {ANY_DOC_TYPE: DEFAULT_RETENTION_DAYS})
+    retention_days: Mapping[str, int] = field(default_factory=lambda: {ANY_DOC_TYPE: DEFAULT_RETENTION_DAYS})
 
     def retention_ms(self, doc_type: str) -> int:
         days = self.retention_days.get(doc_type, self.retention_days.get(ANY_DOC_TYPE, DEFAULT_RETENTION_DAYS))
-        return days * 86_400_000
+        return days * DAY_MS
 
     def to_dict(self) -> dict[str, Any]:
         return {"rules": [r.to_dict() for r in self.rules], "retention_days": dict(self.retention_days)}
@@ -86,13 +78,3 @@ class AccessPolicy:
         ):
             raise AccessPolicyError("retention_days maps document types (or \"*\") to whole days")
         return cls(tuple(AccessRule.from_dict(r, roles) for r in rules), dict(retention))
-
-
-def default_access_policy() -> AccessPolicy:
-    """Customs sees the supporting documents and certifications of entries filed with it;
-    a partner agency sees the documents of lines flagged for it and the permits it issued."""
-    return AccessPolicy((
-        AccessRule("customs", SUPPORTING_DOCUMENTS, "entry_filed_with"),
-        AccessRule("agency", (ANY_DOC_TYPE,), "entry_flagged_for"),
-        AccessRule("agency", ("permit", "license"), "issued_by"),
-    ))

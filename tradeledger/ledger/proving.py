@@ -9,7 +9,7 @@ from tradeledger import merkle
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.genesis import Genesis
-from tradeledger.store.base import Store
+from tradeledger.store.base import LedgerReader
 from tradeledger.tlog import TlogProof
 
 
@@ -18,7 +18,7 @@ class NotProvable(TradeledgerError, LookupError):
 
 
 def build_bundle(
-    store: Store,
+    store: LedgerReader,
     genesis: Genesis,
     leaf_index: int,
     commitment_pointer: str,

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tradeledger.contracts.access import check_policy, default_access_policy
 from tradeledger.crypto import KeyPair
-from tradeledger.ledger.access_policy import AccessPolicy, default_access_policy
+from tradeledger.ledger.access_policy import AccessPolicy
 from tradeledger.ledger.checkpoints import witness_key_name
 from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec
 from tradeledger.runtime.keys import OrganizationKeys
@@ -92,7 +93,7 @@ def create_network(
         ),
         policy=policy_text,
         max_block_transactions=max_block_transactions,
-        access=access if access is not None else default_access_policy(),
+        access=check_policy(access) if access is not None else default_access_policy(),
     )
     genesis.validate()
     directory.mkdir(parents=True, exist_ok=True)

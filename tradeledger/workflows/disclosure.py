@@ -1,17 +1,19 @@
-"""Disclosure: private bytes travel from the owner's vault to an entitled requester's vault.
+"""Disclosure: who may see a private document, and the bytes travelling to them.
 
-The workflow (DESIGN.md decisions 10 and 11):
-1. the requester signs an `access.request` (what, which fields, why) into the ledger; a
-   default rule or a live grant approves it at once, else the owner approves or denies;
+The workflow (DESIGN.md decisions 10 and 11), on any runtime's `Node`:
+1. an owner grants (`grant`, `revoke`); a requester signs an `access.request` (what, which
+   fields, why) into the ledger (`request`); a default rule or a live grant approves it
+   at once, else the owner approves or denies it (`approve`, `deny`);
 2. the requester's node asks the owner's node for the payload with a *signed access
    request*, through one `Transfer` interface (in-process here; node to node in a
-   cluster), never through the ordering stream;
+   cluster), never through the ordering stream (`disclose`);
 3. the owner's node checks the signature against the requester's registered key and the
    request against its own copy of the ledger, commits an `access.record_access`
    transaction (which the contract accepts only while a rule or grant covers the request
-   at the block's time), and only then sends the payload;
-4. the requester's node checks the payload against the anchored commitment and keeps it.
-A payload that does not match its commitment is refused on arrival and nothing is kept.
+   at the block's time), and only then sends the payload (`serve`);
+4. the requester's node checks the payload against the anchored commitment and keeps it
+   (`receive`). A payload that does not match its commitment is refused on arrival and
+   nothing is kept. Every delivery is on the ledger (`access_log`).
 """
 
 from __future__ import annotations
@@ -24,20 +26,17 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tradeledger.contracts import access, documents
+from tradeledger.contracts.access import AccessBasis, AccessRecord, RequestRecord
 from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_did_key, sha256, verify_signature
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import resolve_signer
-from tradeledger.ledger.contract import Refused
-from tradeledger.ledger.genesis import Genesis
-from tradeledger.ledger.peer import Peer
-from tradeledger.node.embedded import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.keys import OrganizationKeys
+from tradeledger.runtime.node import Node
 from tradeledger.runtime.receipts import Receipt
-from tradeledger.vault import Vault
 from tradeledger.vault.store import ReceivedDocument
+from tradeledger.workflows.documents import hosted_organizations
 
 REQUEST_FORMAT = "tradeledger-access-request/1"
 DELIVERY_FORMAT = "tradeledger-delivery/1"
@@ -126,40 +125,107 @@ class Delivery:
             raise DeliveryRefused(f"not a {DELIVERY_FORMAT} message") from None
 
 
-class DisclosureNode(Protocol):
-    """What the disclosure workflow needs from the node(s) it runs on: the embedded
-    network (every organization in one process) or a cluster node (one organization)."""
-
-    genesis: Genesis
-
-    @property
-    def reader(self) -> Peer: ...
-    def peer(self, name: str) -> Peer: ...
-    def vault(self, name: str) -> Vault: ...
-    def organization_keys(self, name: str) -> OrganizationKeys: ...
-    def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
-                       commitments: Sequence[str] = (), wait: str = "final") -> Receipt: ...
-
-
 class Transfer(Protocol):
     def fetch(self, owner: str, request: SignedAccessRequest) -> Delivery: ...
 
 
 class LocalTransfer:
-    """The embedded network's transfer: every owner's node serves in this process."""
+    """The transfer of a node that hosts the owner too (the embedded network): served in this process."""
 
-    def __init__(self, network: EmbeddedNetwork):
-        self._network = network
+    def __init__(self, node: Node):
+        self._node = node
 
     def fetch(self, owner: str, request: SignedAccessRequest) -> Delivery:
-        return serve(self._network, owner, request)
+        return serve(self._node, owner, request)
+
+
+# --- grants and requests, decided on the ledger ----------------------------------------
+
+@dataclass(frozen=True)
+class GrantResult:
+    """A grant issued (by `grant`, or by approving a request): its id is its transaction's."""
+
+    receipt: Receipt
+
+    @property
+    def grant_id(self) -> str:
+        return self.receipt.txid
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"grant_id": self.grant_id, **self.receipt.to_dict()}
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """A request on the ledger, and what became of it at once (approved by a rule or a
+    grant, or pending the owner's decision)."""
+
+    receipt: Receipt
+    record: RequestRecord | None
+
+    @property
+    def request_id(self) -> str:
+        return self.receipt.txid
+
+    @property
+    def status(self) -> str:
+        return self.record.status if self.record else "unknown"
+
+    @property
+    def basis(self) -> AccessBasis | None:
+        return self.record.basis if self.record else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"request_id": self.request_id, "request_status": self.status,
+                "basis": self.basis.to_dict() if self.basis else None, **self.receipt.to_dict()}
+
+
+def grant(node: Node, grantor: str, grantee: str, purpose: str, *, commitment: str | None = None,
+          ref: str | None = None, fields: Sequence[str] = (), expires_ms: int | None = None) -> GrantResult:
+    """Let `grantee` see one of `grantor`'s documents (`commitment`), or every one carrying
+    a reference (`ref`, NAME=VALUE); only `fields` of it when given, until `expires_ms`."""
+    args: dict[str, Any] = {"grantee": grantee, "fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
+    args.update({"commitment": commitment} if commitment is not None else {"ref": ref})
+    return GrantResult(node.submit_checked(grantor, access.NAMESPACE, "grant", args))
+
+
+def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
+    """Revoke a grant; accesses already recorded stay on the ledger."""
+    return node.submit_checked(grantor, access.NAMESPACE, "revoke", {"grant_id": grant_id})
+
+
+def request(node: Node, requester: str, commitment: str, purpose: str, fields: Sequence[str] = ()) -> RequestResult:
+    """Ask a document's owner for access (to `fields` only, when given)."""
+    receipt = node.submit_checked(requester, access.NAMESPACE, "request",
+                                  {"commitment": commitment, "fields": list(fields), "purpose": purpose})
+    return RequestResult(receipt, access.find_request(node.state(requester), receipt.txid))
+
+
+def approve(node: Node, owner: str, request_id: str, expires_ms: int | None = None) -> GrantResult:
+    """Approve a pending request: a grant to the requester for the fields it asked."""
+    return GrantResult(node.submit_checked(owner, access.NAMESPACE, "approve",
+                                           {"request_id": request_id, "expires_ms": expires_ms}))
+
+
+def deny(node: Node, owner: str, request_id: str, reason: str) -> Receipt:
+    return node.submit_checked(owner, access.NAMESPACE, "deny", {"request_id": request_id, "reason": reason})
+
+
+def find_request(node: Node, viewer: str, request_id: str) -> RequestRecord | None:
+    return access.find_request(node.state(viewer), request_id)
+
+
+def access_log(node: Node, viewer: str, commitment: str | None = None) -> list[AccessRecord]:
+    """Every recorded access (of one document, when given) in `viewer`'s copy of the ledger:
+    who saw what, when, under which grant or rule."""
+    return access.access_records(node.state(viewer), commitment)
 
 
 # --- the owner's node ------------------------------------------------------------------
 
-def serve(network: DisclosureNode, owner: str, request: SignedAccessRequest) -> Delivery:
+def serve(node: Node, owner: str, request: SignedAccessRequest) -> Delivery:
     """Check a signed access request, record the access on the ledger, then deliver."""
-    state = network.peer(owner).store
+    state = node.state(owner)
     try:
         signer = resolve_signer(state, request.signer)
     except Refused as exc:
@@ -169,61 +235,60 @@ def serve(network: DisclosureNode, owner: str, request: SignedAccessRequest) -> 
     if not verify_signature(public_key_from_did_key(request.signer), request.signing_bytes(), request.signature):
         raise AccessRefused("the access request's signature does not verify")
     age = now_ms() - request.created_ms
-    if age > network.genesis.max_past_ms or -age > network.genesis.max_future_ms:
+    if age > node.genesis.max_past_ms or -age > node.genesis.max_future_ms:
         raise AccessRefused("the access request is stale or dated in the future; sign a fresh one")
     if not access.NONCE.match(request.nonce):
         raise AccessRefused("the access request carries no fresh nonce; sign a new one")
     record = access.find_request(state, request.request_id)
-    if record is None or record["requester"] != request.requester or record["owner"] != owner:
+    if record is None or record.requester != request.requester or record.owner != owner:
         raise AccessRefused(f"no request {request.request_id} by {request.requester} to {owner} is on the ledger")
-    if record["status"] != "approved":
-        raise AccessRefused(f"request {request.request_id} is {record['status']}"
-                           + (f": {record['reason']}" if record["reason"] else ""))
-    vault = network.vault(owner)
-    kept = vault.commitment(record["commitment"])
-    if kept is None or access.purge_record(state, record["commitment"]) is not None \
+    if not record.approved:
+        raise AccessRefused(f"request {request.request_id} is {record.status}"
+                            + (f": {record.reason}" if record.reason else ""))
+    vault = node.vault(owner)
+    kept = vault.commitment(record.commitment)
+    if kept is None or access.purge_record(state, record.commitment) is not None \
             or not vault.has_document(kept.document_sha256):
-        raise AccessRefused(f"{owner}'s vault no longer holds document {record['commitment']}")
-    disclosures = vault.field_disclosures(record["commitment"])
-    if record["fields"] and not disclosures:
+        raise AccessRefused(f"{owner}'s vault no longer holds document {record.commitment}")
+    disclosures = vault.field_disclosures(record.commitment)
+    if record.fields and not disclosures:
         raise AccessRefused("the document was committed whole; its fields cannot be disclosed one by one")
-    missing = [name for name in record["fields"] if name not in disclosures]
+    missing = [name for name in record.fields if name not in disclosures]
     if missing:
         raise AccessRefused(f"the document has no fields {missing}")
     # The access is on the ledger before any byte leaves the vault; the contract accepts
     # the record only while a rule or a live grant covers the request.
     try:
-        receipt = network.submit_checked(owner, access.NAMESPACE, "record_access",
-                                         {"request_id": request.request_id, "nonce": request.nonce},
-                                         wait="committed")
+        receipt = node.submit_checked(owner, access.NAMESPACE, "record_access",
+                                      {"request_id": request.request_id, "nonce": request.nonce},
+                                      wait="committed")
     except (Refused, NetworkError) as exc:
         raise AccessRefused(str(exc)) from None
     if disclosures:
-        chosen = record["fields"] or sorted(disclosures)
+        chosen = record.fields or tuple(sorted(disclosures))
         summary = FieldSummary.of(disclosures.values())
-        return Delivery(request.request_id, record["commitment"], owner, kept.salt, None, summary,
+        return Delivery(request.request_id, record.commitment, owner, kept.salt, None, summary,
                         tuple(disclosures[name] for name in chosen), receipt.txid)
-    return Delivery(request.request_id, record["commitment"], owner, kept.salt,
+    return Delivery(request.request_id, record.commitment, owner, kept.salt,
                     vault.get_document(kept.document_sha256), None, (), receipt.txid)
 
 
 # --- the requester's node ------------------------------------------------------------
 
-def sign_access_request(network: DisclosureNode, requester: str, request_id: str) -> SignedAccessRequest:
-    key = network.organization_keys(requester).admin
+def sign_access_request(node: Node, requester: str, request_id: str) -> SignedAccessRequest:
+    key = node.organization_keys(requester).admin
     unsigned = SignedAccessRequest(request_id, requester, key.verification_method, now_ms(),
                                    nonce=os.urandom(16).hex())
     return dataclasses.replace(unsigned, signature=key.sign(unsigned.signing_bytes()))
 
 
-def receive(network: DisclosureNode, requester: str, delivery: Delivery) -> ReceivedDocument:
+def receive(node: Node, requester: str, delivery: Delivery) -> ReceivedDocument:
     """Check a delivery against the commitment anchored on the ledger, then keep it."""
-    state = network.peer(requester).store
-    anchored = documents.find_by_commitment(state, delivery.commitment)
+    anchored = documents.find_by_commitment(node.state(requester), delivery.commitment)
     if anchored is None:
         raise DeliveryRefused(f"no document with commitment {delivery.commitment} is anchored")
-    if anchored["owner"] != delivery.owner:
-        raise DeliveryRefused(f"the document was anchored by {anchored['owner']}, not {delivery.owner}")
+    if anchored.owner != delivery.owner:
+        raise DeliveryRefused(f"the document was anchored by {anchored.owner}, not {delivery.owner}")
     # Only checked bytes are kept: document bytes beside field disclosures are checked by nothing.
     if delivery.summary is not None and delivery.document is not None:
         raise DeliveryRefused("tampered payload: it carries both a document and field disclosures")
@@ -240,7 +305,7 @@ def receive(network: DisclosureNode, requester: str, delivery: Delivery) -> Rece
         raise DeliveryRefused("the delivery carries no payload")
     if len(delivery.salt) != 32 or commitment_of(digest, delivery.salt) != delivery.commitment:
         raise DeliveryRefused("tampered payload: it does not match the anchored commitment")
-    vault = network.vault(requester)
+    vault = node.vault(requester)
     document_sha256 = vault.put_document(delivery.document) if delivery.document is not None else None
     received = ReceivedDocument(delivery.request_id, delivery.commitment, delivery.owner, document_sha256,
                                 fields, now_ms())
@@ -248,17 +313,19 @@ def receive(network: DisclosureNode, requester: str, delivery: Delivery) -> Rece
     return received
 
 
-def disclose(network: DisclosureNode, request_id: str, requester: str | None = None,
+def disclose(node: Node, request_id: str, requester: str | None = None,
              transfer: Transfer | None = None) -> ReceivedDocument:
-    """Fetch an approved request's payload from its owner and keep it in the requester's vault."""
-    record = access.find_request(network.reader.store, request_id)
+    """Fetch an approved request's payload from its owner and keep it in the requester's
+    vault (the request's requester by default, which this node must host)."""
+    viewer = requester or hosted_organizations(node)[0]
+    record = access.find_request(node.state(viewer), request_id)
     if record is None:
         raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
-    requester = requester or record["requester"]
-    signed = sign_access_request(network, requester, request_id)
-    delivery = (transfer or LocalTransfer(network)).fetch(record["owner"], signed)
-    return receive(network, requester, delivery)
+    requester = requester or record.requester
+    signed = sign_access_request(node, requester, request_id)
+    delivery = (transfer or LocalTransfer(node)).fetch(record.owner, signed)
+    return receive(node, requester, delivery)
 
 
-def field_names(network: DisclosureNode, owner: str, commitment: str) -> Sequence[str]:
-    return sorted(network.vault(owner).field_disclosures(commitment))
+def field_names(node: Node, owner: str, commitment: str) -> Sequence[str]:
+    return sorted(node.vault(owner).field_disclosures(commitment))

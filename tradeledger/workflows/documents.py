@@ -1,8 +1,10 @@
-"""Anchor files and prove them: the embedded network's document workflow.
+"""Documents: anchor files, find them, prove them, purge them; on any runtime's `Node`.
 
 The file stays in its owner's vault; only its salted commitment is signed into the log.
 A proof bundle for a file is found from the file itself: its SHA-256 leads to the
 commitment and salt in a vault, the commitment to its leaf, the leaf to a final checkpoint.
+A purge is recorded on the ledger (the access contract refuses it before the retention
+period ends) before the owner's vault drops the bytes; the commitment stays provable.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import access, documents
+from tradeledger.contracts.documents import AnchoredDocument
 from tradeledger.crypto import commit_document, sha256
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
 from tradeledger.ledger.proving import NotProvable, build_bundle
-from tradeledger.node.embedded import EmbeddedNetwork
 from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.receipts import WAIT_LEVELS
+from tradeledger.runtime.node import Node
+from tradeledger.runtime.receipts import Receipt, wait_level
 from tradeledger.vault.store import CommitmentRecord
 
 COMMITMENT_POINTER = "/commitments/0"
@@ -28,12 +31,43 @@ COMMITMENT_POINTER = "/commitments/0"
 
 @dataclass(frozen=True)
 class AnchorResult:
+    """One file anchored (or refused): its commitment and the receipt of its envelope."""
+
     file: str
     commitment: str
-    receipt: dict[str, Any]
+    receipt: Receipt
+
+    @property
+    def valid(self) -> bool | None:
+        return self.receipt.valid
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "commitment": self.commitment, **self.receipt}
+        return {"file": self.file, "commitment": self.commitment, **self.receipt.to_dict()}
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """A purge recorded on the ledger, and whether the owner's vault dropped the bytes
+    (they stay while another unpurged commitment of the same bytes needs them)."""
+
+    commitment: str
+    removed_bytes: bool
+    receipt: Receipt
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"commitment": self.commitment, "removed_bytes": self.removed_bytes, **self.receipt.to_dict()}
+
+
+def hosted_organizations(node: Node) -> list[str]:
+    """The organizations whose keys and vaults `node` holds, in genesis order."""
+    hosted = []
+    for organization in node.genesis.organizations:
+        try:
+            node.organization_keys(organization.name)
+        except NetworkError:
+            continue
+        hosted.append(organization.name)
+    return hosted
 
 
 def read_files(paths: Sequence[Path]) -> list[tuple[Path, bytes]]:
@@ -46,8 +80,10 @@ def read_files(paths: Sequence[Path]) -> list[tuple[Path, bytes]]:
     return contents
 
 
+# --- anchor ------------------------------------------------------------------------------
+
 def anchor_documents(
-    network: EmbeddedNetwork,
+    node: Node,
     organization: str,
     files: Sequence[tuple[Path, bytes]],
     doc_type: str,
@@ -57,9 +93,8 @@ def anchor_documents(
 ) -> list[AnchorResult]:
     """Anchor each file's salted commitment; `structured` commits a JSON object field by
     field, so that chosen fields can be disclosed later."""
-    if wait not in WAIT_LEVELS:
-        raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
-    vault = network.vault(organization)
+    level = wait_level(wait)
+    vault = node.vault(organization)
     prepared = []
     for path, content in files:
         fields: dict[str, str] = {}
@@ -69,8 +104,8 @@ def anchor_documents(
             fields = {name: d.encoded for name, d in structure.disclosures.items()}
             committed = structure.summary.document_bytes()
         commitment, salt, _digest = commit_document(committed)
-        envelope = network.sign(organization, documents.NAMESPACE, "anchor",
-                                {"doc_type": doc_type, "refs": refs}, [commitment])
+        envelope = node.sign(organization, documents.NAMESPACE, "anchor",
+                             {"doc_type": doc_type, "refs": refs}, [commitment])
         prepared.append((path, content, commitment, salt, fields, envelope))
     # The salt is kept before the envelope is ordered: a crash after ordering must not
     # lose the only means of proving the document against its commitment.
@@ -79,15 +114,15 @@ def anchor_documents(
         vault.record_commitment(CommitmentRecord(commitment, digest, salt, doc_type))
         if fields:
             vault.record_field_disclosures(commitment, fields)
-    receipts = network.submit([p[5] for p in prepared], wait=wait, viewer=organization)
+    receipts = node.submit([p[5] for p in prepared], wait=level, viewer=organization)
     results = []
-    for (path, content, commitment, *_rest), receipt in zip(prepared, receipts):
+    for (path, content, commitment, *_rest), receipt in zip(prepared, receipts, strict=True):
         if receipt.valid is False:  # refused: the vault keeps nothing of it
             vault.forget_commitment(commitment)
-            digest = sha256(content).hex()
-            if not vault.commitments_of(digest):
-                vault.remove_document(digest)
-        results.append(AnchorResult(str(path), commitment, receipt.to_dict()))
+            digest_hex = sha256(content).hex()
+            if not vault.commitments_of(digest_hex):
+                vault.remove_document(digest_hex)
+        results.append(AnchorResult(str(path), commitment, receipt))
     return results
 
 
@@ -105,17 +140,30 @@ def _json_object(path: Path, content: bytes) -> dict[str, Any]:
     return value
 
 
-def prove_document(network: EmbeddedNetwork, content: bytes, organization: str | None = None,
+# --- find --------------------------------------------------------------------------------
+
+def find_by_reference(node: Node, viewer: str, name: str, value: str) -> list[AnchoredDocument]:
+    """The documents anchored with reference `name`=`value`, in `viewer`'s copy of the ledger."""
+    return documents.find_by_reference(node.state(viewer), name, value)
+
+
+def find_by_commitment(node: Node, viewer: str, commitment: str) -> AnchoredDocument | None:
+    return documents.find_by_commitment(node.state(viewer), commitment)
+
+
+# --- prove -------------------------------------------------------------------------------
+
+def prove_document(node: Node, content: bytes, organization: str | None = None,
                    fields: list[str] | None = None) -> ProofBundle:
-    """The proof bundle of a document some hosted vault holds: disclosing its hash and
-    salt, or for a document committed field by field, the chosen `fields` (all if None)."""
+    """The proof bundle of a document a vault on this node holds (`organization`'s, or any
+    hosted one's): disclosing its hash and salt, or for a document committed field by
+    field, the chosen `fields` (all if None)."""
     digest = sha256(content)
-    owners = [organization] if organization else list(network.keys)
-    reader = network.reader.store
+    owners = [organization] if organization else hosted_organizations(node)
     for owner in owners:
-        vault = network.vault(owner)
+        vault = node.vault(owner)
         for record in vault.commitments_of(digest.hex()):
-            anchored = documents.find_by_commitment(reader, record.commitment)
+            anchored = documents.find_by_commitment(node.state(owner), record.commitment)
             if anchored is None:
                 continue
             disclosures = vault.field_disclosures(record.commitment)
@@ -127,7 +175,7 @@ def prove_document(network: EmbeddedNetwork, content: bytes, organization: str |
                                    "to disclose chosen fields")
             else:
                 disclosed = DisclosedDocument(digest, record.salt)
-            return _bundle(network, anchored, disclosed)
+            return _bundle(node, owner, anchored, disclosed)
     raise NetworkError(
         "no vault in this network holds an anchored commitment for this file "
         f"(sha256 {digest.hex()}); anchor it first with `tradeledger anchor`"
@@ -143,45 +191,48 @@ def _disclosed_fields(disclosures: dict[str, str], salt: bytes, fields: list[str
     return DisclosedFields(summary, salt, tuple(disclosures[name] for name in chosen))
 
 
-def _bundle(network: EmbeddedNetwork, anchored: dict[str, Any],
+def _bundle(node: Node, viewer: str, anchored: AnchoredDocument,
             disclosed: DisclosedDocument | DisclosedFields | None) -> ProofBundle:
     try:
-        return build_bundle(network.reader.store, network.genesis, anchored["leaf_index"], COMMITMENT_POINTER,
-                            disclosed)
+        return build_bundle(node.ledger(viewer), node.genesis, anchored.leaf_index, COMMITMENT_POINTER, disclosed)
     except NotProvable as exc:
         raise NetworkError(str(exc)) from None
 
 
-def prove_commitment(network: EmbeddedNetwork, commitment: str) -> ProofBundle:
+def prove_commitment(node: Node, commitment: str, viewer: str | None = None) -> ProofBundle:
     """The existence-and-time bundle of an anchored commitment, disclosing nothing: what
-    remains provable after the document itself is purged."""
-    anchored = documents.find_by_commitment(network.reader.store, commitment)
+    remains provable after the document itself is purged. Read from `viewer`'s copy of
+    the ledger (default: the first organization this node hosts)."""
+    viewer = viewer or hosted_organizations(node)[0]
+    anchored = documents.find_by_commitment(node.state(viewer), commitment)
     if anchored is None:
         raise NetworkError(f"no document with commitment {commitment} is anchored in this network")
-    return _bundle(network, anchored, None)
+    return _bundle(node, viewer, anchored, None)
 
 
-def purge_document(network: EmbeddedNetwork, owner: str, commitment: str) -> dict[str, Any]:
+# --- purge -------------------------------------------------------------------------------
+
+def purge_document(node: Node, owner: str, commitment: str) -> PurgeResult:
     """Record the purge on the ledger (refused before the retention period ends), then
     drop the private payload from the owner's vault; commitment and salt stay."""
-    network.organization_keys(owner)  # an unknown organization is refused with the known ones
+    node.organization_keys(owner)  # an unknown organization is refused with the known ones
     # Ask the ledger first: opening the vault of an organization that has none would create one.
-    anchored = documents.find_by_commitment(network.reader.store, commitment)
-    kept = network.vault(owner).commitment(commitment) if anchored and anchored["owner"] == owner else None
+    anchored = documents.find_by_commitment(node.state(owner), commitment)
+    kept = node.vault(owner).commitment(commitment) if anchored and anchored.owner == owner else None
     if kept is None:
         raise NetworkError(f"{owner}'s vault holds no document with commitment {commitment}")
-    receipt = network.submit_checked(owner, access.NAMESPACE, "purge", {"commitment": commitment})
-    vault = network.vault(owner)
-    removed = vault.remove_document(kept.document_sha256) if not _still_needed(network, owner, kept) else False
+    receipt = node.submit_checked(owner, access.NAMESPACE, "purge", {"commitment": commitment})
+    vault = node.vault(owner)
+    removed = vault.remove_document(kept.document_sha256) if not _still_needed(node, owner, kept) else False
     vault.drop_field_disclosures(commitment)
-    return {"commitment": commitment, "removed_bytes": removed, **receipt.to_dict()}
+    return PurgeResult(commitment, removed, receipt)
 
 
-def _still_needed(network: EmbeddedNetwork, owner: str, kept: CommitmentRecord) -> bool:
+def _still_needed(node: Node, owner: str, kept: CommitmentRecord) -> bool:
     """The same bytes anchored again under another, unpurged commitment stay."""
-    reader = network.reader.store
+    state = node.state(owner)
     return any(
-        other.commitment != kept.commitment and access.purge_record(reader, other.commitment) is None
-        and documents.find_by_commitment(reader, other.commitment) is not None
-        for other in network.vault(owner).commitments_of(kept.document_sha256)
+        other.commitment != kept.commitment and access.purge_record(state, other.commitment) is None
+        and documents.find_by_commitment(state, other.commitment) is not None
+        for other in node.vault(owner).commitments_of(kept.document_sha256)
     )

@@ -47,7 +47,7 @@ from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE
 from tradeledger.errors import Refused
 from tradeledger.identity.verification import check_with_ledger
 from tradeledger.runtime.node import Node
-from tradeledger.runtime.receipts import WaitLevel
+from tradeledger.runtime.receipts import Receipt, WaitLevel
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import AnchorResult, anchor_documents
 
@@ -58,17 +58,16 @@ def _anchor_one(node: Node, organization: str, name: str, content: bytes, doc_ty
                 wait: WaitLevel = "final") -> AnchorResult:
     """Anchor one document, refused (nothing kept) when the ledger would not accept it."""
     # The documents workflow still names the embedded network; any Node has what it uses.
-    [result] = anchor_documents(node, organization, [(Path(name), content)],  # type: ignore[arg-type]
-                                doc_type, refs, wait=wait)
-    if result.receipt.get("valid") is False:
-        raise Refused(result.receipt.get("reason", "the anchoring was refused"))
+    [result] = anchor_documents(node, organization, [(Path(name), content)], doc_type, refs, wait=wait)
+    if result.receipt.valid is False:
+        raise Refused(result.receipt.reason or "the anchoring was refused")
     return result
 
 
 def _disclose(node: Node, request_id: str, requester: str) -> bytes | None:
     """Fetch an approved request's document into the requester's vault; its bytes."""
     # The disclosure workflow still names the embedded network's peers; see _anchor_one.
-    received = disclose(node, request_id, requester)  # type: ignore[arg-type]
+    received = disclose(node, request_id, requester)
     return node.vault(requester).get_document(received.document_sha256) if received.document_sha256 else None
 
 
@@ -81,11 +80,11 @@ class IssuedCertification:
     credential: dict[str, Any]
     commitment: str
     refs: dict[str, str]
-    receipt: dict[str, Any]
+    receipt: Receipt
 
     def to_dict(self) -> dict[str, Any]:
         return {"credential_id": self.credential["id"], "commitment": self.commitment, "refs": self.refs,
-                **self.receipt}
+                **self.receipt.to_dict()}
 
 
 def certify(node: Node, certifier: str, certification: CertificationOfOrigin,
@@ -110,10 +109,10 @@ def certify(node: Node, certifier: str, certification: CertificationOfOrigin,
 def filed_claim(node: Node, viewer: str, entry_number: str, line: int) -> ClaimOutcome | None:
     """How the ledger judged the line's claim when it was filed (None: the line claims no SPI)."""
     entry = entries.find_entry(node.state(viewer), entry_number)
-    found = entries.find_line(entry, line) if entry else None
+    found = entry.line(line) if entry else None
     if found is None:
         raise Refused(f"entry {entry_number} has no line {line} on the ledger")
-    return ClaimOutcome.from_dict(found["claim"]) if found.get("claim") else None
+    return found.claim
 
 
 # --- customs opens and asks --------------------------------------------------------------------
@@ -150,7 +149,7 @@ class RecordRequest:
 
 def _request_status(node: Node, viewer: str, request_id: str) -> str:
     request = access.find_request(node.state(viewer), request_id)
-    return request["status"] if request else "unknown"
+    return request.status if request else "unknown"
 
 
 def request_records(node: Node, customs: str, verification_id: str) -> list[RecordRequest]:
@@ -162,19 +161,19 @@ def request_records(node: Node, customs: str, verification_id: str) -> list[Reco
     if record.status == origin.DETERMINED:
         raise Refused(f"verification {verification_id} is already determined")
     state = node.state(customs)
-    entry = entries.find_entry(state, record.entry_number) or {"documents": []}
+    entry = entries.find_entry(state, record.entry_number)
     wanted = [record.certification] if record.certification else []
-    wanted += [d["commitment"] for d in entry["documents"] if d["commitment"] not in wanted]
+    wanted += [d.commitment for d in (entry.documents if entry else ()) if d.commitment not in wanted]
     already = {r.commitment for r in record.requests}
     purpose = f"verification of origin {verification_id} (entry {record.entry_number} line {record.line})"
     made = []
     for commitment in wanted:
         anchored = documents.find_by_commitment(state, commitment)
-        if commitment in already or anchored is None or anchored["owner"] == customs:
+        if commitment in already or anchored is None or anchored.owner == customs:
             continue
         receipt = node.submit_checked(customs, access.NAMESPACE, "request",
                                       {"commitment": commitment, "purpose": purpose})
-        made.append(RecordRequest(receipt.txid, commitment, anchored["doc_type"], anchored["owner"],
+        made.append(RecordRequest(receipt.txid, commitment, anchored.doc_type, anchored.owner,
                                   _request_status(node, customs, receipt.txid)))
     if made:
         node.submit_checked(customs, origin.NAMESPACE, "request",
@@ -215,7 +214,7 @@ def answer_verification(node: Node, organization: str, verification_id: str, cas
 
 # --- customs determines ------------------------------------------------------------------------
 
-def _check_certification(node: Node, customs: str, record: Verification, line: Mapping[str, Any],
+def _check_certification(node: Node, customs: str, record: Verification, line: entries.LineRecord,
                          credential_bytes: bytes | None, pending: str = "") -> CertificationCheck:
     """Check a disclosed certification: its proof and issuer key against the registry as
     customs' peer holds it, then the rest by `domain.origin.determination`."""
@@ -229,12 +228,12 @@ def _check_certification(node: Node, customs: str, record: Verification, line: M
     if not isinstance(credential, dict):
         return CertificationCheck(commitment, True, ("the certification is not a JSON object",))
     state = node.state(customs)
-    anchored = documents.find_by_commitment(state, commitment) or {"owner": None, "refs": {}}
+    anchored = documents.find_by_commitment(state, commitment)
     checked = check_with_ledger(credential, state)
-    return check_certification(commitment, credential, anchored_by=anchored["owner"], anchored_refs=anchored["refs"],
+    return check_certification(commitment, credential, anchored_by=anchored.owner if anchored else None,
+                               anchored_refs=dict(anchored.refs) if anchored else {},
                                proof_problems=[p.message for p in checked.errors],
-                               issuer_organization=checked.issuer_organization, hts=line["hts"],
-                               origin=line["origin"])
+                               issuer_organization=checked.issuer_organization, hts=line.hts, origin=line.origin)
 
 
 def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequence[str],
@@ -246,7 +245,8 @@ def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequ
         if received.commitment == commitment and received.document_sha256:
             return vault.get_document(received.document_sha256), ""
     state = node.state(organization)
-    ids = [r for r in request_ids if (access.find_request(state, r) or {}).get("commitment") == commitment]
+    ids = [r for r in request_ids
+           if (found := access.find_request(state, r)) is not None and found.commitment == commitment]
     if not ids:
         ids = [node.submit_checked(organization, access.NAMESPACE, "request",
                                    {"commitment": commitment, "purpose": purpose}).txid]
@@ -280,7 +280,7 @@ def determine_origin(node: Node, customs: str, verification_id: str, outcome: st
     if record.status == origin.DETERMINED:
         raise Refused(f"verification {verification_id} is already determined")
     entry = entries.find_entry(node.state(customs), record.entry_number)
-    line = entries.find_line(entry, record.line) if entry else None
+    line = entry.line(record.line) if entry else None
     if line is None:
         raise Refused(f"entry {record.entry_number} has no line {record.line}")
     purpose = f"verification of origin {verification_id}"
@@ -297,10 +297,8 @@ def determine_origin(node: Node, customs: str, verification_id: str, outcome: st
                 cases.append(json.loads(content))
             except ValueError:
                 cases.append({"unreadable": "the answered bill of materials is not JSON"})
-    filed = line.get("claim")
-    claim = VerifiedClaim(record.id, record.entry_number, record.line, record.hts, line["origin"], record.agreement,
-                          record.spi, record.importer, record.certifier,
-                          ClaimOutcome.from_dict(filed) if filed else None)
+    claim = VerifiedClaim(record.id, record.entry_number, record.line, record.hts, line.origin, record.agreement,
+                          record.spi, record.importer, record.certifier, line.claim)
     determination = assess(claim, check, cases, customs)
     if outcome is not None:
         determination = determination.overruled(outcome, reason or "")
