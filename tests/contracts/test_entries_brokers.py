@@ -41,8 +41,7 @@ from tradeledger.credentials.types import customs_broker_license_subject
 from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
-from tradeledger.ledger.authority import REGISTRY, key_key, org_key
-from tradeledger.ledger.authority import key_record as authority_key_record
+from tradeledger.ledger.authority import REGISTRY, KeyRecord, key_key, org_key
 from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.keys import state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
@@ -308,7 +307,7 @@ class Memory:
             rows[(REGISTRY, org_key(name))] = {"name": name, "role": role, "display_name": name, "status": "active",
                                                "since_ms": 0}
             did = self.keys[name].did
-            rows[(REGISTRY, key_key(did))] = authority_key_record(did, name, "admin", True, 0)
+            rows[(REGISTRY, key_key(did))] = KeyRecord.registered(did, name, "admin", True, 0).to_dict()
         self.harness = ContractHarness(default_contracts(), MemoryState(rows))
         self.now_ms = now_ms() + 1000  # after the proofs' `created`, stamped to the second
 

@@ -358,12 +358,12 @@ def _entry_of(state: StateReader, document: AnchoredDocument) -> dict[str, Any] 
 
 def _entry_filed_with(state: StateReader, document: AnchoredDocument, requester: str) -> bool:
     entry = _entry_of(state, document)
-    return entry is not None and entry["filed_with"] == requester
+    return entry is not None and entry.filed_with == requester
 
 
 def _entry_flagged_for(state: StateReader, document: AnchoredDocument, requester: str) -> bool:
     entry = _entry_of(state, document)
-    return entry is not None and any(requester in line["flags"] for line in entry["lines"])
+    return entry is not None and any(requester in line.flags for line in entry.lines)
 
 
 def _issued_by(_state: StateReader, document: AnchoredDocument, requester: str) -> bool:

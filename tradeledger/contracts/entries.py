@@ -337,7 +337,7 @@ def _filer_may_file(ctx: TxContext, importer: str) -> None:
     ctx.require(bool(standing), f"{ctx.signer.organization} may not act for {importer}: {standing.reason}")
 
 
-def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str, Any]]:
+def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, documents.AnchoredDocument]:
     """The anchored records of the linked documents, each of the type it is linked as."""
     found = {}
     for linked in summary.documents:
@@ -347,11 +347,11 @@ def _linked_documents(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[s
         ctx.require(record.doc_type == linked.doc_type,
                     f"supporting document {linked.commitment[:12]}… was anchored as a {record.doc_type}, "
                     f"not a {linked.doc_type}")
-        found[linked.commitment] = record.to_dict()
+        found[linked.commitment] = record
     return found
 
 
-def _check_summary(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str, Any]]:
+def _check_summary(ctx: TxContext, summary: EntrySummary) -> dict[str, documents.AnchoredDocument]:
     ctx.require(summary.entry_type != "86" or ctx.block_time_ms < TYPE_86_ENDS_MS,
                 "entry type 86 (Section 321) is refused since 29 August 2025; file a formal or informal entry")
     for line in summary.lines:
@@ -361,11 +361,11 @@ def _check_summary(ctx: TxContext, summary: EntrySummary) -> dict[str, dict[str,
     return _linked_documents(ctx, summary)
 
 
-def _claims(ctx: TxContext, summary: EntrySummary, importer: str, linked: dict[str, dict[str, Any]]
+def _claims(ctx: TxContext, summary: EntrySummary, importer: str, linked: dict[str, documents.AnchoredDocument]
             ) -> list[ClaimOutcome | None]:
     """Each line's claim judged against its certification, in line order (None: no SPI)."""
-    invoices = frozenset(record["refs"]["invoice"] for record in linked.values()
-                         if record["doc_type"] == "commercial_invoice" and "invoice" in record["refs"])
+    invoices = frozenset(record.refs["invoice"] for record in linked.values()
+                         if record.doc_type == "commercial_invoice" and "invoice" in record.refs)
     total = summary.total_entered_value()
     claims: list[ClaimOutcome | None] = []
     for line in summary.lines:
@@ -375,9 +375,9 @@ def _claims(ctx: TxContext, summary: EntrySummary, importer: str, linked: dict[s
         certification = None
         if line.certification is not None:
             record = linked[line.certification]
-            owner = organization_record(ctx.state.reader, record["owner"])
-            certification = AnchoredCertification(record["commitment"], record["doc_type"], record["owner"],
-                                                  owner.role if owner else "unknown", record["refs"])
+            owner = organization_record(ctx.state.reader, record.owner)
+            certification = AnchoredCertification(record.commitment, record.doc_type, record.owner,
+                                                  owner.role if owner else "unknown", dict(record.refs))
         claim = ClaimedLine(line.line, line.spi, line.hts, line.origin, importer,
                             parse_date(summary.imported_on, "imported_on"), date_of_ms(ctx.block_time_ms), total,
                             invoices)
@@ -389,7 +389,7 @@ def _event(ctx: TxContext, status: str, reason: str, version: int) -> EntryEvent
     return EntryEvent(status, ctx.signer.organization, ctx.block_time_ms, reason, version, ctx.txid)
 
 
-def _version(ctx: TxContext, summary: EntrySummary, linked: dict[str, dict[str, Any]], *, entry_number: str,
+def _version(ctx: TxContext, summary: EntrySummary, linked: dict[str, documents.AnchoredDocument], *, entry_number: str,
              importer: str, filed_with: str, filer: str, version: int, filed_ms: int,
              history: tuple[EntryEvent, ...]) -> EntryRecord:
     """The record of a summary just filed or amended: status filed, at this block."""
