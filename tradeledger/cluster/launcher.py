@@ -247,7 +247,7 @@ def up(directory: Path, *, nats_binary: str | os.PathLike[str] | None = None,
     nodes: list[NodeProcess] = []
     record = ClusterRecord(genesis.network_id, now_ms(), tuple(servers), ())
     try:
-        for organization, port in zip(organizations, free_loopback_ports(len(organizations))):
+        for organization, port in zip(organizations, free_loopback_ports(len(organizations)), strict=True):
             nodes.append(start_node(directory, organization, urls, port, (stores or {}).get(organization), node_args))
         record = ClusterRecord(genesis.network_id, record.started_ms, tuple(servers), tuple(nodes))
         write_record(directory, record)
