@@ -32,6 +32,9 @@ from tradeledger.vault import Vault
 
 
 class EmbeddedNetwork:
+    """Every organization hosted in one folder, as one runtime (`runtime.node.Node`):
+    `close()` (or leaving the `with` block) releases the folder."""
+
     def __init__(self, directory: Path, parallel_verification: bool = False):
         """Open the network in `directory`.
 
@@ -82,10 +85,6 @@ class EmbeddedNetwork:
             self.peers[org.name] = Peer(org.name, self.genesis, store, contracts, keys.node_signer, self._signatures)
         if not self.peers:
             raise NetworkError(f"{self.layout.directory} holds no organization's keys")
-
-    @classmethod
-    def open(cls, directory: Path, parallel_verification: bool = False) -> EmbeddedNetwork:
-        return cls(directory, parallel_verification)
 
     def __enter__(self) -> EmbeddedNetwork:
         return self
