@@ -91,11 +91,12 @@ def run(organizations, envelopes: int, batch: int, label: str, parallel: bool,
                     assert all(r.status == wait for r in receipts), receipts[0]
                     progress.advance(task, len(receipts))
             seconds = time.perf_counter() - start
-            heads = {peer.store.head() for peer in net.peers.values()}
+            heads = {peer.head for peer in net.peers.values()}
             assert len(heads) == 1 and next(iter(heads)).log_size == envelopes + 2 * PARALLEL_THRESHOLD
-            for peer in net.peers.values():  # every envelope valid, every block final
-                assert peer.store.non_final_heights() == []
-                assert all(tx.valid for tx in peer.store.txs())
+            for name in net.peers:  # every envelope valid, every block final
+                ledger = net.ledger(name)
+                assert ledger.non_final_heights() == []
+                assert all(tx.valid for tx in ledger.txs())
     return envelopes / seconds, envelopes / sign_seconds
 
 

@@ -36,7 +36,8 @@ def test_a_fresh_ledger_is_intact(network):
     [
         ("UPDATE txs SET leaf = replace(leaf, 'E3', 'E9') WHERE leaf_index = 3", "leaf 3"),
         ("UPDATE txs SET valid = 0 WHERE leaf_index = 4", "leaf 4"),
-        ("UPDATE blocks SET header = replace(header, '\"leaf_count\":1', '\"leaf_count\":2') WHERE height = 5", "block 5"),
+        ("UPDATE blocks SET header = replace(header, '\"leaf_count\":1', '\"leaf_count\":2') WHERE height = 5",
+         "block 5"),
         ("UPDATE checkpoints SET body = replace(body, 'tradeledger-state ', 'tradeledger-state 0') WHERE height = 6",
          "block 6"),
         ("UPDATE signatures SET line = substr(line, 1, length(line) - 8) || 'AAAAAAA=' "
@@ -63,7 +64,7 @@ def test_tampering_with_any_stored_part_is_caught_and_located(network, sql, expe
 def test_a_fork_is_raised_kept_as_evidence_and_fails_the_audit(network):
     fill(network, 3)
     customs = network.peers["customs"]
-    ours = customs.store.checkpoint(3)
+    ours = customs.ledger.checkpoint(3)
     # The exporter's node signs a checkpoint of the same size over a different root.
     parsed = Checkpoint.from_text(ours.body)
     forged_body = Checkpoint(parsed.origin, parsed.size, bytes(32), parsed.extensions).to_text()
@@ -71,7 +72,7 @@ def test_a_fork_is_raised_kept_as_evidence_and_fails_the_audit(network):
     with pytest.raises(ForkDetected) as raised:
         customs.receive_signatures(3, forged_body, forged_lines, "exporter")
     assert "FORK at block 3" in str(raised.value)
-    [evidence] = customs.store.forks()
+    [evidence] = customs.ledger.forks()
     assert evidence["size"] == 3 and evidence["sender"] == "exporter"
     assert forged_lines[0] in evidence["theirs"] and ours.body in evidence["ours"]
     report = audit(network, "customs")
@@ -83,19 +84,19 @@ def test_signatures_from_unknown_keys_do_not_count_toward_finality(network):
 
     fill(network, 1)
     customs = network.peers["customs"]
-    record = customs.store.checkpoint(1)
+    record = customs.ledger.checkpoint(1)
     impostor = NodeSigner.from_seeds(network.genesis.origin, "exporter", b"\x01" * 32, b"\x02" * 32)
     lines = impostor.sign(record.body, 1_800_000_000)
     customs.receive_signatures(1, record.body, lines, "exporter")
-    assert not set(lines) & set(customs.store.checkpoint(1).signatures)
+    assert not set(lines) & set(customs.ledger.checkpoint(1).signatures)
 
 
 def test_checkpoint_body_carries_block_and_state(network):
     fill(network, 1)
     peer = network.reader
-    header = peer.store.header(1)
+    header = peer.ledger.header(1)
     body = checkpoint_body(network.genesis.origin, header)
-    assert body == peer.store.checkpoint(1).body
+    assert body == peer.ledger.checkpoint(1).body
     assert f"tradeledger-block 1 {header.hash.hex()}" in body
     assert f"tradeledger-state {header.state_digest.hex()}" in body
 

@@ -42,7 +42,8 @@ def test_reading_from_a_later_position_skips_earlier_items():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet="ec", max_size=60), st.integers(min_value=1, max_value=7), st.integers(min_value=1, max_value=60))
+@given(st.text(alphabet="ec", max_size=60), st.integers(min_value=1, max_value=7),
+       st.integers(min_value=1, max_value=60))
 def test_forming_in_pieces_gives_the_same_blocks_as_forming_at_once(kinds, limit, split):
     """A peer that stops and resumes anywhere forms exactly the blocks of one that did not."""
     items = stream(kinds)

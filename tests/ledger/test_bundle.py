@@ -137,7 +137,8 @@ def _vkey(text):
 
 def _independent_verify(bundle, document):
     leaf = rfc8785.dumps(bundle["envelope"])
-    commitment = hashlib.sha256(bytes.fromhex(bundle["document"]["salt"]) + hashlib.sha256(document).digest()).hexdigest()
+    salt = bytes.fromhex(bundle["document"]["salt"])
+    commitment = hashlib.sha256(salt + hashlib.sha256(document).digest()).hexdigest()
     assert bundle["envelope"]["commitments"][0] == commitment
     lines = bundle["tlog_proof"].split("\n")
     assert lines[0] == "c2sp.org/tlog-proof@v1"

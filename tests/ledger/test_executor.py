@@ -33,7 +33,7 @@ def submit_one(net, envelope):
 def test_a_valid_envelope_is_final_and_changes_state(network):
     receipt = submit_one(network, anchor(network))
     assert receipt.valid and receipt.status == "final" and receipt.leaf_index == 0
-    assert network.reader.store.get_state("documents", f"document/{C1}")["owner"] == "importer"
+    assert network.state("customs").get_state("documents", f"document/{C1}")["owner"] == "importer"
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,7 @@ def test_invalid_envelopes_are_kept_with_their_reason_and_change_nothing(network
     assert reason in receipt.reason
     assert receipt.leaf_index == 0  # it is in the log, as evidence
     for peer in network.peers.values():
-        record = peer.store.tx_by_index(0)
+        record = peer.ledger.tx_by_index(0)
         assert record is not None and not record.valid and reason in record.reason
     assert state_rows(network) == before
 
@@ -142,7 +142,7 @@ def test_an_event_that_is_not_ledger_data_fails_its_transaction_not_the_block(ne
     executor = Executor(network.genesis, ContractSet([*default_contracts(), faulty]))
     peer = network.reader
     leaves = [network.sign("importer", "faulty", "emit_float", {}).leaf_bytes(), anchor(network).leaf_bytes()]
-    bad, good = executor.execute_block(peer.store, peer.store.seen_txids, leaves, peer.head.log_size,
+    bad, good = executor.execute_block(peer.ledger, peer.ledger.seen_txids, leaves, peer.head.log_size,
                                        now_ms()).outcomes
     assert not bad.valid and "floating-point number 0.43" in bad.reason and bad.events == ()
     assert good.valid and [e.type for e in good.events] == ["anchored"]
@@ -171,7 +171,7 @@ def test_a_read_hint_that_fails_or_guesses_wrong_changes_no_outcome(network):
     peer = network.reader
     leaves = [network.sign("importer", "guessing", "note", {"key": key}).leaf_bytes()
               for key in ("boom", "a", "a", "boom")]
-    outcomes = executor.execute_block(peer.store, peer.store.seen_txids, leaves, peer.head.log_size,
+    outcomes = executor.execute_block(peer.ledger, peer.ledger.seen_txids, leaves, peer.head.log_size,
                                       now_ms()).outcomes
     assert [(o.valid, o.reason) for o in outcomes] == [
         (True, ""), (True, ""), (False, "a already noted"), (False, "boom already noted")]

@@ -53,7 +53,8 @@ def test_prefetched_leaves_give_the_same_verdicts_as_checks_at_execution(network
 
     owners = list(network.keys)
     envelopes = [network.sign(owners[i % len(owners)], "documents", "anchor",
-                              {"doc_type": "invoice", "refs": {}}, [f"{i:064x}"]) for i in range(PARALLEL_THRESHOLD + 9)]
+                              {"doc_type": "invoice", "refs": {}}, [f"{i:064x}"])
+                 for i in range(PARALLEL_THRESHOLD + 9)]
     leaves = [e.leaf_bytes() for e in envelopes]
     leaves[4] = leaves[4].replace(b'"invoice"', b'"invoicf"')  # signature no longer covers it
     leaves[5] = leaves[5] + b" "  # not canonical

@@ -177,7 +177,7 @@ def check_from_scratch(directory: Path, where: str) -> int:
 
         # Every block's root, recomputed from its prefix of leaves (one peer suffices: the
         # chains above end in the same header hash at every peer, so the headers are equal).
-        reader = network.reader.store
+        reader = network.ledger("customs")
         hashes = [merkle.leaf_hash(t.leaf) for t in reader.txs()]
         for header in reader.headers():
             assert merkle.root_hash(hashes[:header.log_size]) == header.log_root, (

@@ -49,7 +49,7 @@ def anchor(net: EmbeddedNetwork, organization: str = "importer", created_ms: int
 
 
 def records_everywhere(net: EmbeddedNetwork, position: int):
-    return {name: peer.store.tx_by_position(position) for name, peer in net.peers.items()}
+    return {name: net.ledger(name).tx_by_position(position) for name in net.peers}
 
 
 # --- wait levels -------------------------------------------------------------------------
@@ -77,12 +77,12 @@ def test_wait_committed_reports_committed_not_final(network: EmbeddedNetwork) ->
     for name, record in records_everywhere(network, receipt.position).items():
         assert record is not None, name
         assert (record.txid, record.leaf_index, record.height) == (envelope.txid, receipt.leaf_index, receipt.height)
-        checkpoint = network.peers[name].store.checkpoint(receipt.height)
+        checkpoint = network.ledger(name).checkpoint(receipt.height)
         assert checkpoint is not None and not checkpoint.final, f"{name}: 'committed' but the block is final"
-    assert find_by_commitment(network.reader.store, commitment).txid == envelope.txid
+    assert find_by_commitment(network.state("customs"), commitment).txid == envelope.txid
 
     network.exchange_signatures()  # cosigning makes it final afterwards
-    assert all(p.store.checkpoint(receipt.height).final for p in network.peers.values())
+    assert all(network.ledger(name).checkpoint(receipt.height).final for name in network.peers)
 
 
 def test_wait_final_reports_final(network: EmbeddedNetwork) -> None:
@@ -94,7 +94,7 @@ def test_wait_final_reports_final(network: EmbeddedNetwork) -> None:
     assert [r.leaf_index for r in receipts] == sorted(r.leaf_index for r in receipts)
     for peer in network.peers.values():
         for receipt in receipts:
-            checkpoint = peer.store.checkpoint(receipt.height)
+            checkpoint = peer.ledger.checkpoint(receipt.height)
             assert checkpoint is not None and checkpoint.final
             assert peer.policy.is_final(checkpoint.body, list(checkpoint.signatures))
 
@@ -122,7 +122,7 @@ def test_replayed_envelope_is_invalid(network: EmbeddedNetwork) -> None:
     receipts = network.submit([twin, twin], wait="final")
     assert [r.valid for r in receipts] == [True, False]
     assert "replayed" in receipts[1].reason
-    assert find_by_commitment(network.reader.store, commitment).leaf_index == first.leaf_index
+    assert find_by_commitment(network.state("customs"), commitment).leaf_index == first.leaf_index
 
 
 def test_envelope_for_another_network_is_invalid(network: EmbeddedNetwork) -> None:
@@ -138,8 +138,8 @@ def test_envelope_for_another_network_is_invalid(network: EmbeddedNetwork) -> No
     assert receipt.status == "final"
     assert receipt.valid is False and "another network" in receipt.reason
     for peer in network.peers.values():
-        assert find_by_commitment(peer.store, commitment) is None
-        assert peer.store.tx_by_id(forged.txid).valid is False
+        assert find_by_commitment(peer.ledger, commitment) is None
+        assert peer.ledger.tx_by_id(forged.txid).valid is False
 
     # the genuine envelope (same key, nonce and time) is still accepted
     [genuine] = network.submit([envelope], wait="final")
@@ -151,14 +151,14 @@ def test_backdated_envelope_is_refused(network: EmbeddedNetwork) -> None:
     [receipt] = network.submit([envelope], wait="final")
     assert receipt.status == "final"
     assert receipt.valid is False and "backdated" in receipt.reason
-    assert find_by_commitment(network.reader.store, commitment) is None
+    assert find_by_commitment(network.state("customs"), commitment) is None
 
 
 def test_postdated_envelope_is_refused(network: EmbeddedNetwork) -> None:
     envelope, commitment = anchor(network, created_ms=now_ms() + HOUR_MS)
     [receipt] = network.submit([envelope], wait="final")
     assert receipt.valid is False and "after its block time" in receipt.reason
-    assert find_by_commitment(network.reader.store, commitment) is None
+    assert find_by_commitment(network.state("customs"), commitment) is None
 
 
 # --- one process per folder ------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_second_open_on_the_same_folder_is_refused(network_dir: Path) -> None:
     finally:
         first.close()
     with EmbeddedNetwork(network_dir) as second:  # free again once closed
-        assert second.reader.store.tx_by_id(envelope.txid) is not None
+        assert second.ledger("customs").tx_by_id(envelope.txid) is not None
 
 
 def test_ordered_envelope_stays_valid_across_a_long_outage(network_dir: Path, monkeypatch) -> None:
@@ -185,7 +185,7 @@ def test_ordered_envelope_stays_valid_across_a_long_outage(network_dir: Path, mo
     monkeypatch.setattr(time, "time_ns", lambda: real() + outage_ns)  # restarted after the outage
     with EmbeddedNetwork(network_dir) as net:
         net.sync()
-        record = net.reader.store.tx_by_position(receipt.position)
+        record = net.ledger("customs").tx_by_position(receipt.position)
         assert record is not None and record.txid == envelope.txid
         assert record.valid, record.reason
 

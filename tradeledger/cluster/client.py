@@ -21,12 +21,12 @@ from nats.aio.msg import Msg
 from tradeledger.cluster.messages import ControlRequest, MessageError, NodeStatus, Progress, Reply, decode, encode
 from tradeledger.cluster.messaging import Bus, BusError
 from tradeledger.cluster.subjects import NetworkSubjects
-from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ordering.jetstream import JetStreamOrderer
 from tradeledger.runtime.errors import NetworkError
-from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
+from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
+from tradeledger.runtime.submission import leaves_of
 from tradeledger.workflows.disclosure import AccessRefused
 
 STATUS_POLL_S = 1.0  # ask nodes directly when their progress messages do not come
@@ -127,17 +127,16 @@ class ClusterClient:
                viewers: Sequence[str] | None = None, timeout_s: float = 60.0) -> list[Receipt]:
         """Order the envelopes with a cut behind them, then wait as asked; the receipts'
         details come from the first viewer's node."""
-        if wait not in WAIT_LEVELS:
-            raise ClusterClientError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
-        leaves = [e if isinstance(e, bytes) else e.leaf_bytes() for e in envelopes]
+        level = wait_level(wait)
+        leaves, txids = leaves_of(envelopes)
         positions = self.orderer.submit(leaves, cut=True)
-        txids = [sha256_hex(leaf) for leaf in leaves]
-        if wait == "ordered" or not positions:
+        if level == "ordered" or not positions:
             return receipts_for(txids, positions, {})  # none settled yet
         viewers = tuple(viewers or self.organizations)
-        self.wait_for(max(positions), wait, viewers, timeout_s)
+        self.wait_for(max(positions), level, viewers, timeout_s)
         return receipts_for(txids, positions, {
-            r["position"]: Settled("final" if r["final"] else "committed", r["leaf_index"], r["height"], r["valid"], r["reason"])
+            r["position"]: Settled("final" if r["final"] else "committed", r["leaf_index"], r["height"], r["valid"],
+                                   r["reason"])
             for r in self.transactions(viewers[0], min(positions), max(positions))
         })
 

@@ -5,7 +5,7 @@ nats-servers that fsync before acknowledging (ordering/nats_servers.py) and one 
 process per organization whose keys are in the folder, all on free loopback ports and
 detached from the calling process, then records pids and ports in D/cluster.json:
 
-    D/genesis.json, D/orgs/<org>/{keys.json, ledger.db, vault/}   the network (node/layout.py)
+    D/genesis.json, D/orgs/<org>/{keys.json, ledger.db, vault/}   the network (runtime/layout.py)
     D/nats/<n>.conf, D/nats/<n>/                                  server configs, JetStream data
     D/logs/<n>.log, D/logs/<org>.log                              server and node logs
     D/cluster.json                                                what runs (cluster/plan.py)
@@ -48,7 +48,7 @@ from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, create_network
 
 CLUSTER_ORGANIZATIONS = tuple(org for org in DEMO_ORGANIZATIONS if org.name in ("customs", "importer", "exporter"))
-NODE_MODULE = "tradeledger.cluster.node"
+NODE_MODULE = "tradeledger.cluster.cli"
 STOP_GRACE_S = 10.0
 
 # Loopback endpoints are reached directly, whatever HTTP(S)_PROXY says.
@@ -247,7 +247,7 @@ def up(directory: Path, *, nats_binary: str | os.PathLike[str] | None = None,
     nodes: list[NodeProcess] = []
     record = ClusterRecord(genesis.network_id, now_ms(), tuple(servers), ())
     try:
-        for organization, port in zip(organizations, free_loopback_ports(len(organizations))):
+        for organization, port in zip(organizations, free_loopback_ports(len(organizations)), strict=True):
             nodes.append(start_node(directory, organization, urls, port, (stores or {}).get(organization), node_args))
         record = ClusterRecord(genesis.network_id, record.started_ms, tuple(servers), tuple(nodes))
         write_record(directory, record)

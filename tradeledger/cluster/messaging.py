@@ -5,7 +5,7 @@ handlers run on that loop and must return quickly (a node's handlers only queue 
 its worker thread); request handlers run on a thread pool and their answer is sent back
 as the reply. Every other method may be called from any thread but the loop's.
 
-The disclosure transfer (node/disclosure.py) runs node to node on request/reply:
+The disclosure transfer (workflows/disclosure.py) runs node to node on request/reply:
 `NatsTransfer.fetch` sends the requester's SignedAccessRequest to the owner's subject; the
 owner's node answers with `answer_disclosure`, which runs the same `serve` as the embedded
 network (signature, ledger grants, the access recorded on the ledger first) and seals the
@@ -46,6 +46,8 @@ from tradeledger.workflows.disclosure import (
 log = logging.getLogger("tradeledger.cluster")
 
 DEFAULT_REQUEST_TIMEOUT_S = 30.0
+
+Publish = Callable[[str, bytes, str], None]  # (subject, data, reply subject or ""): Bus.publish
 
 
 class BusError(TradeledgerError, RuntimeError):

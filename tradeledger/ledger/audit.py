@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
@@ -20,7 +21,7 @@ from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.store.base import Store
+from tradeledger.store.base import CheckpointReader, StoreRows, TxIndex
 from tradeledger.store.sqlite import SQLiteStore
 
 MAX_PROBLEMS = 50
@@ -43,9 +44,14 @@ class AuditReport:
             self.problems.append(text)
 
 
+class AuditedStore(TxIndex, CheckpointReader, StoreRows, Protocol):
+    """What an audit reads of a store: its blocks and transactions, checkpoints and
+    forks, and its rows; it writes nothing."""
+
+
 def audit_store(
     organization: str,
-    store: Store,
+    store: AuditedStore,
     genesis: Genesis,
     contracts: ContractSet,
     progress: Callable[[int, int], None] | None = None,
@@ -56,7 +62,8 @@ def audit_store(
         return report
     # A fresh verifier: the audit checks every signature again, remembering nothing.
     verifier = SignatureVerifier(parallel=False)
-    replica = Peer(organization, genesis, SQLiteStore(Path(":memory:")), contracts, None, verifier)
+    replay = SQLiteStore(Path(":memory:"))
+    replica = Peer(organization, genesis, replay, contracts, None, verifier)
     policy = NetworkPolicy(genesis)
     headers = list(store.headers())
     head = store.head()
@@ -93,7 +100,7 @@ def audit_store(
         if replayed != stored:
             fields = [name for name in stored.__dataclass_fields__ if getattr(stored, name) != getattr(replayed, name)]
             report.problem(f"{where}: stored header differs from the replay in {', '.join(fields)}")
-        for record, outcome in zip(records, committed.outcomes):
+        for record, outcome in zip(records, committed.outcomes, strict=True):
             if record.valid != outcome.valid or record.reason != outcome.reason:
                 report.problem(f"leaf {record.leaf_index}: stored verdict ({record.valid}, {record.reason!r}) "
                                f"differs from the replay ({outcome.valid}, {outcome.reason!r})")
@@ -124,18 +131,18 @@ def audit_store(
         if (head.height, head.next_position, head.log_size, head.log_root, head.state_digest,
                 head.header_hash) != expected:
             report.problem("the store's head does not match its last block")
-    _compare_events(report, store, replica.store)
-    _compare_state(report, store, replica.store)
-    _compare_tiles(report, store, replica.store)
+    _compare_events(report, store, replay)
+    _compare_state(report, store, replay)
+    _compare_tiles(report, store, replay)
     for fork in store.forks():
         report.problem(f"FORK evidence at log size {fork['size']}: {fork.get('sender')} signed a different "
                        f"checkpoint (detected by {fork.get('detected_by')})")
-    replica.store.close()
+    replay.close()
     verifier.close()
     return report
 
 
-def _compare_state(report: AuditReport, stored: Store, replayed: Store) -> None:
+def _compare_state(report: AuditReport, stored: StoreRows, replayed: StoreRows) -> None:
     ours = {(ns, key): value for ns, key, value in stored.state_rows()}
     theirs = {(ns, key): value for ns, key, value in replayed.state_rows()}
     for key in sorted(set(ours) | set(theirs)):
@@ -143,9 +150,9 @@ def _compare_state(report: AuditReport, stored: Store, replayed: Store) -> None:
             report.problem(f"state row {key[0]}/{key[1]}: stored value differs from the replay")
 
 
-def _compare_events(report: AuditReport, stored: Store, replayed: Store) -> None:
+def _compare_events(report: AuditReport, stored: TxIndex, replayed: TxIndex) -> None:
     ours, theirs = list(stored.events()), list(replayed.events())
-    for index, (a, b) in enumerate(zip(ours, theirs)):
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=False)):  # lengths compared below
         if a != b:
             report.problem(f"event {index} (leaf {a[0]}): stored event differs from the replay")
             return
@@ -153,7 +160,7 @@ def _compare_events(report: AuditReport, stored: Store, replayed: Store) -> None
         report.problem(f"the store holds {len(ours)} events, the replay produced {len(theirs)}")
 
 
-def _compare_tiles(report: AuditReport, stored, replayed) -> None:
+def _compare_tiles(report: AuditReport, stored: StoreRows, replayed: StoreRows) -> None:
     rows_a = dict(((level, idx), data) for level, idx, data in stored.tile_rows())
     rows_b = dict(((level, idx), data) for level, idx, data in replayed.tile_rows())
     for key in sorted(set(rows_a) | set(rows_b)):

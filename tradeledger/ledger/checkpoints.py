@@ -54,7 +54,8 @@ class NodeSigner:
 
     @classmethod
     def from_seeds(cls, origin: str, organization: str, log_seed: bytes, witness_seed: bytes) -> NodeSigner:
-        return cls(NoteSigner(log_seed, origin), CosignatureSigner(witness_seed, witness_key_name(origin, organization)))
+        witness = CosignatureSigner(witness_seed, witness_key_name(origin, organization))
+        return cls(NoteSigner(log_seed, origin), witness)
 
     def sign(self, body: str, timestamp: int) -> tuple[str, ...]:
         """Signature lines for a checkpoint body; `timestamp` is the block time in seconds,

@@ -71,7 +71,7 @@ class Executor:
         # Signers resolved in this block. Only the registry contract writes registry state,
         # so a valid registry transaction (a key revoked mid-block ...) clears them.
         signers: dict[str, Signer] = {}
-        for offset, (txid, envelope_or_error) in enumerate(zip(txids, decoded)):
+        for offset, (txid, envelope_or_error) in enumerate(zip(txids, decoded, strict=True)):
             index = first_leaf + offset
             envelope: Envelope | None = None
             tx = Overlay(block)
@@ -141,7 +141,8 @@ class Executor:
         except Refused:
             raise
         except Exception as exc:  # a contract bug must not stop the ledger; keep it as the reason
-            raise Refused(f"contract {envelope.contract}.{envelope.action} failed: {type(exc).__name__}: {exc}") from None
+            failure = f"{type(exc).__name__}: {exc}"
+            raise Refused(f"contract {envelope.contract}.{envelope.action} failed: {failure}") from None
         return context.events
 
 

@@ -116,11 +116,13 @@ class Genesis:
         orgs = data.get("organizations")
         if not isinstance(orgs, list) or not orgs:
             raise GenesisError("genesis must name at least one organization")
-        ints = {k: data.get(k, d) for k, d in (("created_ms", None), ("max_block_transactions", 500),
-                                               ("max_past_ms", 600000), ("max_future_ms", 120000))}
-        for k, v in ints.items():
+        ints: dict[str, int] = {}
+        for k, default in (("created_ms", None), ("max_block_transactions", 500),
+                           ("max_past_ms", 600000), ("max_future_ms", 120000)):
+            v = data.get(k, default)
             if type(v) is not int or v < 0:
                 raise GenesisError(f"genesis field {k!r} must be a non-negative integer")
+            ints[k] = v
         admin_roles = data.get("admin_roles", ["customs"])
         if not isinstance(admin_roles, list) or not all(isinstance(r, str) for r in admin_roles):
             raise GenesisError("genesis field 'admin_roles' must be a list of role names")

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from tradeledger import merkle
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.authority import genesis_writes
-from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, form_blocks, validity_string
+from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, OrderedItem, form_blocks, validity_string
 from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
 from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import genesis_state_digest, next_state_digest
-from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, Store, StoreError, TxRecord
+from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, LedgerReader, Store, StoreError, TxRecord
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class CommittedBlock:
     header: BlockHeader
     outcomes: list[Any]
     checkpoint: CheckpointRecord
+
+
+class StreamReader(Protocol):
+    """The ordered stream as a peer reads it (either orderer, or a watch over one)."""
+
+    def read(self, from_position: int, limit: int = 10_000) -> list[OrderedItem]: ...
 
 
 class Peer:
@@ -56,12 +62,17 @@ class Peer:
             store.initialize(genesis.canonical, genesis_writes(genesis), head)
         elif stored != genesis.canonical:
             raise StoreError(f"the store of {organization} belongs to another network (genesis differs)")
-        head = store.head()
-        assert head is not None
-        self.head: Head = head
+        stored_head = store.head()
+        assert stored_head is not None
+        self.head: Head = stored_head
+
+    @property
+    def ledger(self) -> LedgerReader:
+        """What this peer has committed, read-only: the door the runtimes hand out."""
+        return self.store
 
     # --- executing the stream --------------------------------------------------------
-    def catch_up(self, orderer, batch: int = 5000) -> list[CommittedBlock]:
+    def catch_up(self, orderer: StreamReader, batch: int = 5000) -> list[CommittedBlock]:
         """Form and commit every block the stream holds past this peer's position.
 
         The stream is read a window ahead of execution, and each window's signatures are
@@ -85,7 +96,7 @@ class Peer:
         self.executor.signatures.prefetch([leaf for block in blocks for leaf in block.leaves],
                                           [txid for block in blocks for txid in block.txids])
 
-    def _closed_blocks(self, orderer, position: int, batch: int) -> tuple[list[FormedBlock], int] | None:
+    def _closed_blocks(self, orderer: StreamReader, position: int, batch: int) -> tuple[list[FormedBlock], int] | None:
         """The blocks that close in the stream from `position`, and where to read on; None
         when no block closes there yet."""
         while True:
@@ -126,7 +137,7 @@ class Peer:
         final = self.policy.is_final(body, lines)
         txs = [
             TxRecord(o.leaf_index, o.txid, leaf, o.valid, o.reason, height, position)
-            for o, leaf, position in zip(execution.outcomes, block.leaves, block.positions)
+            for o, leaf, position in zip(execution.outcomes, block.leaves, block.positions, strict=True)
         ]
         events = [(o.leaf_index, e.contract, e.type, e.data_json) for o in execution.outcomes for e in o.events]
         self.store.commit_block(BlockCommit(

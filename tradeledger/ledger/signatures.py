@@ -71,7 +71,7 @@ class PendingVerdicts:
                 self._verifier.remember(self._txids[index])
         while self._known[index] is None:
             indices, future = self._chunks.popleft()
-            for i, verdict in zip(indices, future.result()):
+            for i, verdict in zip(indices, future.result(), strict=True):
                 self._known[i] = verdict
                 if verdict:
                     self._verifier.remember(self._txids[i])
@@ -108,7 +108,7 @@ class SignatureVerifier:
         pool = self._worker()
         if txids is None:
             txids = [sha256_hex(leaf) for leaf in leaves]
-        todo = [(txid, leaf) for txid, leaf in zip(txids, leaves)
+        todo = [(txid, leaf) for txid, leaf in zip(txids, leaves, strict=True)
                 if txid not in self._verified and txid not in self._prefetched]
         for first in range(0, len(todo), CHUNK):
             chunk = todo[first:first + CHUNK]

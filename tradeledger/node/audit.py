@@ -6,7 +6,10 @@ from collections.abc import Callable
 
 from tradeledger.contracts import default_contracts
 from tradeledger.ledger.audit import AuditReport, audit_store
+from tradeledger.ledger.block import OrderedItem
+from tradeledger.ledger.peer import StreamReader
 from tradeledger.node.embedded import EmbeddedNetwork
+from tradeledger.store.base import TxIndex
 
 
 def audit_network(
@@ -14,12 +17,14 @@ def audit_network(
 ) -> tuple[list[AuditReport], list[str]]:
     reports = []
     contracts = default_contracts()
+    # The audit reads each store's raw rows as well as its ledger: it is the runtime's own
+    # check of the stores it opened.
     for name, peer in network.peers.items():
         callback = (lambda done, total, name=name: progress(name, done, total)) if progress else None
         reports.append(audit_store(name, peer.store, network.genesis, contracts, callback))
     disagreements = []
     for name, peer in network.peers.items():
-        disagreements.extend(_compare_with_stream(name, peer, network.orderer))
+        disagreements.extend(_compare_with_stream(name, peer.ledger, network.orderer))
     heads = {name: peer.store.head() for name, peer in network.peers.items()}
     reference_name, reference = next(iter(heads.items()))
     for name, head in heads.items():
@@ -28,11 +33,11 @@ def audit_network(
     return reports, disagreements
 
 
-def _compare_with_stream(name: str, peer, orderer, batch: int = 5000) -> list[str]:
+def _compare_with_stream(name: str, txs: TxIndex, orderer: StreamReader, batch: int = 5000) -> list[str]:
     """Every leaf a peer holds must be the envelope the orderer holds at its position."""
     problems: list[str] = []
-    window: dict[int, object] = {}
-    for record in peer.store.txs():
+    window: dict[int, OrderedItem] = {}
+    for record in txs.txs():
         if record.position not in window:
             window = {item.position: item for item in orderer.read(record.position, batch)}
         item = window.get(record.position)

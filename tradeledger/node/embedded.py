@@ -8,32 +8,33 @@ the policy's quorum of cosignatures).
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import default_contracts
-from tradeledger.crypto import sha256_hex
-from tradeledger.errors import Refused
-from tradeledger.ledger.envelope import Envelope, sign_envelope
+from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis, load_genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import StateReader
 from tradeledger.ordering import SoloOrderer
-from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.keys import OrganizationKeys
 from tradeledger.runtime.layout import NetworkLayout
+from tradeledger.runtime.lock import FolderLock
 from tradeledger.runtime.node import Preview
-from tradeledger.runtime.receipts import WAIT_LEVELS, Receipt, Settled, receipts_for
+from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
+from tradeledger.runtime.submission import leaves_of, preview_on, sign_as, submit_checked
 from tradeledger.store import SQLiteStore
 from tradeledger.store.base import LedgerReader
 from tradeledger.vault import Vault
 
 
 class EmbeddedNetwork:
+    """Every organization hosted in one folder, as one runtime (`runtime.node.Node`):
+    `close()` (or leaving the `with` block) releases the folder."""
+
     def __init__(self, directory: Path, parallel_verification: bool = False):
         """Open the network in `directory`.
 
@@ -44,16 +45,13 @@ class EmbeddedNetwork:
         self.layout = NetworkLayout(Path(directory))
         if not self.layout.genesis.exists():
             raise NetworkError(f"no network in {directory}; create one with `tradeledger init --dir {directory}`")
-        self._lock_file = open(self.layout.lock, "a+")
-        try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._lock_file.close()
-            raise NetworkError(f"another tradeledger process is using {directory}; wait for it to finish") from None
+        self._lock = FolderLock(self.layout.lock,
+                                f"another tradeledger process is using {directory}; wait for it to finish")
         self.keys: dict[str, OrganizationKeys] = {}
         self.peers: dict[str, Peer] = {}
+        self._stores: list[SQLiteStore] = []
         self._vaults: dict[str, Vault] = {}
-        self.orderer: SoloOrderer | None = None
+        self._orderer: SoloOrderer | None = None
         self._signatures = SignatureVerifier(parallel=parallel_verification)
         try:
             self._open_parts()
@@ -74,7 +72,7 @@ class EmbeddedNetwork:
                 f"run it with `tradeledger network up --dir {self.layout.directory}`"
             )
         self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
-        self.orderer = SoloOrderer(self.layout.orderer)
+        self._orderer = SoloOrderer(self.layout.orderer)
         contracts = default_contracts()
         for org in self.genesis.organizations:
             key_path = self.layout.keys(org.name)
@@ -82,16 +80,11 @@ class EmbeddedNetwork:
                 continue  # this folder does not host that organization's node
             keys = OrganizationKeys.load(key_path)
             self.keys[org.name] = keys
-            self.peers[org.name] = Peer(
-                org.name, self.genesis, SQLiteStore(self.layout.store(org.name)), contracts,
-                keys.node_signer, self._signatures,
-            )
+            store = SQLiteStore(self.layout.store(org.name))
+            self._stores.append(store)
+            self.peers[org.name] = Peer(org.name, self.genesis, store, contracts, keys.node_signer, self._signatures)
         if not self.peers:
             raise NetworkError(f"{self.layout.directory} holds no organization's keys")
-
-    @classmethod
-    def open(cls, directory: Path, parallel_verification: bool = False) -> EmbeddedNetwork:
-        return cls(directory, parallel_verification)
 
     def __enter__(self) -> EmbeddedNetwork:
         return self
@@ -100,14 +93,20 @@ class EmbeddedNetwork:
         self.close()
 
     def close(self) -> None:
-        for peer in self.peers.values():
-            peer.store.close()
+        for store in self._stores:
+            store.close()
         for vault in self._vaults.values():
             vault.close()
-        if self.orderer is not None:
-            self.orderer.close()
+        if self._orderer is not None:
+            self._orderer.close()
         self._signatures.close()
-        self._lock_file.close()
+        self._lock.release()
+
+    @property
+    def orderer(self) -> SoloOrderer:
+        """The folder's solo orderer (open from the start to `close()`)."""
+        assert self._orderer is not None
+        return self._orderer
 
     # --- organizations -----------------------------------------------------------------
     def organization_keys(self, name: str) -> OrganizationKeys:
@@ -133,57 +132,47 @@ class EmbeddedNetwork:
 
     def state(self, name: str) -> StateReader:
         """`name`'s view of ledger state: its own peer's."""
-        return self.peer(name).store
+        return self.peer(name).ledger
 
     def ledger(self, name: str) -> LedgerReader:
         """`name`'s own peer's transactions, checkpoints and tiles, read-only."""
-        return self.peer(name).store
+        return self.peer(name).ledger
 
     # --- transactions ------------------------------------------------------------------
     def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
              commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope:
-        keys = self.organization_keys(organization)
-        return sign_envelope(
-            keys.admin, network=self.genesis.network_id, contract=contract, action=action, args=args,
-            commitments=tuple(commitments), created_ms=now_ms() if created_ms is None else created_ms,
-        )
+        return sign_as(self.organization_keys(organization), self.genesis, contract, action, args,
+                       commitments, created_ms)
 
     def preview(self, organization: str, envelope: Envelope) -> Preview:
         """Would `envelope` be valid if ordered now? Judged on `organization`'s own peer;
         nothing is written anywhere."""
         peer = self.peer(organization)
-        outcome = peer.executor.preview(peer.store, peer.store.seen_txids, envelope.leaf_bytes(),
-                                        peer.head.log_size, now_ms())
-        return Preview(outcome.valid, outcome.reason)
+        return preview_on(peer.executor, peer.ledger, peer.head.log_size, envelope)
 
     def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
                        commitments: Sequence[str] = (), wait: str = "final") -> Receipt:
-        """Sign as `organization`, refuse with the contract's reason what would be invalid
-        (so bad input leaves the log untouched), else submit and wait."""
-        envelope = self.sign(organization, contract, action, args, commitments)
-        self.preview(organization, envelope).raise_if_refused()
-        receipt = self.submit([envelope], wait=wait, viewer=organization)[0]
-        if receipt.valid is False:  # the state moved between the check and the block
-            raise Refused(receipt.reason)
-        return receipt
+        """Sign as `organization`, refuse what would be invalid, else submit and wait
+        (runtime/submission.py)."""
+        return submit_checked(self, organization, contract, action, args, commitments, wait)
 
     def submit(self, envelopes: Sequence[Envelope | bytes], wait: str = "final",
                viewer: str | None = None) -> list[Receipt]:
-        if wait not in WAIT_LEVELS:
-            raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}")
-        leaves = [e if isinstance(e, bytes) else e.leaf_bytes() for e in envelopes]
+        """Order the envelopes and wait as asked; the receipts are `viewer`'s peer's (by
+        default the first organization hosted here)."""
+        level = wait_level(wait)
+        ledger = self.peers.get(viewer or "", self.reader).ledger
+        leaves, txids = leaves_of(envelopes)
         # The block closes right behind these envelopes, in the same fsync: once they are
         # acknowledged, their block and its time are fixed, so a node that goes down before
         # executing them cannot make them late (backdated) by cutting them after a restart.
         positions = self.orderer.submit(leaves, cut=True)
-        txids = [sha256_hex(leaf) for leaf in leaves]
-        if wait == "ordered":
+        if level == "ordered":
             return receipts_for(txids, positions, {})  # none settled yet
-        self.sync(finality=(wait == "final"))
-        peer = self.peers.get(viewer or "", self.reader)
-        records = peer.store.txs_at_positions(positions[0], positions[-1]) if positions else {}
+        self.sync(finality=(level == "final"))
+        records = ledger.txs_at_positions(positions[0], positions[-1]) if positions else {}
         heights = [r.height for r in records.values()]
-        final = peer.store.final_heights(min(heights), max(heights)) if heights else set()
+        final = ledger.final_heights(min(heights), max(heights)) if heights else set()
         return receipts_for(txids, positions, {
             position: Settled("final" if r.height in final else "committed", r.leaf_index, r.height, r.valid, r.reason)
             for position, r in records.items()
@@ -209,9 +198,9 @@ class EmbeddedNetwork:
         return any(peer.head.next_position <= last for peer in self.peers.values())
 
     def exchange_signatures(self) -> None:
-        pending = sorted({h for peer in self.peers.values() for h in peer.store.non_final_heights()})
+        pending = sorted({h for peer in self.peers.values() for h in peer.ledger.non_final_heights()})
         for height in pending:
-            records = {name: peer.store.checkpoint(height) for name, peer in self.peers.items()}
+            records = {name: peer.ledger.checkpoint(height) for name, peer in self.peers.items()}
             for sender, record in records.items():
                 if record is None:
                     continue

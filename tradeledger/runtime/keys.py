@@ -62,4 +62,6 @@ class OrganizationKeys:
         try:
             return cls.from_dict(json.loads(path.read_text()))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise KeyFileError(f"{path} is not a readable tradeledger key file ({exc}); restore it from backup") from None
+            raise KeyFileError(
+                f"{path} is not a readable tradeledger key file ({exc}); restore it from backup"
+            ) from None

@@ -21,7 +21,7 @@ def wait_level(value: str) -> WaitLevel:
     """`value` as a wait level, or a NetworkError naming the levels there are."""
     if value not in WAIT_LEVELS:
         raise NetworkError(f"wait must be one of {', '.join(WAIT_LEVELS)}, not {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 @dataclass(frozen=True)

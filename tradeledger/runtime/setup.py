@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from tradeledger.crypto import KeyPair
 from tradeledger.ledger.access_policy import AccessPolicy
 from tradeledger.ledger.checkpoints import witness_key_name
 from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec
+from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.keys import OrganizationKeys
 from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.tlog import CosignatureSigner, NoteSigner
@@ -86,10 +86,10 @@ def create_network(
     genesis = Genesis(
         name=name,
         origin=origin,
-        created_ms=time.time_ns() // 1_000_000,
+        created_ms=now_ms(),
         organizations=tuple(
             OrganizationSpec(o.name, o.role, o.display_name, k.admin.did, k.log.vkey, k.witness.vkey)
-            for o, k in zip(organizations, keys)
+            for o, k in zip(organizations, keys, strict=True)
         ),
         policy=policy_text,
         max_block_transactions=max_block_transactions,

@@ -113,9 +113,9 @@ def describe_url(url: str) -> str:
     except psycopg.ProgrammingError as exc:
         raise StoreError(f"cannot read the PostgreSQL URL: {_first_line(exc)}; "
                          "write it as postgresql://USER@HOST:PORT/DATABASE") from None
-    user = params.get("user", "")
-    host = params.get("host", "")
-    port = params.get("port", "")
+    user = str(params.get("user", ""))
+    host = str(params.get("host", ""))
+    port = str(params.get("port", ""))
     where = f"{host}:{port}" if port else host
     return f"postgresql://{user + '@' if user else ''}{where}/{params.get('dbname', '')}"
 
@@ -338,7 +338,8 @@ class PostgresStore:
         return [(_text(key), json.loads(value)) for key, value in rows]
 
     def state_rows(self) -> Iterator[tuple[str, str, Any]]:
-        query, params = "SELECT ns, key, value FROM state ORDER BY ns, key LIMIT %s", (_PAGE,)
+        query = "SELECT ns, key, value FROM state ORDER BY ns, key LIMIT %s"
+        params: tuple[Any, ...] = (_PAGE,)
         while True:
             rows = self._rows("read state", query, params)
             for ns, key, value in rows:

@@ -189,7 +189,8 @@ class SQLiteStore:
             deletes = [(ns, key) for (ns, key), value in commit.writes.items() if value is None]
             upserts = sorted((ns, key, text) for (ns, key), text in commit.writes.items() if text is not None)
             db.executemany("DELETE FROM state WHERE ns = ? AND key = ?", deletes)
-            db.executemany("INSERT INTO state VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", upserts)
+            db.executemany("INSERT INTO state VALUES (?, ?, ?) "
+                           "ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", upserts)
             db.executemany("INSERT INTO events (leaf_index, contract, type, data) VALUES (?, ?, ?, ?)",
                            commit.events)
             db.execute("INSERT INTO checkpoints VALUES (?, ?, ?, ?)",
@@ -208,7 +209,8 @@ class SQLiteStore:
         clause = " OR ".join("(level = ? AND idx = ?)" for _ in keys)
         params = [v for key in keys for v in key]
         with self._lock:
-            rows = self._db.execute(f"SELECT level, idx, CAST(hashes AS BLOB) FROM tiles WHERE {clause}", params).fetchall()
+            rows = self._db.execute(f"SELECT level, idx, CAST(hashes AS BLOB) FROM tiles WHERE {clause}",
+                                    params).fetchall()
         return {(level, idx): _blob(data) for level, idx, data in rows}
 
     def get_state(self, namespace: str, key: str) -> Any | None:
