@@ -111,7 +111,7 @@ def test_a_granted_request_is_delivered_into_the_requesters_vault_and_recorded(r
     for org in ORGANIZATIONS:  # the access is on every node's ledger
         records = eventually(lambda org=org: access.access_records(running.nodes[org].state(org), invoice),
                              what=f"the access recorded at {org}")
-        assert [(r["requester"], r["request"]) for r in records] == [("customs", request_id)]
+        assert [(r.requester, r.request) for r in records] == [("customs", request_id)]
     eventually(lambda: running.nodes["importer"].status().disclosures_served == 1, 5, "one delivery counted")
 
 

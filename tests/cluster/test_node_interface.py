@@ -47,7 +47,7 @@ def use(node: Node, organization: str) -> Receipt:
     receipt = node.submit_checked(organization, "documents", "anchor", ANCHOR, [commitment])
     assert receipt.status == "final" and receipt.valid is True
     anchored = find_by_commitment(node.state(organization), commitment)
-    assert anchored is not None and anchored["txid"] == receipt.txid
+    assert anchored is not None and anchored.txid == receipt.txid
     record = node.ledger(organization).tx_by_id(receipt.txid)
     assert record is not None and record.leaf_index == receipt.leaf_index
 

@@ -42,7 +42,8 @@ def test_a_fresh_ledger_is_intact(network):
          "block 6"),
         ("UPDATE signatures SET line = substr(line, 1, length(line) - 8) || 'AAAAAAA=' "
          "WHERE height = 7 AND line LIKE '%witness/exporter%'", "block 7"),
-        ("UPDATE state SET value = replace(value, 'invoice', 'packing') WHERE key LIKE 'document/%' AND value LIKE '%E8%'",
+        ("UPDATE state SET value = replace(value, 'invoice', 'packing') "
+         "WHERE key LIKE 'document/%' AND value LIKE '%E8%'",
          "state row documents/document/"),
         ("UPDATE tiles SET hashes = zeroblob(32) || substr(hashes, 33) WHERE level = 0 AND idx = 0",
          "Merkle tile level 0 index 0"),

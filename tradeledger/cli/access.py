@@ -16,7 +16,7 @@ from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
 from tradeledger.workflows import disclosure
 from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused
-from tradeledger.workflows.documents import hosted_organizations, purge_document
+from tradeledger.workflows.documents import purge_document
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
 PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
@@ -118,7 +118,7 @@ def disclose_command(
     if output is not None and not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        record = disclosure.find_request(network, hosted_organizations(network)[0], request_id)
+        record = disclosure.find_request(network, network.hosted[0], request_id)
         requester = organization or (record.requester if record else "")
         try:
             received = disclosure.disclose(network, request_id, requester or None)
@@ -139,7 +139,7 @@ def access_log(directory: Path = DirOption,
     """Every recorded access: who saw what, when, under which grant or rule (JSON lines)."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        records = disclosure.access_log(network, hosted_organizations(network)[0], commitment)
+        records = disclosure.access_log(network, network.hosted[0], commitment)
     for record in records:
         _print({**record.to_dict(), "at": when(record.at_ms)})
 

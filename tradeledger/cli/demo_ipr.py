@@ -14,7 +14,6 @@ from typing import Any
 
 from rich.markup import escape
 
-from tradeledger.contracts import entries
 from tradeledger.contracts.ipr import block_day
 from tradeledger.contracts.ipr_book import JudgedLine
 from tradeledger.domain.entry_number import complete_entry_number
@@ -23,6 +22,7 @@ from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
 from tradeledger.workflows import ipr as workflow
+from tradeledger.workflows.entries import file_entry
 
 __all__ = ["ipr_demo_step"]
 
@@ -52,7 +52,7 @@ def _organization(net: Node, roles: tuple[str, ...], but: tuple[str, ...] = ()) 
 
 
 def _file_entry(net: Node, importer: str, customs: str, number: str, day: date) -> None:
-    net.submit_checked(importer, entries.NAMESPACE, "file", {
+    file_entry(net, importer, {
         "entry_number": number, "filed_with": customs, "importer": importer, "entry_type": "01",
         "port_code": "2704", "entry_date": day.isoformat(), "imported_on": day.isoformat(),
         "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": "VN",

@@ -22,13 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tradeledger.contracts import access, entries
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.domain.origin.certification import CertificationOfOrigin
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.workflows import origin as flows
-from tradeledger.workflows.disclosure import AccessRefused
+from tradeledger.workflows.disclosure import AccessRefused, approve
 from tradeledger.workflows.documents import anchor_documents
+from tradeledger.workflows.entries import file_entry
 
 # The worked cases, as the producer's bills of materials (shared/domain/origin-cases).
 MOTOR_CASE: dict[str, Any] = {
@@ -91,8 +91,8 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
     invoice = json.dumps({"invoiceNumber": f"INV-{number[4:11]}", "total": value, "currency": "USD"}).encode()
     [anchored] = anchor_documents(net, "importer", [(Path("invoice.json"), invoice)], "commercial_invoice",
                                   {"entry": number})
-    net.submit_checked("importer", entries.NAMESPACE, "file",
-                       entry_summary(number, today, description, hts, value, issued.commitment, anchored.commitment))
+    file_entry(net, "importer",
+               entry_summary(number, today, description, hts, value, issued.commitment, anchored.commitment))
     claim = flows.filed_claim(net, "importer", number, 1)
     say(f"  the importer files entry {number}: line 1, HTS {hts}, US${value}, SPI S; the ledger judges the "
         f"claim against the certification's terms: {claim.status if claim else 'no claim'}")
@@ -101,7 +101,7 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
     say(f"  customs opens verification {verification_id[:12]}… and asks for "
         + ", ".join(f"the {r.doc_type.replace('_', ' ')} ({r.owner}: {r.status})" for r in made))
     for request_id in flows.pending_requests(net, "exporter", verification_id):
-        net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
+        approve(net, "exporter", request_id)
     flows.answer_verification(net, "exporter", verification_id, case)
     say("  the exporter approves and answers with its bill of materials, granted to customs and no one else")
     determination = flows.determine_origin(net, "customs", verification_id).determination

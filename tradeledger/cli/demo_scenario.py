@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tradeledger.contracts import entries
 from tradeledger.ledger.authority import utc_text
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows import entries as workflows_entries
 
 ENTRY_NUMBER = "B76-0324527-8"  # CBP's worked example of an entry number (CATAIR App. E)
 BILL_OF_LADING = "MAEU240551873"
@@ -59,10 +59,11 @@ class DemoRun:
 def file_entry(net: EmbeddedNetwork) -> str:
     """The importer files the scenario's entry with customs; says so in one line."""
     today = utc_text(now_ms())[:10]
-    receipt = net.submit_checked("importer", entries.NAMESPACE, "file", {
+    filed = workflows_entries.file_entry(net, "importer", {
         "entry_number": ENTRY_NUMBER, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": today, "imported_on": today, "importer_number": "12-345678900",
         "mode_of_transport": "30", "country_of_export": "MX", "bill_of_lading": BILL_OF_LADING,
         "lines": [{"line": 1, "description": "Hot-rolled steel coil, 2 mm", "hts": "7208.51.0030",
                    "origin": "MX", "entered_value": "28500.00", "mid": ACEROS_MID, "melt_pour": "MX"}]})
-    return f"the importer files entry {ENTRY_NUMBER} with customs (leaf {receipt.leaf_index}, {receipt.status})"
+    return (f"the importer files entry {ENTRY_NUMBER} with customs "
+            f"(leaf {filed.receipt.leaf_index}, {filed.receipt.status})")

@@ -89,7 +89,7 @@ def show_command(
     """Print the entry as the ledger holds it, with its claims, status and verifications."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        view = read_entry(network, network.reader.organization, number)
+        view = read_entry(network, network.hosted[0], number)
         if view is None:
             fail(f"no entry {number} is filed on this network")
             return
@@ -179,4 +179,4 @@ def broker_command(
     """Print a broker's registered license and powers of attorney, and for whom it may file now."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        emit(broker_report(network, network.reader.organization, broker, importer).to_dict())
+        emit(broker_report(network, network.hosted[0], broker, importer).to_dict())

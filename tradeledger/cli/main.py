@@ -29,7 +29,6 @@ from tradeledger.workflows.documents import (
     anchor_documents,
     find_by_commitment,
     find_by_reference,
-    hosted_organizations,
     prove_commitment,
     prove_document,
     read_files,
@@ -84,7 +83,7 @@ def anchor(
 
 
 def _default_org(network: EmbeddedNetwork) -> str:
-    hosted = hosted_organizations(network)
+    hosted = network.hosted
     for org in network.genesis.organizations:
         if org.role == "importer" and org.name in hosted:
             return org.name
@@ -93,7 +92,7 @@ def _default_org(network: EmbeddedNetwork) -> str:
 
 def _viewer(network: EmbeddedNetwork) -> str:
     """Whose copy of the ledger a read-only command reads: the first organization hosted here."""
-    return hosted_organizations(network)[0]
+    return network.hosted[0]
 
 
 @app.command()
@@ -196,8 +195,8 @@ def sync(directory: Path = DirOption) -> None:
     """Close the pending block, catch up every peer, and collect cosignatures."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        for name in hosted_organizations(network):
-            head = network.peer(name).head
+        for name in network.hosted:
+            head = network.head(name)
             checkpoint = network.ledger(name).checkpoint(head.height)
             final = bool(checkpoint and checkpoint.final)
             console.print(f"{name}: height {head.height}, log size {head.log_size}, "
@@ -214,7 +213,7 @@ def show_log(
     with EmbeddedNetwork(directory) as network:
         viewer = _viewer(network)
         store = network.ledger(viewer)
-        size = network.peer(viewer).head.log_size
+        size = network.head(viewer).log_size
         table = Table(title=f"log of {network.genesis.name}: {size} leaves")
         for column in ("leaf", "block", "time (UTC)", "signer org", "contract.action", "verdict", "txid"):
             table.add_column(column)

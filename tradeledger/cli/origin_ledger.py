@@ -134,7 +134,7 @@ def show_command(
     """The verification as the ledger holds it: who was asked, who answered, whether determined."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        emit(flows.verification(network, organization or network.reader.organization, verification_id).to_dict())
+        emit(flows.verification(network, organization or network.hosted[0], verification_id).to_dict())
 
 
 @verification_app.command("determine")
@@ -172,6 +172,6 @@ def determination_command(verification_id: str = VerificationArgument, directory
 def _require_customs(network: EmbeddedNetwork, verification_id: str, organization: str) -> None:
     """Name the customs authority that opened the verification when --as names any other
     organization, hosted here or not."""
-    customs = flows.verification(network, network.reader.organization, verification_id).customs
+    customs = flows.verification(network, network.hosted[0], verification_id).customs
     if customs != organization:
         fail(f"only {customs}, which opened verification {verification_id}, acts on it")

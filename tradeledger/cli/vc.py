@@ -95,7 +95,7 @@ def _moment(text: str | None, option: str) -> int | None:
 
 def _viewer(network: EmbeddedNetwork) -> str:
     """The organization whose view answers the command's questions: the first one hosted here."""
-    return network.reader.organization
+    return network.hosted[0]
 
 
 # --- issuing and verifying ------------------------------------------------------------------
@@ -198,7 +198,7 @@ def _status_target(network: EmbeddedNetwork, organization: str, credential: Path
     if credential is None:
         if list_id is None or index is None:
             fail("give either a credential file or both --list LIST and --index N")
-        return StatusTarget(list_id, index)  # type: ignore[arg-type]
+        return StatusTarget(list_id, index)
     if list_id is not None and index is not None:
         fail("give either a credential file or both --list LIST and --index N")
     doc = read_json_object(credential, "credential")
@@ -262,10 +262,10 @@ def status_list(
             where = base.parse_status_list_url(list_id)
             if where is None:
                 fail(f"{list_id} is not a status list URL of this network ({base.https_base}/orgs/ORG/status/LIST)")
-            owner, list_id = where  # type: ignore[misc]
+            owner, list_id = where
         elif owner is None:
             fail("say whose list it is with --of ORG, or give the list's URL")
-        _print(workflow.status_list_credential(network, _viewer(network), owner, list_id, at_ms))  # type: ignore[arg-type]
+        _print(workflow.status_list_credential(network, _viewer(network), owner, list_id, at_ms))
 
 
 # --- presentations ----------------------------------------------------------------------------

@@ -66,7 +66,7 @@ from tradeledger.runtime.node import Preview
 from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
 from tradeledger.runtime.submission import leaves_of, preview_on, sign_as, submit_checked
 from tradeledger.store import Store, open_store
-from tradeledger.store.base import LedgerReader
+from tradeledger.store.base import Head, LedgerReader
 from tradeledger.vault import Vault
 from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused, disclose
 
@@ -223,14 +223,16 @@ class ClusterNode:
             self.genesis.organization(name)  # raises with the list of known names
             raise NetworkError(f"this node runs {self.organization}, not {name}")
 
-    @property
-    def reader(self) -> Peer:
-        """This node's peer, for the disclosure workflow's `DisclosureNode`."""
-        return self._peer
-
     def peer(self, name: str) -> Peer:
         self._ours(name)
         return self._peer
+
+    @property
+    def hosted(self) -> tuple[str, ...]:
+        return (self.organization,)
+
+    def head(self, name: str) -> Head:
+        return self.peer(name).head
 
     def vault(self, name: str) -> Vault:
         self._ours(name)

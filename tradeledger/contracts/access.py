@@ -351,7 +351,7 @@ class Relation:
     holds: Callable[[StateReader, AnchoredDocument, str], bool]
 
 
-def _entry_of(state: StateReader, document: AnchoredDocument) -> dict[str, Any] | None:
+def _entry_of(state: StateReader, document: AnchoredDocument) -> entries.EntryRecord | None:
     entry_number = document.ref("entry")
     return entries.find_entry(state, entry_number) if entry_number else None
 

@@ -244,8 +244,8 @@ def open_verification(ctx: TxContext, args: OpenVerification) -> None:
     ctx.require(entry.filed_with == ctx.signer.organization,
                 f"only {entry.filed_with}, the customs authority the entry was filed with, verifies it")
     line = _required(entry.line(args.line), f"entry {args.entry_number} has no line {args.line}")
-    ctx.require(line.spi in FTA_SPIS,
-                f"line {args.line} claims no USMCA or CAFTA-DR preference (SPI S, S+, P or P+); nothing to verify")
+    spi = _required(line.spi if line.spi in FTA_SPIS else None,
+                    f"line {args.line} claims no USMCA or CAFTA-DR preference (SPI S, S+, P or P+); nothing to verify")
     ctx.require(ctx.state.get(entries.open_verification_key(args.entry_number, args.line)) is None,
                 f"line {args.line} of entry {args.entry_number} is already under verification")
     certifier = None
@@ -253,8 +253,8 @@ def open_verification(ctx: TxContext, args: OpenVerification) -> None:
         certification = documents.find_by_commitment(ctx.state.reader, line.certification)
         certifier = certification.owner if certification else None
     verification = Verification(
-        id=ctx.txid, entry_number=args.entry_number, line=args.line, spi=line.spi,
-        agreement=FTA_SPIS[line.spi], hts=line.hts, certification=line.certification,
+        id=ctx.txid, entry_number=args.entry_number, line=args.line, spi=spi,
+        agreement=FTA_SPIS[spi], hts=line.hts, certification=line.certification,
         certifier=certifier, importer=entry.importer, customs=ctx.signer.organization,
         agencies=tuple(sorted(line.flags)), entry_version=entry.version, reason=args.reason,
         status=OPEN, opened_ms=ctx.block_time_ms,
@@ -272,8 +272,8 @@ def request_records(ctx: TxContext, args: RequestRecords) -> None:
     ctx.require(verification.customs == ctx.signer.organization,
                 f"only {verification.customs}, which opened the verification, requests its records")
     ctx.require(verification.status != DETERMINED, "the verification is already determined")
-    entry = entries.find_entry(ctx.state.reader, verification.entry_number) or {"documents": []}
-    relevant = {d.commitment for d in entry.documents} | {a.commitment for a in verification.answers}
+    entry = entries.find_entry(ctx.state.reader, verification.entry_number)
+    relevant = {d.commitment for d in (entry.documents if entry else ())} | {a.commitment for a in verification.answers}
     if verification.certification is not None:
         relevant.add(verification.certification)
     noted = {r.request for r in verification.requests}

@@ -27,7 +27,7 @@ from tradeledger.runtime.node import Preview
 from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
 from tradeledger.runtime.submission import leaves_of, preview_on, sign_as, submit_checked
 from tradeledger.store import SQLiteStore
-from tradeledger.store.base import LedgerReader
+from tradeledger.store.base import Head, LedgerReader
 from tradeledger.vault import Vault
 
 
@@ -129,6 +129,13 @@ class EmbeddedNetwork:
     def peer(self, name: str) -> Peer:
         self.organization_keys(name)
         return self.peers[name]
+
+    @property
+    def hosted(self) -> tuple[str, ...]:
+        return tuple(self.peers)
+
+    def head(self, name: str) -> Head:
+        return self.peer(name).head
 
     def state(self, name: str) -> StateReader:
         """`name`'s view of ledger state: its own peer's."""

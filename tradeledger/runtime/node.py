@@ -22,7 +22,7 @@ from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.state import StateReader
 from tradeledger.runtime.keys import OrganizationKeys
 from tradeledger.runtime.receipts import Receipt, WaitLevel
-from tradeledger.store.base import LedgerReader
+from tradeledger.store.base import Head, LedgerReader
 from tradeledger.vault import Vault
 
 
@@ -45,6 +45,15 @@ class Node(Protocol):
     """The runtime interface the workflows are written against."""
 
     genesis: Genesis
+
+    @property
+    def hosted(self) -> tuple[str, ...]:
+        """The organizations whose keys and vaults this node holds, in genesis order."""
+        ...
+
+    def head(self, name: str) -> Head:
+        """Where `name`'s peer stands: its last committed block."""
+        ...
 
     def organization_keys(self, name: str) -> OrganizationKeys: ...
     def vault(self, name: str) -> Vault: ...

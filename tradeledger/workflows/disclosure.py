@@ -36,7 +36,6 @@ from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
 from tradeledger.runtime.receipts import Receipt
 from tradeledger.vault.store import ReceivedDocument
-from tradeledger.workflows.documents import hosted_organizations
 
 REQUEST_FORMAT = "tradeledger-access-request/1"
 DELIVERY_FORMAT = "tradeledger-delivery/1"
@@ -317,7 +316,7 @@ def disclose(node: Node, request_id: str, requester: str | None = None,
              transfer: Transfer | None = None) -> ReceivedDocument:
     """Fetch an approved request's payload from its owner and keep it in the requester's
     vault (the request's requester by default, which this node must host)."""
-    viewer = requester or hosted_organizations(node)[0]
+    viewer = requester or node.hosted[0]
     record = access.find_request(node.state(viewer), request_id)
     if record is None:
         raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")

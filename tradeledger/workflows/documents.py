@@ -58,18 +58,6 @@ class PurgeResult:
         return {"commitment": self.commitment, "removed_bytes": self.removed_bytes, **self.receipt.to_dict()}
 
 
-def hosted_organizations(node: Node) -> list[str]:
-    """The organizations whose keys and vaults `node` holds, in genesis order."""
-    hosted = []
-    for organization in node.genesis.organizations:
-        try:
-            node.organization_keys(organization.name)
-        except NetworkError:
-            continue
-        hosted.append(organization.name)
-    return hosted
-
-
 def read_files(paths: Sequence[Path]) -> list[tuple[Path, bytes]]:
     """Read every file first, so a missing one stops the command before anything changes."""
     contents = []
@@ -159,7 +147,7 @@ def prove_document(node: Node, content: bytes, organization: str | None = None,
     hosted one's): disclosing its hash and salt, or for a document committed field by
     field, the chosen `fields` (all if None)."""
     digest = sha256(content)
-    owners = [organization] if organization else hosted_organizations(node)
+    owners = [organization] if organization else node.hosted
     for owner in owners:
         vault = node.vault(owner)
         for record in vault.commitments_of(digest.hex()):
@@ -203,7 +191,7 @@ def prove_commitment(node: Node, commitment: str, viewer: str | None = None) -> 
     """The existence-and-time bundle of an anchored commitment, disclosing nothing: what
     remains provable after the document itself is purged. Read from `viewer`'s copy of
     the ledger (default: the first organization this node hosts)."""
-    viewer = viewer or hosted_organizations(node)[0]
+    viewer = viewer or node.hosted[0]
     anchored = documents.find_by_commitment(node.state(viewer), commitment)
     if anchored is None:
         raise NetworkError(f"no document with commitment {commitment} is anchored in this network")
