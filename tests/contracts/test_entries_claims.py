@@ -184,7 +184,7 @@ def file_claim(net, commitment: str | None, spi: str | None = "S", value: str = 
                    **({"certification": commitment} if commitment else {})}],
         "documents": documents + (extra_documents or []),
     })
-    return entries.find_entry(net.reader.store, number)
+    return entries.find_entry(net.state("importer"), number).to_dict()
 
 
 def test_a_claim_filed_with_a_covering_certification_is_supported_on_the_ledger(net):
@@ -243,9 +243,9 @@ def test_amending_the_line_judges_the_claim_again(net):
     net.submit_checked("importer", entries.NAMESPACE, "amend", {
         **amended, "entry_number": entry["entry_number"], "reason": "classified under 8501.10",
         "lines": [{**line, "hts": MOTORS}]})
-    current = entries.find_entry(net.reader.store, entry["entry_number"])
+    current = entries.find_entry(net.state("importer"), entry["entry_number"]).to_dict()
     assert current["lines"][0]["claim"]["status"] == "supported" and current["flagged_claims"] == []
-    assert entries.entry_versions(net.reader.store, entry["entry_number"])[0]["flagged_claims"] == [1]
+    assert entries.entry_versions(net.state("importer"), entry["entry_number"])[0].flagged_claims == (1,)
 
 
 def test_other_programs_are_kept_unchecked_and_lines_without_a_claim_have_none(net):

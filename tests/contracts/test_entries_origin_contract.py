@@ -272,4 +272,4 @@ def test_an_open_verification_holds_liquidation_until_it_is_determined(net):
         net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
     submit(net, "customs", "determine", verification=verification, commitment=determination(net, verification))
     net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
-    assert entries.find_entry(net.state("customs"), number)["status"] == "liquidated"
+    assert entries.find_entry(net.state("customs"), number).status == "liquidated"

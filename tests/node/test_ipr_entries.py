@@ -115,7 +115,7 @@ def used(net, license_id: str, on: date | None = None) -> int:
 def test_entry_lines_carry_the_marks_their_goods_bear(net):
     number = file_entry(net, line(1), line(2, hts=SHIRTS, marks=()))
     filed = entries.find_entry(net.state("customs"), number)
-    assert filed is not None and [item["marks"] for item in filed["lines"]] == [[MARK], []]
+    assert filed is not None and [item.marks for item in filed.lines] == [(MARK,), ()]
 
 
 def test_customs_checks_every_marked_line_and_flags_the_failing_ones_with_the_reason(net):

@@ -148,8 +148,8 @@ def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: b
 # --- the motor: eligible --------------------------------------------------------------------------
 
 def test_the_filed_claim_rests_on_the_exporters_certification(net, motor):
-    claim = entries.find_entry(net.state("importer"), motor["number"])["lines"][0]["claim"]
-    assert (claim["status"], claim["certification"]) == ("supported", motor["issued"].commitment)
+    claim = entries.find_entry(net.state("importer"), motor["number"]).lines[0].claim
+    assert claim is not None and (claim.status, claim.certification) == ("supported", motor["issued"].commitment)
 
 
 def test_customs_asks_the_exporter_for_the_certification_and_reads_the_importers_invoice_by_rule(motor):
@@ -276,7 +276,7 @@ def test_public_terms_that_the_signed_certification_contradicts_deny_the_claim(n
     [anchored] = anchor_documents(net, "exporter", [(Path("cert.json"), canonical_bytes(credential))],
                                   "certification_of_origin", refs)
     number = file_entry(net, "8501.10.4020", anchored.commitment)
-    assert entries.find_entry(net.state("importer"), number)["lines"][0]["claim"]["status"] == "supported"
+    assert entries.find_entry(net.state("importer"), number).lines[0].claim.status == "supported"
     determination = verify_entry(net, number, "terms check", worked("tv-pass"))["determination"]
     assert determination.outcome == "denied"
     assert "the anchored hs is '850110' but the signed certification says '841370'" in \

@@ -65,6 +65,7 @@ from tradeledger.domain.origin.claims import (
     date_of_ms,
     judge_claim,
 )
+from tradeledger.domain.origin.errors import OriginRecordError
 from tradeledger.domain.origin.terms import parse_date
 from tradeledger.errors import Refused
 from tradeledger.identity.registry import OrganizationRecord, organization_record
@@ -184,7 +185,7 @@ class LineRecord:
 def _claim(data: Mapping[str, Any]) -> ClaimOutcome:
     try:
         return ClaimOutcome.from_dict(data)
-    except (KeyError, TypeError) as exc:
+    except OriginRecordError as exc:
         raise RecordError("entry line", "claim", f"is not a claim outcome ({exc})") from None
 
 
