@@ -7,8 +7,9 @@ state, which every peer keeps and which the state digest covers (decision 14).
 
 It keeps, under composite keys (`tradeledger.ledger.keys`):
 - `document/<commitment>`: an `AnchoredDocument` (type, references, owner, leaf, time);
-- `reference/<name>/<value>/<commitment>`: a `Reference`, the index that finds the
-  documents carrying one business reference.
+- `reference/<name>/<value>/<commitment>`: the leaf index of the anchoring, the index
+  that finds the documents carrying one business reference (the key says the rest, so
+  the value repeats none of it: every anchor writes one such row per reference).
 
 It also names the document types the trade exchanges (`SUPPORTING_DOCUMENTS`); a
 document's type is any lowercase token, these are the ones the default access rules name.
@@ -25,7 +26,7 @@ from pydantic import field_validator
 
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, TxContext
-from tradeledger.ledger.keys import key_prefix, state_key
+from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.state import StateReader
 
 NAMESPACE = "documents"
@@ -91,31 +92,6 @@ class AnchoredDocument:
             raise DocumentRecordError(f"not an anchored document record ({exc})") from None
 
 
-@dataclass(frozen=True)
-class Reference:
-    """One business reference of an anchored document, as the index keeps it."""
-
-    name: str
-    value: str
-    commitment: str
-    leaf_index: int
-
-    @property
-    def key(self) -> str:
-        return reference_key(self.name, self.value, self.commitment)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "commitment": self.commitment,
-                "leaf_index": self.leaf_index}
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Reference:
-        try:
-            return cls(str(data["name"]), str(data["value"]), str(data["commitment"]), int(data["leaf_index"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise DocumentRecordError(f"not a document reference record ({exc})") from None
-
-
 # --- the action --------------------------------------------------------------------------
 
 class Anchor(Args):
@@ -147,14 +123,14 @@ class Anchor(Args):
 def anchor(ctx: TxContext, args: Anchor) -> None:
     ctx.require(len(ctx.commitments) == 1, "anchor carries exactly one commitment")
     commitment = ctx.commitments[0]
-    existing = ctx.state.get(document_key(commitment))
+    key = document_key(commitment)
+    existing = ctx.state.get(key)
     ctx.require(existing is None, f"commitment already anchored at leaf {existing and existing['leaf_index']}")
     document = AnchoredDocument(commitment, args.doc_type, ctx.signer.organization, ctx.txid, ctx.leaf_index,
-                                ctx.block_time_ms, dict(args.refs))
-    ctx.state.put(document_key(commitment), document.to_dict())
+                                ctx.block_time_ms, args.refs)
+    ctx.state.put(key, document.to_dict())
     for name, value in args.refs.items():
-        reference = Reference(name, value, commitment, ctx.leaf_index)
-        ctx.state.put(reference.key, reference.to_dict())
+        ctx.state.put(reference_key(name, value, commitment), ctx.leaf_index)
     ctx.emit("anchored", commitment=commitment, doc_type=args.doc_type, refs=args.refs,
              owner=ctx.signer.organization)
 
@@ -169,8 +145,9 @@ def find_by_commitment(state: StateReader, commitment: str) -> AnchoredDocument 
 def find_by_reference(state: StateReader, name: str, value: str) -> list[AnchoredDocument]:
     """Every document carrying reference `name`=`value`, in the order they were anchored."""
     found = []
-    for _key, data in state.scan_state(NAMESPACE, reference_prefix(name, value)):
-        document = find_by_commitment(state, Reference.from_dict(data).commitment)
+    for key, _leaf_index in state.scan_state(NAMESPACE, reference_prefix(name, value)):
+        _kind, (_name, _value, commitment) = split_key(key)
+        document = find_by_commitment(state, commitment)
         if document is not None:
             found.append(document)
     return sorted(found, key=lambda d: d.leaf_index)

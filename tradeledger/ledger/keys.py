@@ -17,6 +17,7 @@ from tradeledger.errors import TradeledgerError
 
 SEPARATOR = "/"
 _KIND = re.compile(r"[a-z][a-z0-9_]*")
+_checked_kinds: set[str] = set()
 
 
 class StateKeyError(TradeledgerError, ValueError):
@@ -33,14 +34,21 @@ def _unescape(part: str) -> str:
 
 def state_key(kind: str, *parts: str | int) -> str:
     """The key of kind `kind` for `parts`; integers are written as decimal text."""
-    if not _KIND.fullmatch(kind):
-        raise StateKeyError(f"a key kind is lowercase letters, digits and '_', not {kind!r}")
-    texts = []
+    # Every envelope builds several keys, so the common case is kept cheap: a kind is
+    # checked once, and a part is escaped only when it holds a character to escape.
+    if kind not in _checked_kinds:
+        if not _KIND.fullmatch(kind):
+            raise StateKeyError(f"a key kind is lowercase letters, digits and '_', not {kind!r}")
+        _checked_kinds.add(kind)
+    key = kind
     for part in parts:
-        if isinstance(part, bool) or not isinstance(part, str | int):
+        if type(part) is str:
+            key += SEPARATOR + (_escape(part) if "%" in part or SEPARATOR in part else part)
+        elif isinstance(part, bool) or not isinstance(part, str | int):
             raise StateKeyError(f"a key part is text or an integer, not {type(part).__name__}")
-        texts.append(_escape(str(part)))
-    return SEPARATOR.join((kind, *texts))
+        else:
+            key += SEPARATOR + _escape(str(part))
+    return key
 
 
 def key_prefix(kind: str, *parts: str | int) -> str:
