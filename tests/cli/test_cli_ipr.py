@@ -207,7 +207,7 @@ def test_check_entry_flags_failing_lines_and_check_entry_asks_again(network, tmp
     (("record", "-", "--as", "brand"), "not json", ("stdin: not valid JSON",)),
     (("record", "-", "--as", "brand"), ["a list"], ("a recordation is a JSON object",)),
     (("check", "-"), the_question(hts="64"), ("HTS number",)),
-    (("check", "-"), {"mark": MARK}, ("lacks the field",)),
+    (("check", "-"), {"mark": MARK}, ("question record: importer is missing",)),
     (("check",), None, ("give either QUESTION.json or --entry",)),
     (("check", "--entry", ENTRY), None, ("has no IPR check",)),
     (("chain", "NO SUCH MARK"), None, ("neither a license id nor a recorded mark",)),

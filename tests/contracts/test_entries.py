@@ -20,7 +20,6 @@ from _brokers import make_broker
 
 from tradeledger.contracts import default_contracts, documents, entries
 from tradeledger.contracts.entries import EntryEvent, EntryRecord, LineRecord, LinkedDocument
-from tradeledger.contracts.records import RecordError
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, org_key
@@ -28,6 +27,7 @@ from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.keys import state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.records import RecordError
 from tradeledger.runtime.setup import OrgPlan
 from tradeledger.workflows.documents import anchor_documents
 
@@ -472,5 +472,5 @@ def test_an_entry_record_reads_back_what_it_wrote_and_refuses_anything_else(harn
         EntryRecord.from_dict({**entry.to_dict(), "version": "2"})
     with pytest.raises(RecordError, match="claim is not a claim outcome"):
         LineRecord.from_dict({**entry.lines[1].to_dict(), "claim": {"status": "supported"}})
-    with pytest.raises(RecordError, match="is a list, not an object"):
+    with pytest.raises(RecordError, match="entry record is a list, not a JSON object"):
         EntryRecord.from_dict([])

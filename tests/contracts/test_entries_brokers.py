@@ -33,7 +33,6 @@ from tradeledger.contracts.brokers import (
     StatusPointer,
 )
 from tradeledger.contracts.entries import EntryRecord
-from tradeledger.contracts.records import RecordError
 from tradeledger.credentials import build_credential, issue_credential
 from tradeledger.credentials.data_integrity import default_created
 from tradeledger.credentials.datetimes import utc_now
@@ -46,6 +45,7 @@ from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.keys import state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.records import RecordError
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 

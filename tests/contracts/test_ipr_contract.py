@@ -526,7 +526,7 @@ def test_in_memory_an_entry_check_counts_authorized_units_and_is_kept_as_a_typed
 
 
 def test_in_memory_records_refuse_malformed_data():
-    with pytest.raises(IprDataError, match="lacks the field 'txid'"):
+    with pytest.raises(IprDataError, match="entry check record: txid is missing"):
         EntryCheck.from_dict({k: v for k, v in {
             "entry_number": "E", "importer": "i", "filed_with": "c", "entry_version": 1, "checked_by": "c",
             "checked_on": "2026-03-02", "as_of": "2026-03-02", "lines": [], "flagged_lines": [],

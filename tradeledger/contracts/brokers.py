@@ -42,7 +42,6 @@ from typing import Any
 
 from pydantic import field_validator
 
-from tradeledger.contracts.records import Fields
 from tradeledger.credentials.datetimes import parse_datetime
 from tradeledger.credentials.errors import (
     CredentialError,
@@ -67,6 +66,7 @@ from tradeledger.ledger.authority import utc_text
 from tradeledger.ledger.contract import Args, Contract, TxContext
 from tradeledger.ledger.keys import key_prefix, state_key
 from tradeledger.ledger.state import StateReader
+from tradeledger.records import FieldReader
 
 __all__ = [
     "LICENSE_TYPE",
@@ -127,7 +127,7 @@ class StatusPointer:
 
     @classmethod
     def from_dict(cls, data: Any) -> StatusPointer:
-        fields = Fields("status pointer", data)
+        fields = FieldReader("status pointer", data)
         return cls(fields.text("organization"), fields.text("list_id"), fields.integer("index"),
                    fields.text("purpose"))
 
@@ -158,7 +158,7 @@ class RegisteredCredential:
     @classmethod
     def from_dict(cls, data: Any) -> RegisteredCredential:
         """Read from a license's or a power of attorney's record (their own fields beside)."""
-        fields = Fields("registered credential", data)
+        fields = FieldReader("registered credential", data)
         return cls(fields.optional_text("credential_id"), fields.text("credential_type"), fields.text("issuer"),
                    fields.text("issuer_organization"), fields.optional_integer("valid_from_ms"),
                    fields.optional_integer("valid_until_ms"),
@@ -182,7 +182,7 @@ class BrokerLicense:
 
     @classmethod
     def from_dict(cls, data: Any) -> BrokerLicense:
-        fields = Fields("broker license", data)
+        fields = FieldReader("broker license", data)
         return cls(fields.text("broker"), fields.text("license_number"), fields.text("filer_code"),
                    RegisteredCredential.from_dict(data), fields.optional_text("replaces"))
 
@@ -202,7 +202,7 @@ class PowerOfAttorney:
 
     @classmethod
     def from_dict(cls, data: Any) -> PowerOfAttorney:
-        fields = Fields("power of attorney", data)
+        fields = FieldReader("power of attorney", data)
         return cls(fields.text("importer"), fields.text("broker"), RegisteredCredential.from_dict(data),
                    fields.optional_text("replaces"))
 

@@ -55,7 +55,6 @@ from tradeledger.contracts.entry_summary import (
     identifier,
     reason_text,
 )
-from tradeledger.contracts.records import Fields, RecordError
 from tradeledger.domain.entry_number import validate_entry_number
 from tradeledger.domain.origin.claims import (
     FLAGGED,
@@ -72,6 +71,7 @@ from tradeledger.identity.registry import OrganizationRecord, organization_recor
 from tradeledger.ledger.contract import Args, Contract, TxContext
 from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.state import StateReader
+from tradeledger.records import FieldReader, RecordError
 
 __all__ = [
     "ACCEPTED",
@@ -140,7 +140,7 @@ class LinkedDocument:
 
     @classmethod
     def from_dict(cls, data: Any) -> LinkedDocument:
-        fields = Fields("linked document", data)
+        fields = FieldReader("linked document", data)
         return cls(fields.text("doc_type"), fields.text("commitment"))
 
 
@@ -174,7 +174,7 @@ class LineRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> LineRecord:
-        fields = Fields("entry line", data)
+        fields = FieldReader("entry line", data)
         claim = fields.optional_object("claim")
         return cls(fields.integer("line"), fields.text("description"), fields.text("hts"), fields.text("origin"),
                    fields.text("entered_value"), fields.text("mid"), fields.optional_text("spi"),
@@ -206,7 +206,7 @@ class EntryEvent:
 
     @classmethod
     def from_dict(cls, data: Any) -> EntryEvent:
-        fields = Fields("entry event", data)
+        fields = FieldReader("entry event", data)
         return cls(fields.text("status"), fields.text("by"), fields.integer("at_ms"), fields.text("reason"),
                    fields.integer("version"), fields.text("txid"))
 
@@ -261,7 +261,7 @@ class EntryRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> EntryRecord:
-        fields = Fields("entry", data)
+        fields = FieldReader("entry", data)
         return cls(
             fields.text("entry_number"), fields.text("filer"), fields.text("importer"), fields.text("filed_with"),
             fields.text("entry_type"), fields.text("port_code"), fields.text("entry_date"),

@@ -32,9 +32,9 @@ from datetime import date
 from typing import Any
 
 from tradeledger.domain.ipr import Decision, IprDataError, License, Recordation, Termination, UsageRecord
-from tradeledger.domain.ipr.model import FieldReader
 from tradeledger.ledger.keys import key_prefix, state_key
 from tradeledger.ledger.state import StateReader, StateView
+from tradeledger.records import FieldReader
 
 __all__ = [
     "NAMESPACE",
@@ -98,7 +98,7 @@ class UsageTotals:
 
     def __post_init__(self) -> None:
         if len(self.days) != len(self.running) or list(self.days) != sorted(set(self.days)):
-            raise IprDataError("usage totals need one running total per day, days in order and each once")
+            raise IprDataError("usage totals", "", "needs one running total per day, days in order and each once")
 
     def through(self, day: date) -> int:
         i = bisect.bisect_right(self.days, day)
@@ -124,7 +124,7 @@ class UsageTotals:
 
     @classmethod
     def from_dict(cls, data: Any) -> UsageTotals:
-        r = FieldReader(data, "usage totals")
+        r = FieldReader("usage totals", data, IprDataError, absent_is_null=True)
         totals = cls(r.days("days"), r.integers("running"))
         r.done()
         return totals
@@ -142,8 +142,8 @@ class EntryUsage:
 
     @classmethod
     def from_dict(cls, data: Any) -> EntryUsage:
-        r = FieldReader(data, "entry usage")
-        found = cls(r.text("entry_number"), tuple(UsageRecord.from_dict(item) for item in r.list_of("usage")))
+        r = FieldReader("entry usage", data, IprDataError, absent_is_null=True)
+        found = cls(r.text("entry_number"), tuple(UsageRecord.from_dict(item) for item in r.items("usage")))
         r.done()
         return found
 
@@ -165,7 +165,7 @@ class MarkAnswer:
 
     @classmethod
     def from_dict(cls, data: Any) -> MarkAnswer:
-        mark = FieldReader(data, "mark answer").text("mark")
+        mark = FieldReader("mark answer", data, IprDataError, absent_is_null=True).text("mark")
         return cls(mark, Decision.from_dict({k: v for k, v in data.items() if k != "mark"}))
 
 
@@ -198,20 +198,20 @@ class JudgedLine:
 
     @classmethod
     def from_dict(cls, data: Any) -> JudgedLine:
-        r = FieldReader(data, "judged line")
+        r = FieldReader("judged line", data, IprDataError, absent_is_null=True)
         judged = cls(
             line=r.integer("line"), hts=r.text("hts"), origin=r.text("origin"), manufacturer=r.text("manufacturer"),
             quantity=r.integer("quantity"),
             physically_materially_different=r.boolean("physically_materially_different"),
             bears_lever_label=r.boolean("bears_lever_label"), status=r.enum("status", LineStatus),
-            reason=r.text("reason"), marks=tuple(MarkAnswer.from_dict(item) for item in r.list_of("marks")),
+            reason=r.text("reason"), marks=tuple(MarkAnswer.from_dict(item) for item in r.items("marks")),
         )
         r.done()
         return judged
 
 
 def _judged_lines(r: FieldReader) -> tuple[JudgedLine, ...]:
-    return tuple(JudgedLine.from_dict(item) for item in r.list_of("lines"))
+    return tuple(JudgedLine.from_dict(item) for item in r.items("lines"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +241,7 @@ class EntryCheck:
 
     @classmethod
     def from_dict(cls, data: Any) -> EntryCheck:
-        r = FieldReader(data, "entry check")
+        r = FieldReader("entry check", data, IprDataError, absent_is_null=True)
         check = cls(
             entry_number=r.text("entry_number"), importer=r.text("importer"), filed_with=r.text("filed_with"),
             entry_version=r.integer("entry_version"), checked_by=r.text("checked_by"),
@@ -268,7 +268,7 @@ class EntryRecheck:
 
     @classmethod
     def from_dict(cls, data: Any) -> EntryRecheck:
-        r = FieldReader(data, "entry recheck")
+        r = FieldReader("entry recheck", data, IprDataError, absent_is_null=True)
         found = cls(r.text("entry_number"), r.day("as_of"), _judged_lines(r), r.integers("flagged_lines"))
         r.done()
         return found

@@ -33,9 +33,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tradeledger.errors import TradeledgerError
+from tradeledger.records import FieldReader
 
 from .lineage import lineage, statuses_on
-from .model import FieldReader, IprDataError, License, LinkStatus, Recordation
+from .model import IprDataError, License, LinkStatus, Recordation
 from .rules import recordation_standing
 from .scope import hts_covered, is_country, is_hts_prefix, normalize_hts
 
@@ -104,7 +105,7 @@ class Question:
 
     @classmethod
     def from_dict(cls, data: Any) -> Question:
-        r = FieldReader(data, "question")
+        r = FieldReader("question", data, IprDataError, absent_is_null=True)
         question = cls(
             importer=r.text("importer"),
             mark=r.text("mark"),
@@ -113,8 +114,8 @@ class Question:
             country=r.text("country"),
             on=r.day("on"),
             quantity=r.integer("quantity"),
-            physically_materially_different=r.optional_bool("physically_materially_different") or False,
-            bears_lever_label=r.optional_bool("bears_lever_label") or False,
+            physically_materially_different=r.optional_boolean("physically_materially_different") or False,
+            bears_lever_label=r.optional_boolean("bears_lever_label") or False,
             entry_number=r.optional_text("entry_number"),
         )
         r.done()
@@ -164,7 +165,7 @@ class ChainLink:
 
     @classmethod
     def from_dict(cls, data: Any) -> ChainLink:
-        r = FieldReader(data, "chain link")
+        r = FieldReader("chain link", data, IprDataError, absent_is_null=True)
         link = cls(
             license_id=r.text("license_id"),
             parent_id=r.optional_text("parent_id"),
@@ -208,8 +209,8 @@ class Decision:
 
     @classmethod
     def from_dict(cls, data: Any) -> Decision:
-        r = FieldReader(data, "decision")
-        chain = r.list_of("chain")
+        r = FieldReader("decision", data, IprDataError, absent_is_null=True)
+        chain = r.items("chain")
         failed = r.optional_text("failed_question")
         decision = cls(
             authorized=r.boolean("authorized"),
@@ -228,7 +229,7 @@ def _failed_question(text: str) -> FailedQuestion:
     try:
         return FailedQuestion(text)
     except ValueError:
-        raise IprDataError(f"decision field 'failed_question' has unknown value {text!r}") from None
+        raise IprDataError("decision", "failed_question", f"has unknown value {text!r}") from None
 
 
 # ---------------------------------------------------------------------------------------

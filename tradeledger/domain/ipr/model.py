@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
-from tradeledger.errors import TradeledgerError
+from tradeledger.records import FieldReader, RecordError
 
 __all__ = [
     "CREDENTIAL_CONTEXT",
-    "FieldReader",
     "IprDataError",
     "License",
     "LinkStatus",
@@ -48,8 +46,12 @@ _RECORDATION_URN = "urn:tradeledger:ipr:recordation:"
 _LICENSE_URN = "urn:tradeledger:ipr:license:"
 
 
-class IprDataError(TradeledgerError, ValueError):
-    """IPR data of the wrong shape (a missing field, a wrong type, a date not YYYY-MM-DD)."""
+class IprDataError(RecordError):
+    """IPR data of the wrong shape (a missing field, a wrong type, a date not YYYY-MM-DD).
+
+    Every IPR record, this package's and the ipr contract's own (contracts.ipr_book), reads
+    its fields through tradeledger.records.FieldReader with this error, so all of them refuse
+    malformed data the same way."""
 
 
 class RecordationKind(str, enum.Enum):
@@ -87,9 +89,7 @@ def license_credential_id(license_id: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Reading plain JSON data strictly: every problem names the record and the field.
-
-_T = TypeVar("_T")
+# Dates travel as "YYYY-MM-DD"; tradeledger.records.FieldReader reads them back strictly.
 
 
 def _date_text(value: date) -> str:
@@ -98,110 +98,6 @@ def _date_text(value: date) -> str:
 
 def _optional_date_text(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-class FieldReader:
-    """Takes the fields of one JSON object out by name and type, refusing unknown fields.
-
-    Used by this package's records and by the ipr contract's own (contracts.ipr_book), so
-    every IPR record refuses malformed data the same way, with IprDataError."""
-
-    def __init__(self, data: Any, what: str) -> None:
-        if not isinstance(data, Mapping):
-            raise IprDataError(f"{what} must be a JSON object, not {type(data).__name__}")
-        self._data = data
-        self._what = what
-        self._taken: set[str] = set()
-
-    def _raw(self, name: str, required: bool) -> Any:
-        self._taken.add(name)
-        if name not in self._data:
-            if required:
-                raise IprDataError(f"{self._what} lacks the field {name!r}")
-            return None
-        return self._data[name]
-
-    def _typed(self, name: str, kind: type[_T], required: bool) -> _T | None:
-        value = self._raw(name, required)
-        if value is None and not required:
-            return None
-        # bool is a subclass of int; a quantity of `true` is a mistake, not 1.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise IprDataError(f"{self._what} field {name!r} must be {kind.__name__}, not {type(value).__name__}")
-        return value
-
-    def nested(self, name: str) -> FieldReader:
-        return FieldReader(self._raw(name, True), f"{self._what} field {name!r}")
-
-    def text(self, name: str) -> str:
-        return self._typed(name, str, True)  # type: ignore[return-value]
-
-    def text_or(self, name: str, default: str) -> str:
-        value = self._typed(name, str, False)
-        return default if value is None else value
-
-    def optional_text(self, name: str) -> str | None:
-        return self._typed(name, str, False)
-
-    def boolean(self, name: str) -> bool:
-        return self._typed(name, bool, True)  # type: ignore[return-value]
-
-    def optional_bool(self, name: str) -> bool | None:
-        return self._typed(name, bool, False)
-
-    def list_of(self, name: str) -> list[Any]:
-        return self._typed(name, list, True)  # type: ignore[return-value]
-
-    def integer(self, name: str) -> int:
-        return self._typed(name, int, True)  # type: ignore[return-value]
-
-    def optional_integer(self, name: str) -> int | None:
-        return self._typed(name, int, False)
-
-    def texts(self, name: str) -> tuple[str, ...]:
-        values = self._typed(name, list, True)
-        assert values is not None
-        if not all(isinstance(v, str) for v in values):
-            raise IprDataError(f"{self._what} field {name!r} must be a list of strings")
-        return tuple(values)
-
-    def integers(self, name: str) -> tuple[int, ...]:
-        values = self.list_of(name)
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            raise IprDataError(f"{self._what} field {name!r} must be a list of integers")
-        return tuple(values)
-
-    def days(self, name: str) -> tuple[date, ...]:
-        values = self.texts(name)
-        return tuple(self._parse_day(name, text) for text in values)
-
-    def day(self, name: str) -> date:
-        return self._parse_day(name, self.text(name))
-
-    def optional_day(self, name: str) -> date | None:
-        text = self.optional_text(name)
-        return None if text is None else self._parse_day(name, text)
-
-    def enum(self, name: str, kind: Callable[[str], _T]) -> _T:
-        text = self.text(name)
-        try:
-            return kind(text)
-        except ValueError:
-            raise IprDataError(f"{self._what} field {name!r} has unknown value {text!r}") from None
-
-    def _parse_day(self, name: str, text: str) -> date:
-        # fromisoformat also takes "20240105"; ledger data has one spelling only.
-        try:
-            if len(text) != 10:
-                raise ValueError
-            return date.fromisoformat(text)
-        except ValueError:
-            raise IprDataError(f"{self._what} field {name!r} must be a date YYYY-MM-DD, not {text!r}") from None
-
-    def done(self) -> None:
-        extra = sorted(set(self._data) - self._taken)
-        if extra:
-            raise IprDataError(f"{self._what} has unknown fields {extra}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -261,7 +157,7 @@ class Recordation:
 
     @classmethod
     def from_dict(cls, data: Any) -> Recordation:
-        r = FieldReader(data, "recordation")
+        r = FieldReader("recordation", data, IprDataError, absent_is_null=True)
         recordation = cls(
             recordation_id=r.text("recordation_id"),
             registration_number=r.text("registration_number"),
@@ -322,7 +218,7 @@ class RecordationDecision:
 
     @classmethod
     def from_dict(cls, data: Any) -> RecordationDecision:
-        r = FieldReader(data, "recordation decision")
+        r = FieldReader("recordation decision", data, IprDataError, absent_is_null=True)
         decision = cls(
             recordation_id=r.text("recordation_id"),
             accepted=r.boolean("accepted"),
@@ -394,7 +290,7 @@ class License:
 
     @classmethod
     def from_dict(cls, data: Any) -> License:
-        r = FieldReader(data, "license")
+        r = FieldReader("license", data, IprDataError, absent_is_null=True)
         result = cls(
             license_id=r.text("license_id"),
             mark=r.text("mark"),
@@ -463,8 +359,8 @@ class License:
     @classmethod
     def from_credential(cls, credential: Any) -> License:
         """Reads a license back from its credential (a termination lives in status, not here)."""
-        c = FieldReader(credential, "license credential")
-        license_id = _strip_urn(c.text("id"), _LICENSE_URN, "credential id")
+        c = FieldReader("license credential", credential, IprDataError, absent_is_null=True)
+        license_id = _strip_urn(c.text("id"), _LICENSE_URN, "id")
         licensor = c.nested("issuer").text("id")
         start, end = c.day("validFrom"), c.day("validUntil")
         s = c.nested("credentialSubject")
@@ -474,7 +370,7 @@ class License:
         if extends.startswith(_RECORDATION_URN):
             parent_id = None
         else:
-            parent_id = _strip_urn(extends, _LICENSE_URN, "extendsCredential")
+            parent_id = _strip_urn(extends, _LICENSE_URN, "credentialSubject.extendsCredential")
         scope = s.nested("licenseScope")
         return cls(
             license_id=license_id,
@@ -494,9 +390,9 @@ class License:
         )
 
 
-def _strip_urn(text: str, prefix: str, what: str) -> str:
+def _strip_urn(text: str, prefix: str, field: str) -> str:
     if not text.startswith(prefix) or len(text) == len(prefix):
-        raise IprDataError(f"{what} {text!r} must start with {prefix!r} followed by an id")
+        raise IprDataError("license credential", field, f"is {text!r}, not {prefix!r} followed by an id")
     return text[len(prefix):]
 
 
@@ -525,7 +421,7 @@ class Termination:
 
     @classmethod
     def from_dict(cls, data: Any) -> Termination:
-        r = FieldReader(data, "termination")
+        r = FieldReader("termination", data, IprDataError, absent_is_null=True)
         termination = cls(
             license_id=r.text("license_id"),
             terminated_by=r.text("terminated_by"),
@@ -556,7 +452,7 @@ class UsageRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> UsageRecord:
-        r = FieldReader(data, "usage record")
+        r = FieldReader("usage record", data, IprDataError, absent_is_null=True)
         usage = cls(
             entry_number=r.text("entry_number"),
             license_id=r.text("license_id"),
