@@ -15,6 +15,7 @@ from tradeledger.ledger.authority import (
     MemberRecord,
     OrganizationRecord,
     RegistryRecordError,
+    key_key,
     organization_admission,
     resolve_signer,
 )
@@ -233,3 +234,11 @@ def test_registry_records_round_trip_through_their_dicts(record):
 def test_a_malformed_registry_record_is_refused(cls, data):
     with pytest.raises(RegistryRecordError):
         cls.from_dict(data)
+
+
+def test_a_damaged_key_record_makes_the_envelope_invalid_and_never_stops_the_block():
+    harness, _signers = registry_world(("customs", "customs"))
+    stray = KeyPair.generate()
+    harness.state.rows[(REGISTRY, key_key(stray.did))] = {"did": stray.did, "status": "active"}  # fields lost
+    with pytest.raises(Refused, match=f"signer {stray.did}"):
+        resolve_signer(harness.state, stray.did)

@@ -12,8 +12,10 @@ import pytest
 
 from tradeledger.contracts.documents import find_by_commitment
 from tradeledger.ledger.envelope import sign_envelope
+from tradeledger.ledger.genesis import GenesisError
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
 from tradeledger.runtime.clock import now_ms
+from tradeledger.runtime.setup import DEMO_ORGANIZATIONS
 
 try:
     from tradeledger.vault import commit_document
@@ -238,3 +240,11 @@ def test_a_refused_anchor_leaves_nothing_in_the_owners_vault(network):
     vault = network.vault("importer")
     assert vault.commitments_of(sha256(content).hex()) == []
     assert not vault.has_document(sha256(content).hex())
+
+
+def test_a_genesis_rule_with_a_relation_the_access_contract_does_not_know_is_refused_at_open(tmp_path) -> None:
+    create_network(tmp_path / "net", DEMO_ORGANIZATIONS)
+    genesis = tmp_path / "net" / "genesis.json"
+    genesis.write_text(genesis.read_text().replace('"entry_filed_with"', '"entry_filed_wth"'))
+    with pytest.raises(GenesisError, match="relation 'entry_filed_wth' is unknown"):
+        EmbeddedNetwork(tmp_path / "net")

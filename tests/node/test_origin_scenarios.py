@@ -343,3 +343,16 @@ def test_a_verification_is_determined_once(net, motor):
     with pytest.raises(Refused, match="already determined"):
         flows.determine_origin(net, "customs", motor["verification"])
     assert net.reader.head.log_size == size
+
+
+def test_an_overrule_that_is_no_outcome_is_refused_before_any_request_reaches_the_log(net):
+    issued = flows.certify(net, "exporter", certification("8501.10"))
+    number = file_entry(net, "8501.10.4020", issued.commitment)
+    verification = flows.open_verification(net, "customs", number, 1, "site visit")
+    size = net.reader.head.log_size
+    with pytest.raises(Refused, match="an outcome is eligible or denied"):
+        flows.determine_origin(net, "customs", verification, "maybe", "site visit")
+    with pytest.raises(Refused, match="officer's reason"):
+        flows.determine_origin(net, "customs", verification, "denied", "  ")
+    net.sync()
+    assert net.reader.head.log_size == size

@@ -53,7 +53,7 @@ from tradeledger.contracts import default_contracts
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.executor import Executor
-from tradeledger.ledger.genesis import Genesis, load_genesis
+from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import StateReader
@@ -64,6 +64,7 @@ from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.runtime.lock import FolderLock
 from tradeledger.runtime.node import Preview
 from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
+from tradeledger.runtime.setup import open_genesis
 from tradeledger.runtime.submission import leaves_of, preview_on, sign_as, submit_checked
 from tradeledger.store import Store, open_store
 from tradeledger.store.base import Head, LedgerReader
@@ -106,7 +107,7 @@ class ClusterNode:
         if not self.layout.genesis.exists():
             raise NodeError(f"no network in {config.directory}; create one with "
                             f"`tradeledger network up --dir {config.directory}`")
-        self.genesis: Genesis = load_genesis(self.layout.genesis)
+        self.genesis: Genesis = open_genesis(self.layout.genesis)
         self.genesis.organization(config.organization)  # raises with the known names
         key_path = self.layout.keys(config.organization)
         if not key_path.exists():

@@ -39,7 +39,7 @@ from tradeledger.contracts.documents import SUPPORTING_DOCUMENTS, AnchoredDocume
 from tradeledger.errors import TradeledgerError
 from tradeledger.identity.registry import organization_record
 from tradeledger.ledger.access_policy import ANY_DOC_TYPE, AccessPolicy, AccessPolicyError, AccessRule
-from tradeledger.ledger.authority import ACCESS
+from tradeledger.ledger.authority import ACCESS, ACCESS_POLICY_KEY
 from tradeledger.ledger.contract import Args, Contract, TxContext
 from tradeledger.ledger.genesis import ROLES
 from tradeledger.ledger.keys import key_prefix, state_key
@@ -50,7 +50,6 @@ contract = Contract(NAMESPACE, "access rules, grants, requests and access record
 NONCE = re.compile(r"^[0-9a-f]{32}$")
 REF = re.compile(r"^([a-z][a-z0-9_]{0,31})=(.{1,128})$")
 FIELD_NAME_LIMIT = 128
-POLICY_KEY = state_key("policy")  # written by the ledger at genesis (ledger.authority)
 
 ACTIVE, REVOKED = "active", "revoked"
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
@@ -410,7 +409,7 @@ def default_access_policy() -> AccessPolicy:
 
 def policy_of(state: StateReader) -> AccessPolicy:
     """The default rules and retention periods the genesis wrote."""
-    return AccessPolicy.from_dict(state.get_state(NAMESPACE, POLICY_KEY) or {}, ROLES)
+    return AccessPolicy.from_dict(state.get_state(NAMESPACE, ACCESS_POLICY_KEY) or {}, ROLES)
 
 
 # --- the decision, shared by the contract and the owner's node ------------------------

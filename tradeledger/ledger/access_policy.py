@@ -45,7 +45,7 @@ class AccessRule:
             raise AccessPolicyError("an access rule has exactly role, doc_types and relation")
         if data["role"] not in roles:
             raise AccessPolicyError(f"access rule names unknown role {data['role']!r}")
-        if not isinstance(data["relation"], str) or not RELATION_NAME.match(data["relation"]):
+        if not isinstance(data["relation"], str) or not RELATION_NAME.fullmatch(data["relation"]):
             raise AccessPolicyError(f"access rule relation {data['relation']!r} is not a relation name")
         doc_types = data["doc_types"]
         if not isinstance(doc_types, list) or not doc_types or not all(isinstance(t, str) for t in doc_types):

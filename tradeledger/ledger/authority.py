@@ -278,11 +278,17 @@ def resolve_signer(state: StateReader, signer_url: str) -> Signer:
     data = state.get_state(REGISTRY, key_key(did))
     if data is None:
         raise Refused(f"signer {did} is not a key registered on this network")
-    record = KeyRecord.from_dict(data)
+    try:
+        record = KeyRecord.from_dict(data)
+    except RegistryRecordError as exc:  # damaged state makes this envelope invalid, not the block
+        raise Refused(f"signer {did}: {exc}") from None
     if not record.active:
         raise Refused(f"signer {did} was {record.status} at {utc_text(record.ended_ms or 0)}")
     org_data = state.get_state(REGISTRY, org_key(record.organization))
-    org = OrganizationRecord.from_dict(org_data) if org_data is not None else None
+    try:
+        org = OrganizationRecord.from_dict(org_data) if org_data is not None else None
+    except RegistryRecordError as exc:
+        raise Refused(f"organization {record.organization} of signer {did}: {exc}") from None
     if org is None or not org.active:
         raise Refused(f"organization {record.organization} of signer {did} is not active")
     return Signer(key=did, organization=org.name, role=org.role, member=record.member, admin=record.admin)

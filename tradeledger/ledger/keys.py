@@ -47,7 +47,7 @@ def state_key(kind: str, *parts: str | int) -> str:
         elif isinstance(part, bool) or not isinstance(part, str | int):
             raise StateKeyError(f"a key part is text or an integer, not {type(part).__name__}")
         else:
-            key += SEPARATOR + _escape(str(part))
+            key += SEPARATOR + str(part)  # decimal text: nothing to escape
     return key
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from tradeledger.contracts import default_contracts
 from tradeledger.ledger.envelope import Envelope
-from tradeledger.ledger.genesis import Genesis, load_genesis
+from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import StateReader
@@ -25,6 +25,7 @@ from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.runtime.lock import FolderLock
 from tradeledger.runtime.node import Preview
 from tradeledger.runtime.receipts import Receipt, Settled, receipts_for, wait_level
+from tradeledger.runtime.setup import open_genesis
 from tradeledger.runtime.submission import leaves_of, preview_on, sign_as, submit_checked
 from tradeledger.store import SQLiteStore
 from tradeledger.store.base import Head, LedgerReader
@@ -60,7 +61,7 @@ class EmbeddedNetwork:
             raise
 
     def _open_parts(self) -> None:
-        self.genesis: Genesis = load_genesis(self.layout.genesis)
+        self.genesis: Genesis = open_genesis(self.layout.genesis)
         if not self.layout.orderer.exists() and any(
             self.layout.store(org.name).exists() for org in self.genesis.organizations
         ):

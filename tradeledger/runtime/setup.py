@@ -10,9 +10,9 @@ from pathlib import Path
 
 from tradeledger.contracts.access import check_policy, default_access_policy
 from tradeledger.crypto import KeyPair
-from tradeledger.ledger.access_policy import AccessPolicy
+from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError
 from tradeledger.ledger.checkpoints import witness_key_name
-from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec
+from tradeledger.ledger.genesis import Genesis, GenesisError, OrganizationSpec, load_genesis
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.keys import OrganizationKeys
 from tradeledger.runtime.layout import NetworkLayout
@@ -100,4 +100,15 @@ def create_network(
     for org_keys in keys:
         org_keys.save(layout.keys(org_keys.organization))
     layout.genesis.write_text(json.dumps(genesis.to_dict(), indent=2) + "\n")
+    return genesis
+
+
+def open_genesis(path: Path) -> Genesis:
+    """The genesis at `path`, refused (GenesisError) unless the access contract knows every
+    relation its rules name: a rule it did not know would silently never match."""
+    genesis = load_genesis(path)
+    try:
+        check_policy(genesis.access)
+    except AccessPolicyError as exc:
+        raise GenesisError(f"{path}: {exc}") from None
     return genesis

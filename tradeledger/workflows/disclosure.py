@@ -326,5 +326,3 @@ def disclose(node: Node, request_id: str, requester: str | None = None,
     return receive(node, requester, delivery)
 
 
-def field_names(node: Node, owner: str, commitment: str) -> Sequence[str]:
-    return sorted(node.vault(owner).field_disclosures(commitment))

@@ -42,6 +42,7 @@ from tradeledger.domain.origin.determination import (
     VerifiedClaim,
     assess,
     check_certification,
+    check_overrule,
 )
 from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE
 from tradeledger.errors import Refused
@@ -57,7 +58,6 @@ BILL_OF_MATERIALS = "bill_of_materials"
 def _anchor_one(node: Node, organization: str, name: str, content: bytes, doc_type: str, refs: dict[str, str],
                 wait: WaitLevel = "final") -> AnchorResult:
     """Anchor one document, refused (nothing kept) when the ledger would not accept it."""
-    # The documents workflow still names the embedded network; any Node has what it uses.
     [result] = anchor_documents(node, organization, [(Path(name), content)], doc_type, refs, wait=wait)
     if result.receipt.valid is False:
         raise Refused(result.receipt.reason or "the anchoring was refused")
@@ -66,7 +66,6 @@ def _anchor_one(node: Node, organization: str, name: str, content: bytes, doc_ty
 
 def _disclose(node: Node, request_id: str, requester: str) -> bytes | None:
     """Fetch an approved request's document into the requester's vault; its bytes."""
-    # The disclosure workflow still names the embedded network's peers; see _anchor_one.
     received = disclose(node, request_id, requester)
     return node.vault(requester).get_document(received.document_sha256) if received.document_sha256 else None
 
@@ -274,6 +273,8 @@ def determine_origin(node: Node, customs: str, verification_id: str, outcome: st
                      reason: str | None = None) -> RecordedDetermination:
     """Collect the disclosed records, assess, keep the determination in customs' vault,
     grant it to exactly its audience and record it."""
+    if outcome is not None:  # judged before any request or delivery is recorded
+        check_overrule(outcome, reason)
     record = verification(node, customs, verification_id)
     if record.customs != customs:
         raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")

@@ -114,6 +114,14 @@ def check_certification(commitment: str, credential: Any, *, anchored_by: str | 
     return CertificationCheck(commitment, True, tuple(problems), certification.credential_id, criteria)
 
 
+def check_overrule(outcome: str, reason: str | None) -> None:
+    """Refuse an officer's outcome that is not one, or that gives no reason."""
+    if outcome not in OUTCOMES:
+        raise Refused(f"an outcome is {ELIGIBLE} or {DENIED}, not {outcome!r}")
+    if len((reason or "").strip()) < 3:
+        raise Refused("give the officer's reason for the outcome")
+
+
 @dataclass(frozen=True)
 class Determination:
     """Customs' determination of one claim; kept in customs' vault, never on the ledger."""
@@ -138,10 +146,7 @@ class Determination:
 
     def overruled(self, outcome: str, reason: str) -> Determination:
         """The officer's own outcome and reason, first among the reasons."""
-        if outcome not in OUTCOMES:
-            raise Refused(f"an outcome is {ELIGIBLE} or {DENIED}, not {outcome!r}")
-        if len(reason.strip()) < 3:
-            raise Refused("give the officer's reason for the outcome")
+        check_overrule(outcome, reason)
         return dataclasses.replace(self, outcome=outcome, reasons=(f"Officer: {reason}",) + self.reasons)
 
     def to_dict(self) -> dict[str, Any]:
