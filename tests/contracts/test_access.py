@@ -20,7 +20,7 @@ from tradeledger.contracts.access import AccessBasis, GrantTarget, RequestRecord
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError, AccessRule
-from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.authority import ACCESS_POLICY_KEY, REGISTRY, org_key
 from tradeledger.ledger.bundle import verify_bundle
 from tradeledger.ledger.contract import ContractSet, Signer
 from tradeledger.ledger.memory import ContractHarness, MemoryState
@@ -537,7 +537,7 @@ def memory() -> ContractHarness:
     rows: dict = {(REGISTRY, org_key(name)): {"name": name, "role": role, "display_name": name, "status": "active",
                                               "since_ms": 0} for name, role in MEMORY_ORGS.items()}
     policy = AccessPolicy(default_access_policy().rules, {"commercial_invoice": 0, "*": 1827})
-    rows[(access.NAMESPACE, access.POLICY_KEY)] = policy.to_dict()
+    rows[(access.NAMESPACE, ACCESS_POLICY_KEY)] = policy.to_dict()
     return ContractHarness(ContractSet([documents.contract, access.contract]), MemoryState(rows))
 
 
