@@ -24,9 +24,9 @@ from tradeledger.cluster.launcher import CLUSTER_ORGANIZATIONS
 from tradeledger.cluster.messages import Reply, decode
 from tradeledger.cluster.messaging import Bus, NatsTransfer
 from tradeledger.cluster.node import ClusterNode, NodeConfig
-from tradeledger.cluster.sealing import open_sealed
 from tradeledger.contracts import access
 from tradeledger.crypto import commit_document
+from tradeledger.crypto.sealing import open_sealed
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ordering.nats_servers import LocalCluster

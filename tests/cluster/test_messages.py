@@ -23,10 +23,10 @@ from tradeledger.cluster.messages import (
     encode,
 )
 from tradeledger.cluster.plan import ClusterRecord, NodeProcess, PlanError, ServerProcess
-from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair
 from tradeledger.crypto.disclosure import commit_fields
+from tradeledger.crypto.sealing import SealError, open_sealed, seal_for
 from tradeledger.ordering.jetstream import subject_for
 from tradeledger.ordering.nats_servers import ServerSpec
 from tradeledger.workflows.disclosure import Delivery, DeliveryRefused

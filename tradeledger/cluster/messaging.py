@@ -28,9 +28,9 @@ import nats.errors
 from nats.aio.msg import Msg
 
 from tradeledger.cluster.messages import MessageError, Reply, decode, encode
-from tradeledger.cluster.sealing import SealError, open_sealed, seal_for
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.crypto import KeyPair, public_key_from_did_key
+from tradeledger.crypto.sealing import SealError, open_sealed, seal_for
 from tradeledger.errors import TradeledgerError
 from tradeledger.ordering.loop import stop_loop_thread
 from tradeledger.runtime.errors import NetworkError

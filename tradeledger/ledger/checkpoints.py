@@ -41,6 +41,17 @@ def checkpoint_body(origin: str, header: BlockHeader) -> str:
     ).to_text()
 
 
+COLLECTION_EXTENSION = "tradeledger-collection"
+
+
+def collection_statement(origin: str, height: int, collection: str, digest: bytes) -> str:
+    """What a member signs over a collection's digest after block `height` (decision 15).
+
+    It is shaped as a checkpoint so the witness key can cosign it, but under the origin
+    `<origin>/collections`, so it can never pass for a checkpoint of the log."""
+    return Checkpoint(f"{origin}/collections", height, digest, (f"{COLLECTION_EXTENSION} {collection}",)).to_text()
+
+
 def witness_key_name(origin: str, organization: str) -> str:
     return f"{origin}/witness/{organization}"
 
@@ -84,6 +95,15 @@ class NetworkPolicy:
             if result.verified:
                 valid.append(line)
         return valid
+
+    def signed_by(self, body: str, line: str, organization: str, origin: str) -> bool:
+        """Whether `line` is `organization`'s valid witness signature over `body`."""
+        if not self.valid_lines(body, [line]):
+            return False
+        try:
+            return NoteSignature.from_line(line).name == witness_key_name(origin, organization)
+        except NoteError:
+            return False
 
     def is_final(self, body: str, lines: Sequence[str]) -> bool:
         return self.verify(body, lines).ok

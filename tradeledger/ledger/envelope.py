@@ -3,8 +3,10 @@
 An envelope is a JSON object naming the network, the contract and action, the public
 arguments, commitments to private payloads (never the payloads), the signer's DID URL, a
 random nonce and a creation time, plus an Ed25519 signature over the canonical bytes of
-everything else. Its canonical bytes are the Merkle leaf; the transaction id is their
-SHA-256.
+everything else. A private transaction also carries `private`: for each private part, its
+name, its collection and the salted commitment of its payload (decision 15); an envelope
+without private parts leaves the field out, so its bytes are what they always were. Its
+canonical bytes are the Merkle leaf; the transaction id is their SHA-256.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tradeledger.crypto import (
     sha256_hex,
 )
 from tradeledger.errors import TradeledgerError
+from tradeledger.ledger.collections import PrivatePart
 
 COMMITMENT_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -36,6 +39,9 @@ _NONCE_PATTERN = re.compile(r"^[0-9a-f]{32}$")
 _SIGNATURE_TEXT = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")
 _FIELDS = ("network", "contract", "action", "args", "commitments", "signer", "nonce", "created_ms", "signature")
 _FIELD_SET = frozenset(_FIELDS)
+_PRIVATE_FIELD_SET = _FIELD_SET | {"private"}
+_PART_FIELDS = frozenset({"part", "collection", "commitment"})
+_MAX_PART_NAME = 256
 
 
 class EnvelopeError(TradeledgerError, ValueError):
@@ -74,10 +80,11 @@ class Envelope:
     nonce: str
     created_ms: int
     signature: bytes = field(default=b"", repr=False)
+    private: tuple[PrivatePart, ...] = ()
 
     # --- wire form -----------------------------------------------------------------
     def unsigned_dict(self) -> dict[str, Any]:
-        return {
+        fields = {
             "network": self.network,
             "contract": self.contract,
             "action": self.action,
@@ -87,6 +94,9 @@ class Envelope:
             "nonce": self.nonce,
             "created_ms": self.created_ms,
         }
+        if self.private:
+            fields["private"] = [part.to_dict() for part in self.private]
+        return fields
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.unsigned_dict(), "signature": _b64url(self.signature)}
@@ -95,9 +105,9 @@ class Envelope:
     def from_dict(cls, data: Any) -> Envelope:
         if not isinstance(data, dict):
             raise EnvelopeError("an envelope is a JSON object")
-        if data.keys() != _FIELD_SET:
+        if data.keys() != _FIELD_SET and data.keys() != _PRIVATE_FIELD_SET:
             missing = [name for name in _FIELDS if name not in data]
-            extra = sorted(set(data) - _FIELD_SET)
+            extra = sorted(set(data) - _PRIVATE_FIELD_SET)
             raise EnvelopeError(f"envelope fields: missing {missing}, unexpected {extra}")
         network, contract, action, signer, nonce, signature_text = (
             data["network"], data["contract"], data["action"], data["signer"], data["nonce"], data["signature"]
@@ -121,7 +131,7 @@ class Envelope:
         if not _NONCE_PATTERN.match(nonce):
             raise EnvelopeError("nonce must be 16 random bytes in lowercase hex")
         return cls(network, contract, action, data["args"], tuple(commitments), signer, nonce, created_ms,
-                   _signature_from_text(signature_text))
+                   _signature_from_text(signature_text), _private_parts(data.get("private")))
 
     # --- bytes and identity ----------------------------------------------------------
     def signing_bytes(self) -> bytes:
@@ -152,10 +162,32 @@ class Envelope:
             raise EnvelopeError(f"signer is not an Ed25519 did:key URL: {exc}") from exc
 
 
+def _private_parts(value: Any) -> tuple[PrivatePart, ...]:
+    if value is None:
+        return ()
+    if type(value) is not list or not value:
+        raise EnvelopeError("private must be a non-empty list of parts (leave it out when there are none)")
+    parts: list[PrivatePart] = []
+    for item in value:
+        if type(item) is not dict or item.keys() != _PART_FIELDS:
+            raise EnvelopeError("each private part is an object with exactly part, collection and commitment")
+        part, collection, commitment = item["part"], item["collection"], item["commitment"]
+        if type(part) is not str or not _NAME_PATTERN.match(part):
+            raise EnvelopeError("a private part's name is a lowercase name")
+        if type(collection) is not str or not 0 < len(collection) <= _MAX_PART_NAME:
+            raise EnvelopeError(f"a private part's collection is a name of 1 to {_MAX_PART_NAME} characters")
+        if type(commitment) is not str or not COMMITMENT_PATTERN.match(commitment):
+            raise EnvelopeError("a private part's commitment is 64 lowercase hex digits")
+        parts.append(PrivatePart(part, collection, commitment))
+    if len({(p.part, p.collection) for p in parts}) != len(parts):
+        raise EnvelopeError("two private parts name the same part and collection")
+    return tuple(parts)
+
+
 def _without_signature(leaf: bytes, signature_text: str) -> bytes | None:
     """A canonical envelope's bytes with its top-level `,"signature":"..."` member removed.
 
-    In canonical form that member sits between `nonce` and `signer`, and it is the last
+    In canonical form that member sits between `nonce` (or `private`) and `signer`, and it is the last
     occurrence of that text, because everything after it is the signer string, where
     quotes would be escaped.
     """
@@ -195,6 +227,7 @@ def sign_envelope(
     created_ms: int,
     commitments: tuple[str, ...] | list[str] = (),
     nonce: str | None = None,
+    private: tuple[PrivatePart, ...] = (),
 ) -> Envelope:
     """Build and sign an envelope; refuses data that is not ledger data."""
     unsigned = Envelope(
@@ -206,6 +239,7 @@ def sign_envelope(
         signer=key.verification_method,
         nonce=nonce or os.urandom(16).hex(),
         created_ms=created_ms,
+        private=tuple(private),
     )
     Envelope.from_dict(unsigned.to_dict())  # the same shape checks a peer applies
     message = unsigned.signing_bytes()

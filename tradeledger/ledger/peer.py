@@ -17,13 +17,33 @@ from tradeledger import merkle
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, OrderedItem, form_blocks, validity_string
-from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body
-from tradeledger.ledger.contract import ContractSet
-from tradeledger.ledger.executor import Executor
+from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body, collection_statement
+from tradeledger.ledger.collections import (
+    HALTED,
+    OUTCOMES,
+    collection_digest,
+    halted_key,
+    is_private_namespace,
+    outcomes_prefix,
+    private_namespace,
+    qualified,
+)
+from tradeledger.ledger.contract import ContractSet, collection_record
+from tradeledger.ledger.executor import Executor, PayloadSource
 from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.keys import split_key
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.ledger.state import genesis_state_digest, next_state_digest
-from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, LedgerReader, Store, StoreError, TxRecord
+from tradeledger.ledger.state import Overlay, genesis_state_digest, next_state_digest
+from tradeledger.store.base import (
+    BlockCommit,
+    CheckpointRecord,
+    CollectionSignature,
+    Head,
+    LedgerReader,
+    Store,
+    StoreError,
+    TxRecord,
+)
 
 
 @dataclass(frozen=True)
@@ -48,13 +68,17 @@ class Peer:
         contracts: ContractSet,
         signer: NodeSigner | None,
         signatures: SignatureVerifier | None = None,
+        payloads: PayloadSource | None = None,
     ):
         self.organization = organization
         self.genesis = genesis
         self.store = store
         self.policy = NetworkPolicy(genesis)
         self.signer = signer
-        self.executor = Executor(genesis, contracts, signatures)
+        self.executor = Executor(genesis, contracts, signatures, organization)
+        # Where this peer's private parts get their payloads: its own inbox unless the
+        # runtime hands a delivery that also asks the other members.
+        self.payloads: PayloadSource = payloads or InboxPayloads(store)
         self.log = merkle.TiledLog(store)
         stored = store.genesis()
         if stored is None:
@@ -114,11 +138,13 @@ class Peer:
     def apply(self, block: FormedBlock) -> CommittedBlock:
         head = self.head
         execution = self.executor.execute_block(
-            self.store, self.store.seen_txids, block.leaves, head.log_size, block.time_ms, block.txids
+            self.store, self.store.seen_txids, block.leaves, head.log_size, block.time_ms, block.txids,
+            payloads=self.payloads,
         )
         height = head.height + 1
         update = self.log.append(head.log_size, [merkle.leaf_hash(leaf) for leaf in block.leaves])
-        state_digest = next_state_digest(head.state_digest, execution.writes)
+        public = {key: text for key, text in execution.writes.items() if not is_private_namespace(key[0])}
+        state_digest = next_state_digest(head.state_digest, public)
         header = BlockHeader(
             network=self.genesis.network_id,
             height=height,
@@ -143,9 +169,66 @@ class Peer:
         self.store.commit_block(BlockCommit(
             header=header, next_position=block.end_position + 1, txs=txs, tiles=update.tiles,
             writes=execution.writes, events=events, checkpoint_body=body, signatures=lines, final=final,
+            collection_signatures=self._sign_collections(height, block.time_ms, execution.writes, execution.state),
         ))
         self.head = Head(height, block.end_position + 1, header.log_size, header.log_root, state_digest, header.hash)
         return CommittedBlock(header, execution.outcomes, CheckpointRecord(height, header.log_size, body, lines, final))
+
+    def _sign_collections(self, height: int, time_ms: int, writes: dict[tuple[str, str], str | None],
+                          state: Overlay | None) -> tuple[CollectionSignature, ...]:
+        """Sign the digest of every collection whose private parts this block executed here."""
+        if self.signer is None or state is None:
+            return ()
+        touched = sorted({split_key(key)[1][:2] for ns, key in writes if ns == OUTCOMES})
+        signed = []
+        for contract, name in touched:
+            if state.get_state(HALTED, halted_key(contract, name)) is not None:
+                continue  # a halted collection is not vouched for: its state stopped short
+            digest = self.collection_digest(state, contract, name)
+            statement = collection_statement(self.genesis.origin, height, qualified(contract, name), digest)
+            line = self.signer.witness.sign(statement, time_ms // 1000).to_line()
+            signed.append(CollectionSignature(height, qualified(contract, name), self.organization, digest.hex(),
+                                              line))
+        return tuple(signed)
+
+    @staticmethod
+    def collection_digest(state: Any, contract: str, name: str) -> bytes:
+        record = collection_record(state, contract, name)
+        return collection_digest(record.members if record else (),
+                                 state.scan_state(private_namespace(contract, name), ""),
+                                 state.scan_state(OUTCOMES, outcomes_prefix(contract, name)))
+
+    def receive_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None:
+        """Take other members' collection signatures. One over the digest this peer signed
+        for the same block counts as agreement; a valid one over another digest is a fork
+        of that collection (decision 7), kept as evidence and raised."""
+        rows = list(rows)
+        if not rows:
+            return
+        heights = [r.height for r in rows]
+        ours = {(r.height, r.collection): r for r in self.store.collection_signatures(min(heights), max(heights))
+                if r.organization == self.organization}
+        kept = []
+        for row in rows:
+            if row.organization == self.organization:
+                continue
+            mine = ours.get((row.height, row.collection))
+            if mine is None:
+                continue  # not a collection this peer executed at that block
+            statement = collection_statement(self.genesis.origin, row.height, row.collection,
+                                             bytes.fromhex(row.digest))
+            if not self.policy.signed_by(statement, row.line, row.organization, self.genesis.origin):
+                continue
+            if row.digest != mine.digest:
+                self.store.record_fork(row.height, {
+                    "height": row.height, "collection": row.collection, "ours": mine.digest,
+                    "theirs": row.digest, "sender": row.organization, "detected_by": self.organization,
+                })
+                raise ForkDetected(row.height, row.organization, f"collection {row.collection} {mine.digest}\n",
+                                   f"collection {row.collection} {row.digest}\n")
+            kept.append(row)
+        if kept:
+            self.store.add_collection_signatures(kept)
 
     # --- cosigning ---------------------------------------------------------------------
     def receive_signatures(self, height: int, body: str, lines: Iterable[str], sender: str) -> bool:
@@ -178,6 +261,16 @@ class Peer:
         final = self.policy.is_final(ours.body, list(ours.signatures) + new)
         self.store.add_signatures(height, new, final)
         return final
+
+
+class InboxPayloads:
+    """Payloads from the peer's own inbox only (what a member was sent)."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def payload(self, txid: str, contract: str, part: Any, members: tuple[str, ...]) -> Any:
+        return self._store.payload(txid, part.part, part.collection)
 
 
 class ForkDetected(TradeledgerError, RuntimeError):

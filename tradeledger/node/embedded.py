@@ -8,11 +8,15 @@ the policy's quorum of cosignatures).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import default_contracts
+from tradeledger.crypto import canonical_bytes, parse_canonical
+from tradeledger.crypto.sealing import open_sealed, seal_for
+from tradeledger.ledger.collections import Payload, PayloadPending, PrivateInput, PrivatePart
+from tradeledger.ledger.contract import ContractSet, collection_record
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.peer import Peer
@@ -32,17 +36,41 @@ from tradeledger.store.base import Head, LedgerReader
 from tradeledger.vault import Vault
 
 
+def _canonical(value: Any) -> bytes:
+    return canonical_bytes(value)
+
+
+def _parse(data: bytes) -> Any:
+    return parse_canonical(data)
+
+
+class _MemberPayloads:
+    """A hosted member's payloads: its own inbox, then the other members hosted here."""
+
+    def __init__(self, network: EmbeddedNetwork, organization: str):
+        self._network = network
+        self._organization = organization
+
+    def payload(self, txid: str, contract: str, part: PrivatePart, members: tuple[str, ...]) -> Payload | None:
+        own = self._network.peers[self._organization].store.payload(txid, part.part, part.collection)
+        if own is not None and own.opens(part.commitment):
+            return own
+        return self._network.fetch_payload(self._organization, txid, contract, part, members)
+
+
 class EmbeddedNetwork:
     """Every organization hosted in one folder, as one runtime (`runtime.node.Node`):
     `close()` (or leaving the `with` block) releases the folder."""
 
-    def __init__(self, directory: Path, parallel_verification: bool = False):
+    def __init__(self, directory: Path, parallel_verification: bool = False, contracts: ContractSet | None = None):
         """Open the network in `directory`.
 
         `parallel_verification` checks large blocks' signatures in a worker process
         (started with "spawn", so a script that enables it needs the usual
-        `if __name__ == "__main__":` guard).
+        `if __name__ == "__main__":` guard). `contracts` replaces the default contracts, for
+        tests of the framework itself.
         """
+        self._contracts = contracts or default_contracts()
         self.layout = NetworkLayout(Path(directory))
         if not self.layout.genesis.exists():
             raise NetworkError(f"no network in {directory}; create one with `tradeledger init --dir {directory}`")
@@ -53,6 +81,8 @@ class EmbeddedNetwork:
         self._stores: list[SQLiteStore] = []
         self._vaults: dict[str, Vault] = {}
         self._orderer: SoloOrderer | None = None
+        self._patient = True  # a missing payload waits for members still behind (see _catch_up_all)
+        self._collections_exchanged = 0  # collection signatures up to this height went round
         self._signatures = SignatureVerifier(parallel=parallel_verification)
         try:
             self._open_parts()
@@ -74,7 +104,7 @@ class EmbeddedNetwork:
             )
         self.layout.orderer.parent.mkdir(parents=True, exist_ok=True)
         self._orderer = SoloOrderer(self.layout.orderer)
-        contracts = default_contracts()
+        contracts = self._contracts
         for org in self.genesis.organizations:
             key_path = self.layout.keys(org.name)
             if not key_path.exists():
@@ -83,7 +113,8 @@ class EmbeddedNetwork:
             self.keys[org.name] = keys
             store = SQLiteStore(self.layout.store(org.name))
             self._stores.append(store)
-            self.peers[org.name] = Peer(org.name, self.genesis, store, contracts, keys.node_signer, self._signatures)
+            self.peers[org.name] = Peer(org.name, self.genesis, store, contracts, keys.node_signer, self._signatures,
+                                        payloads=_MemberPayloads(self, org.name))
         if not self.peers:
             raise NetworkError(f"{self.layout.directory} holds no organization's keys")
 
@@ -148,21 +179,61 @@ class EmbeddedNetwork:
 
     # --- transactions ------------------------------------------------------------------
     def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
-             commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope:
+             commitments: Sequence[str] = (), created_ms: int | None = None,
+             private: Sequence[PrivatePart] = ()) -> Envelope:
         return sign_as(self.organization_keys(organization), self.genesis, contract, action, args,
-                       commitments, created_ms)
+                       commitments, created_ms, private)
 
-    def preview(self, organization: str, envelope: Envelope) -> Preview:
+    def preview(self, organization: str, envelope: Envelope, payloads: Sequence[Payload] = ()) -> Preview:
         """Would `envelope` be valid if ordered now? Judged on `organization`'s own peer;
         nothing is written anywhere."""
         peer = self.peer(organization)
-        return preview_on(peer.executor, peer.ledger, peer.head.log_size, envelope)
+        return preview_on(peer.executor, peer.ledger, peer.head.log_size, envelope, payloads)
+
+    def deliver(self, organization: str, payloads: Sequence[Payload],
+                members: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
+        """Hand each payload to every member hosted here, sealed to that member's key and
+        opened by it, as a cluster node's delivery does over NATS; the sender keeps its own."""
+        for payload in payloads:
+            for member in {organization, *members.get((payload.part, payload.collection), ())}:
+                if member in self.peers:
+                    self._receive(member, payload)
+
+    def _receive(self, member: str, payload: Payload) -> None:
+        keys = self.keys[member]
+        sealed = seal_for(keys.admin.public_key, _canonical(payload.to_dict()))
+        received = Payload.from_dict(_parse(open_sealed(keys.admin, sealed)))
+        self.peers[member].store.put_payloads([received])
+
+    def fetch_payload(self, member: str, txid: str, contract: str, part: PrivatePart,
+                      members: tuple[str, ...]) -> Payload | None:
+        """A payload `member` missed, from another member hosted here that holds it and
+        still counts `member` in the collection; checked against the commitment."""
+        behind = False
+        for other in members:
+            peer = self.peers.get(other)
+            if other == member or peer is None:
+                continue
+            if peer.ledger.tx_by_id(txid) is None:
+                behind = True  # it cannot yet tell whether `member` belongs: ask again later
+                continue
+            record = collection_record(peer.ledger, contract, part.collection)
+            if record is None or member not in record.members:
+                continue  # the holder's own view of the collection decides whom it serves
+            held = peer.store.payload(txid, part.part, part.collection)
+            if held is not None and held.opens(part.commitment):
+                self._receive(member, held)
+                return held
+        if behind and self._patient:
+            raise PayloadPending(f"{member} waits for a payload of {txid[:16]}")
+        return None
 
     def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
-                       commitments: Sequence[str] = (), wait: str = "final") -> Receipt:
+                       commitments: Sequence[str] = (), wait: str = "final",
+                       private: Sequence[PrivateInput] = ()) -> Receipt:
         """Sign as `organization`, refuse what would be invalid, else submit and wait
         (runtime/submission.py)."""
-        return submit_checked(self, organization, contract, action, args, commitments, wait)
+        return submit_checked(self, organization, contract, action, args, commitments, wait, private)
 
     def submit(self, envelopes: Sequence[Envelope | bytes], wait: str = "final",
                viewer: str | None = None) -> list[Receipt]:
@@ -191,10 +262,31 @@ class EmbeddedNetwork:
         checkpoint signatures until each block is final (or no more signatures exist)."""
         if self._has_pending():
             self.orderer.cut()
-        for peer in self.peers.values():
-            peer.catch_up(self.orderer)
+        self._catch_up_all()
         if finality:
             self.exchange_signatures()
+
+    def _catch_up_all(self) -> None:
+        """Bring every peer to the stream's end. A member that needs a payload from one
+        still behind waits while any peer moves; when none does, what is still missing
+        cannot be had, and the collections that need it halt."""
+        waiting = set(self.peers)
+        while waiting:
+            before = {name: self.peers[name].head.height for name in waiting}
+            for name in sorted(waiting):
+                try:
+                    self.peers[name].catch_up(self.orderer)
+                    waiting.discard(name)
+                except PayloadPending:
+                    pass
+            if waiting and all(self.peers[name].head.height == before[name] for name in waiting):
+                self._patient = False
+                try:
+                    for name in sorted(waiting):
+                        self.peers[name].catch_up(self.orderer)
+                finally:
+                    self._patient = True
+                return
 
     def _has_pending(self) -> bool:
         last = self.orderer.last_position()
@@ -206,6 +298,21 @@ class EmbeddedNetwork:
         return any(peer.head.next_position <= last for peer in self.peers.values())
 
     def exchange_signatures(self) -> None:
+        self._exchange_checkpoint_signatures()
+        self._exchange_collection_signatures()
+
+    def _exchange_collection_signatures(self) -> None:
+        # Each member's signatures go to the other members only: a digest is private too.
+        first = self._collections_exchanged + 1
+        signed = {name: peer.ledger.collection_signatures(first) for name, peer in self.peers.items()}
+        self._collections_exchanged = min(peer.head.height for peer in self.peers.values())
+        for name, receiver in self.peers.items():
+            theirs = [row for sender, rows in signed.items() if sender != name for row in rows
+                      if row.organization == sender]
+            if theirs:
+                receiver.receive_collection_signatures(theirs)
+
+    def _exchange_checkpoint_signatures(self) -> None:
         pending = sorted({h for peer in self.peers.values() for h in peer.ledger.non_final_heights()})
         for height in pending:
             records = {name: peer.ledger.checkpoint(height) for name, peer in self.peers.items()}

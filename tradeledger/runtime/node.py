@@ -12,11 +12,12 @@ nothing above the runtime reaches into a peer's store.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tradeledger.errors import Refused
+from tradeledger.ledger.collections import Payload, PrivateInput, PrivatePart
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.state import StateReader
@@ -32,6 +33,8 @@ class Preview:
 
     valid: bool
     reason: str = ""
+    # The members of each private part's collection, as of the transaction: whom to deliver to.
+    members: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return self.valid
@@ -61,9 +64,16 @@ class Node(Protocol):
     def ledger(self, name: str) -> LedgerReader: ...
 
     def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
-             commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope: ...
-    def preview(self, organization: str, envelope: Envelope) -> Preview: ...
+             commitments: Sequence[str] = (), created_ms: int | None = None,
+             private: Sequence[PrivatePart] = ()) -> Envelope: ...
+    def preview(self, organization: str, envelope: Envelope, payloads: Sequence[Payload] = ()) -> Preview: ...
+    def deliver(self, organization: str, payloads: Sequence[Payload],
+                members: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
+        """Send each payload, sealed, to every other member of its collection (never
+        through the orderer)."""
+        ...
     def submit(self, envelopes: Sequence[Envelope | bytes], wait: WaitLevel = "final",
                viewer: str | None = None) -> list[Receipt]: ...
     def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
-                       commitments: Sequence[str] = (), wait: WaitLevel = "final") -> Receipt: ...
+                       commitments: Sequence[str] = (), wait: WaitLevel = "final",
+                       private: Sequence[PrivateInput] = ()) -> Receipt: ...

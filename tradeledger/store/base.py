@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, Protocol
 
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.block import BlockHeader
+from tradeledger.ledger.collections import Payload
 from tradeledger.ledger.state import StateReader
 
 
@@ -52,6 +53,16 @@ class CheckpointRecord:
         return self.body + "\n" + "".join(line + "\n" for line in self.signatures)
 
 
+class CollectionSignature(NamedTuple):
+    """A member's signature over a collection's digest after a block (decision 15)."""
+
+    height: int
+    collection: str  # contract:collection
+    organization: str
+    digest: str  # hex
+    line: str  # signed-note signature line over `collection_statement`
+
+
 @dataclass(frozen=True)
 class BlockCommit:
     """Everything one block changes, written in one transaction."""
@@ -65,6 +76,7 @@ class BlockCommit:
     checkpoint_body: str
     signatures: tuple[str, ...]
     final: bool
+    collection_signatures: tuple[CollectionSignature, ...] = ()
 
 
 class TileReader(Protocol):
@@ -106,7 +118,21 @@ class CheckpointStore(CheckpointReader, Protocol):
     def record_fork(self, size: int, evidence: dict[str, Any]) -> None: ...
 
 
-class LedgerReader(StateReader, TileReader, TxIndex, CheckpointReader, Protocol):
+class PrivateReader(Protocol):
+    """What a member holds of its collections beside their state: payloads it received
+    and the digests members signed."""
+
+    def payload(self, txid: str, part: str, collection: str) -> Payload | None: ...
+    def collection_signatures(self, first_height: int = 0, last_height: int | None = None
+                              ) -> list[CollectionSignature]: ...
+
+
+class PrivateStore(PrivateReader, Protocol):
+    def put_payloads(self, payloads: Iterable[Payload]) -> None: ...
+    def add_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None: ...
+
+
+class LedgerReader(StateReader, TileReader, TxIndex, CheckpointReader, PrivateReader, Protocol):
     """Everything a caller above the peer may read of one organization's ledger: the
     narrow door the runtimes hand out (`ledger(org)`). Nothing here writes."""
 
@@ -121,7 +147,7 @@ class StoreRows(Protocol):
     def tile_rows(self) -> Iterator[tuple[int, int, bytes]]: ...
 
 
-class Store(LedgerReader, CheckpointStore, StoreRows, Protocol):
+class Store(LedgerReader, CheckpointStore, PrivateStore, StoreRows, Protocol):
     """A peer store engine: what the peer commits, and everything it reads back."""
 
     def initialize(self, genesis: bytes, writes: Mapping[tuple[str, str], Any], head: Head) -> None: ...

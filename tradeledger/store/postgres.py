@@ -34,7 +34,8 @@ from psycopg.conninfo import conninfo_to_dict
 
 from tradeledger.crypto import canonical_bytes
 from tradeledger.ledger.block import BlockHeader
-from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, StoreError, TxRecord
+from tradeledger.ledger.collections import Payload
+from tradeledger.store.base import BlockCommit, CheckpointRecord, CollectionSignature, Head, StoreError, TxRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT COLLATE "C" PRIMARY KEY, value BYTEA NOT NULL);
@@ -68,6 +69,14 @@ CREATE TABLE IF NOT EXISTS signatures (
 );
 CREATE TABLE IF NOT EXISTS forks (
     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, size BIGINT NOT NULL, evidence TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS payloads (
+    txid TEXT COLLATE "C" NOT NULL, part TEXT COLLATE "C" NOT NULL, collection BYTEA NOT NULL,
+    salt BYTEA NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (txid, part, collection)
+);
+CREATE TABLE IF NOT EXISTS collection_signatures (
+    height BIGINT NOT NULL, collection BYTEA NOT NULL, organization TEXT COLLATE "C" NOT NULL,
+    digest TEXT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (height, collection, organization)
 );
 """
 
@@ -286,8 +295,41 @@ class PostgresStore:
             db.execute("INSERT INTO checkpoints VALUES (%s, %s, %s, %s)",
                        (header.height, header.log_size, commit.checkpoint_body, bool(commit.final)))
             self._insert_signatures(db, header.height, commit.signatures)
+            self._insert_collection_signatures(db, commit.collection_signatures)
             self._write_head(db, Head(header.height, commit.next_position, header.log_size, header.log_root,
                                       header.state_digest, header.hash))
+
+    @staticmethod
+    def _insert_collection_signatures(db: psycopg.Connection, rows: Iterable[CollectionSignature]) -> None:
+        for row in rows:
+            db.execute("INSERT INTO collection_signatures VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                       (row.height, _utf8(row.collection), row.organization, row.digest, row.line))
+
+    # --- private collections -------------------------------------------------------------
+    def put_payloads(self, payloads: Iterable[Payload]) -> None:
+        with self._transaction("keep private payloads") as db:
+            for p in payloads:
+                db.execute("INSERT INTO payloads VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                           (p.txid, p.part, _utf8(p.collection), p.salt, p.data))
+
+    def payload(self, txid: str, part: str, collection: str) -> Payload | None:
+        row = self._row("read a private payload",
+                        "SELECT salt, data FROM payloads WHERE txid = %s AND part = %s AND collection = %s",
+                        (txid, part, _utf8(collection)))
+        return Payload(txid, part, collection, bytes(row[0]), bytes(row[1])) if row else None
+
+    def add_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None:
+        with self._transaction("keep collection signatures") as db:
+            self._insert_collection_signatures(db, rows)
+
+    def collection_signatures(self, first_height: int = 0, last_height: int | None = None
+                              ) -> list[CollectionSignature]:
+        rows = self._rows("read collection signatures",
+                          "SELECT height, collection, organization, digest, line FROM collection_signatures "
+                          "WHERE height BETWEEN %s AND %s",
+                          (first_height, last_height if last_height is not None else 2**62))
+        found = [CollectionSignature(r[0], _text(bytes(r[1])), r[2], r[3], r[4]) for r in rows]
+        return sorted(found)
 
     @staticmethod
     def _insert_signatures(db: psycopg.Connection, height: int, lines: Iterable[str]) -> None:

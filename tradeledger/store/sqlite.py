@@ -25,7 +25,8 @@ from typing import Any
 
 from tradeledger.crypto import canonical_bytes
 from tradeledger.ledger.block import BlockHeader
-from tradeledger.store.base import BlockCommit, CheckpointRecord, Head, StoreError, TxRecord
+from tradeledger.ledger.collections import Payload
+from tradeledger.store.base import BlockCommit, CheckpointRecord, CollectionSignature, Head, StoreError, TxRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
@@ -57,6 +58,11 @@ CREATE TABLE IF NOT EXISTS signatures (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS forks (seq INTEGER PRIMARY KEY AUTOINCREMENT, size INTEGER NOT NULL,
     evidence TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS payloads (txid TEXT NOT NULL, part TEXT NOT NULL, collection TEXT NOT NULL,
+    salt BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (txid, part, collection)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS collection_signatures (height INTEGER NOT NULL, collection TEXT NOT NULL,
+    organization TEXT NOT NULL, digest TEXT NOT NULL, line TEXT NOT NULL,
+    PRIMARY KEY (height, collection, organization)) WITHOUT ROWID;
 """
 
 
@@ -197,6 +203,8 @@ class SQLiteStore:
                        (header.height, header.log_size, commit.checkpoint_body, int(commit.final)))
             db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)",
                            [(header.height, line) for line in commit.signatures])
+            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?)",
+                           commit.collection_signatures)
             self._write_head(db, Head(header.height, commit.next_position, header.log_size, header.log_root,
                                       header.state_digest, header.hash))
         if self._checkpointer is not None:
@@ -380,6 +388,32 @@ class SQLiteStore:
         with self._lock:
             rows = self._db.execute("SELECT size, evidence FROM forks ORDER BY seq").fetchall()
         return [{"size": size, **json.loads(evidence)} for size, evidence in rows]
+
+    # --- private collections -----------------------------------------------------------
+    def put_payloads(self, payloads: Iterable[Payload]) -> None:
+        with self._transaction("keep private payloads") as db:
+            db.executemany("INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?)",
+                           [(p.txid, p.part, p.collection, p.salt, p.data) for p in payloads])
+
+    def payload(self, txid: str, part: str, collection: str) -> Payload | None:
+        with self._lock:
+            row = self._db.execute("SELECT CAST(salt AS BLOB), CAST(data AS BLOB) FROM payloads "
+                                   "WHERE txid = ? AND part = ? AND collection = ?",
+                                   (txid, part, collection)).fetchone()
+        return Payload(txid, part, collection, _blob(row[0]), _blob(row[1])) if row else None
+
+    def add_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None:
+        with self._transaction("keep collection signatures") as db:
+            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?)", list(rows))
+
+    def collection_signatures(self, first_height: int = 0, last_height: int | None = None
+                              ) -> list[CollectionSignature]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT height, collection, organization, digest, line FROM collection_signatures "
+                "WHERE height BETWEEN ? AND ? ORDER BY height, collection, organization",
+                (first_height, last_height if last_height is not None else 2**62)).fetchall()
+        return [CollectionSignature(*row) for row in rows]
 
     def close(self) -> None:
         if self._checkpointer is not None:
