@@ -28,13 +28,14 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from tradeledger.crypto import canonical_bytes
 from tradeledger.errors import Refused
 from tradeledger.ledger.collections import (
+    PRIVATE_MARK,
     CollectionRecord,
     PrivatePart,
     membership_key,
     private_namespace,
     qualified,
 )
-from tradeledger.ledger.state import Overlay, StateReader, StateView
+from tradeledger.ledger.state import GuardedReader, Overlay, StateReader, StateView
 
 ANY_ROLE: frozenset[str] = frozenset({"*"})
 
@@ -170,10 +171,21 @@ class PrivateContext:
 
     @property
     def public(self) -> StateReader:
-        return self.overlay
+        """State as this part may read it: all public state, its own collection, and the
+        collections the read rule admits; the query helpers of other contracts take it."""
+        return GuardedReader(self.overlay, self._may_read)
 
     def get_public(self, key: str, namespace: str | None = None) -> Any | None:
-        return self.overlay.get_state(namespace or self.contract, key)
+        return self.public.get_state(namespace or self.contract, key)
+
+    def _may_read(self, namespace: str) -> bool:
+        if namespace == private_namespace(self.contract, self.collection):
+            return True
+        owner, _, collection = namespace.partition(PRIVATE_MARK)
+        if not owner or not collection:
+            return False  # verdict and halt records are the runtime's, not a contract's
+        self.read(collection, owner)  # refuses with the reason when the rule does not admit it
+        return True
 
     def read(self, collection: str, contract: str | None = None) -> PrivateView:
         """Another collection's private state, read-only (see the class docstring)."""

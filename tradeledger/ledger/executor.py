@@ -50,7 +50,7 @@ from tradeledger.ledger.contract import (
 from tradeledger.ledger.envelope import Envelope, EnvelopeError, decode_envelope
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.signatures import PendingVerdicts, SignatureItem, SignatureVerifier
-from tradeledger.ledger.state import Overlay, StateKey, StateReader, StateView
+from tradeledger.ledger.state import Overlay, PrivateStateRead, StateKey, StateReader, StateView
 
 
 class PayloadSource(Protocol):
@@ -215,6 +215,8 @@ class Executor:
             action.handler(context, args)
         except Refused:
             raise
+        except PrivateStateRead as exc:
+            raise Refused(f"contract {envelope.contract}.{envelope.action} failed: {exc}") from None
         except Exception as exc:  # a contract bug must not stop the ledger; keep it as the reason
             failure = f"{type(exc).__name__}: {exc}"
             raise Refused(f"contract {envelope.contract}.{envelope.action} failed: {failure}") from None

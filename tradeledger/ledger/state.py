@@ -11,11 +11,12 @@ to the whole state because the state is a pure function of the write sets since 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Protocol
 
 from tradeledger.crypto import canonical_bytes, sha256
 from tradeledger.crypto.canonical import json_string_bytes
+from tradeledger.errors import TradeledgerError
 
 StateKey = tuple[str, str]  # (namespace, key)
 _DELETED = object()
@@ -95,23 +96,61 @@ class Overlay:
         parent.encoded.update(self.encoded)
 
 
+class PrivateStateRead(TradeledgerError, RuntimeError):
+    """Public code read private state: a contract bug, since non-members would read
+    nothing there and reach another verdict (the executor refuses the transaction)."""
+
+
+class GuardedReader:
+    """A reader that lets through only the namespaces `allowed` says yes to: every peer
+    runs a public handler, so it may read no private state (`#` namespaces); a private
+    part may read only the collections the read rule admits (ledger.contract)."""
+
+    def __init__(self, base: StateReader, allowed: Callable[[str], bool]):
+        self._base = base
+        self._allowed = allowed
+
+    def _check(self, namespace: str) -> None:
+        if "#" in namespace and not self._allowed(namespace):
+            raise PrivateStateRead(f"a read of private namespace {namespace!r} from here")
+
+    def get_state(self, namespace: str, key: str) -> Any | None:
+        self._check(namespace)
+        return self._base.get_state(namespace, key)
+
+    def get_states(self, keys: Collection[StateKey]) -> dict[StateKey, Any]:
+        for namespace, _ in keys:
+            self._check(namespace)
+        return self._base.get_states(keys)
+
+    def scan_state(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]:
+        self._check(namespace)
+        return self._base.scan_state(namespace, prefix)
+
+
+def _public_only(namespace: str) -> bool:
+    return False
+
+
 class StateView:
-    """What one contract handler may read and write: its own namespace and reads of others."""
+    """What one contract handler may read and write: its own namespace and reads of others,
+    public state only."""
 
     def __init__(self, overlay: Overlay, namespace: str):
         self._overlay = overlay
+        self._reader = GuardedReader(overlay, _public_only)
         self.namespace = namespace
 
     @property
     def reader(self) -> StateReader:
-        """All of the state as this transaction sees it, for query helpers shared with nodes."""
-        return self._overlay
+        """All of the public state as this transaction sees it, for query helpers shared with nodes."""
+        return self._reader
 
     def get(self, key: str, namespace: str | None = None) -> Any | None:
-        return self._overlay.get_state(namespace or self.namespace, key)
+        return self._reader.get_state(namespace or self.namespace, key)
 
     def scan(self, prefix: str, namespace: str | None = None) -> Iterator[tuple[str, Any]]:
-        return self._overlay.scan_state(namespace or self.namespace, prefix)
+        return iter(self._reader.scan_state(namespace or self.namespace, prefix))
 
     def put(self, key: str, value: Any) -> None:
         # Encoding here refuses non-ledger data at the write, not at commit.
