@@ -506,6 +506,45 @@ def liquidate(ctx: TxContext, args: DecideEntry) -> None:
 
 # --- queries for contracts, nodes and the CLI -----------------------------------------------
 
+def entry_collection(entry_number: str) -> str:
+    """The private collection of an entry: its importer, its filer and the customs office
+    it is filed with (DESIGN.md decision 15)."""
+    return state_key(ENTRY, entry_number)
+
+
+def agency_collection(entry_number: str, agency: str) -> str:
+    """The private collection of the lines of an entry flagged to one partner agency: the
+    entry's members and that agency, which sees those lines only."""
+    return state_key("agency_lines", entry_number, agency)
+
+
+@dataclass(frozen=True)
+class EntryFiling:
+    """What every participant may know of an entry (public): its number, who filed it for
+    whom with which customs office, where it stands, and which agencies its lines are
+    flagged to. Its content is private to the entry's collection (`find_entry`)."""
+
+    entry_number: str
+    filer: str
+    importer: str
+    filed_with: str
+    flagged_agencies: tuple[str, ...]
+    status: str
+    version: int
+    filed_ms: int
+    updated_ms: int
+
+
+def find_filing(state: StateReader, entry_number: str) -> EntryFiling | None:
+    """The public facts of an entry, or None if it was never filed."""
+    record = find_entry(state, entry_number)
+    if record is None:
+        return None
+    flagged = tuple(sorted({agency for line in record.lines for agency in line.flags}))
+    return EntryFiling(record.entry_number, record.filer, record.importer, record.filed_with, flagged,
+                       record.status, record.version, record.filed_ms, record.updated_ms)
+
+
 def find_entry(state: StateReader, entry_number: str) -> EntryRecord | None:
     """The entry's current version, or None if it was never filed."""
     data = state.get_state(NAMESPACE, entry_key(entry_number))
