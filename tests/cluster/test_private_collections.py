@@ -195,6 +195,9 @@ def test_a_member_that_missed_its_delivery_fetches_the_payload_from_another_memb
     eventually(lambda: running.nodes["importer"].status().extra["payloads_served"] > served_before, 5,
                "the importer counting what it served")
     assert customs.status().halted == ()
+    eventually(lambda: {r.organization for r in customs.ledger("customs").collection_signatures()
+                        if r.collection == "notes:n2"} == set(MEMBERS), 20,
+               "customs holding the importer's signature it was down for")
 
 
 def test_a_payload_no_member_has_halts_the_collection_and_health_says_so(running: Running):

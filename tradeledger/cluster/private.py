@@ -17,7 +17,8 @@ node to node over core NATS and never through the ordered stream.
 * Collection signatures: after each block, the rows this node signed go to the other
   members of each collection, sealed like payloads; received rows wait until this node
   has reached their height and are handed to `Peer.receive_collection_signatures` (a valid
-  row over another digest is a fork: logged loudly and kept as evidence).
+  row over another digest is a fork: logged loudly and kept as evidence). A member that
+  signs after us is sent ours once more, for it may have been down when we sent it.
 
 Log lines and errors name transactions, parts, collections and organizations (public),
 never a payload.
@@ -305,17 +306,24 @@ class PrivateTransport:
         self._sent_through = head
         by_member: dict[str, list[CollectionSignature]] = {}
         for row in rows:
-            contract, _sep, name = row.collection.partition(":")
-            record = collection_record(peer.ledger, contract, name)
-            for member in record.members if record else ():
+            for member in self._members(row.collection):
                 if member != self.organization:
                     by_member.setdefault(member, []).append(row)
         for member, theirs in sorted(by_member.items()):
-            plaintext = canonical_bytes({"rows": [row._asdict() for row in theirs]})
-            sealed = seal_to(peer.ledger, member, plaintext)
-            if sealed:
-                message = SealedToMember(self.organization, "collection_signatures", sealed)
-                self._bus.publish(self._subjects.collection_signatures(member), encode(message))
+            self._send_rows(member, theirs)
+
+    def _members(self, collection: str) -> tuple[str, ...]:
+        contract, _sep, name = collection.partition(":")
+        record = collection_record(self._ledger, contract, name)
+        return record.members if record else ()
+
+    def _send_rows(self, member: str, rows: list[CollectionSignature]) -> None:
+        assert self._bus is not None
+        plaintext = canonical_bytes({"rows": [row._asdict() for row in rows]})
+        sealed = seal_to(self._ledger, member, plaintext)
+        if sealed:
+            message = SealedToMember(self.organization, "collection_signatures", sealed)
+            self._bus.publish(self._subjects.collection_signatures(member), encode(message))
 
     def _take_signatures(self) -> None:
         peer = self._peer
@@ -334,7 +342,13 @@ class PrivateTransport:
         head = peer.head.height
         ready = [r for r in self._early if r.height <= head]
         self._early = [r for r in self._early if r.height > head][-EARLY_ROWS:]
+        # A member whose row we did not hold yet, while we held ours, signed after us: it
+        # may have missed ours (it was down when we sent it), so it gets ours back. The
+        # exchange ends there: it then holds ours when our answer arrives.
+        answers: dict[str, list[CollectionSignature]] = {}
         for row in ready:  # one at a time: a fork in one row must not drop the others
+            held = {r.organization: r for r in peer.ledger.collection_signatures(row.height, row.height)
+                    if r.collection == row.collection}
             try:
                 peer.receive_collection_signatures([row])
             except ForkDetected as fork:
@@ -343,3 +357,10 @@ class PrivateTransport:
                              "block %d; the evidence is kept in the store (forks table): stop trusting that "
                              "collection until it is explained", self.organization, fork.sender, row.collection,
                              fork.height)
+                continue
+            mine = held.get(self.organization)
+            if mine is not None and row.organization not in held and row.organization in self._members(row.collection):
+                answers.setdefault(row.organization, []).append(mine)
+        if self._bus is not None:
+            for member, rows in sorted(answers.items()):
+                self._send_rows(member, rows)
