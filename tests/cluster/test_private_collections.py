@@ -1,8 +1,9 @@
 """Private collections on a cluster (DESIGN.md decision 15): a private part's payload goes
 from the submitter's node to the members' nodes over NATS, sealed to their keys; a member
 that missed it fetches it from another member; a payload no member has halts the
-collection at the members, loudly; the members exchange their collection signatures; and
-no byte of the payload reaches the non-member's folder or the ordered stream's.
+collection at the members, loudly; the members exchange their collection signatures, and a
+member signing another digest is a fork; and no byte of the payload reaches the
+non-member's folder or the ordered stream's.
 
 Three nodes run in this test process (their own stores, one NATS cluster), with a small
 contract written for the test: a note private to the organizations its opener names.
@@ -10,6 +11,7 @@ contract written for the test: a note private to the organizations its opener na
 
 from __future__ import annotations
 
+import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,15 +23,20 @@ from nats.aio.msg import Msg
 
 from tradeledger.cluster.client import ClusterClient
 from tradeledger.cluster.launcher import CLUSTER_ORGANIZATIONS, http_get_json
-from tradeledger.cluster.messages import PayloadFetch, Reply, decode, encode
+from tradeledger.cluster.messages import PayloadFetch, Reply, SealedToMember, decode, encode
 from tradeledger.cluster.messaging import Bus
 from tradeledger.cluster.node import ClusterNode, NodeConfig
+from tradeledger.cluster.private import seal_to
 from tradeledger.contracts import default_contracts
+from tradeledger.crypto import canonical_bytes
+from tradeledger.ledger.checkpoints import collection_statement
 from tradeledger.ledger.collections import PrivateInput, commit_part, private_namespace
 from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
 from tradeledger.ordering.nats_servers import LocalCluster
+from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.layout import NetworkLayout
 from tradeledger.runtime.setup import create_network
+from tradeledger.store.base import CollectionSignature
 
 ORGANIZATIONS = ("customs", "importer", "exporter")
 MEMBERS = ("importer", "customs")  # every note here: opened by the importer for customs
@@ -122,6 +129,10 @@ def test_a_private_transaction_reaches_its_members_and_only_them(running: Runnin
 
     with Bus(running.cluster.client_urls, "eavesdropper") as bus:
         bus.subscribe(">", overhear)  # everything on the wire: deliveries, replies, the stream
+        bus.flush()
+        # The subscription's interest reaches the other servers of the cluster a moment later.
+        eventually(lambda: running.client.bus.publish("probe", b"probe") or b"probe" in heard, 10, "the probe")
+        time.sleep(0.5)
         receipt = running.open_note("n1", MARKER)
         assert receipt.valid and receipt.status == "final"
         for member in MEMBERS:
@@ -220,3 +231,25 @@ def test_a_payload_no_member_has_halts_the_collection_and_health_says_so(running
     assert running.text_at("importer", "n1") == MARKER  # the other collections still stand
     code, body = running.health("exporter")  # not a member: nothing to halt
     assert code == 200 and body["halted"] == []
+
+
+def test_a_member_signing_another_digest_of_a_collection_is_a_fork_kept_as_evidence(running: Running):
+    # Last in this module: the importer holds fork evidence from here on.
+    importer = running.nodes["importer"]
+    ours = next(r for r in importer.ledger("importer").collection_signatures()
+                if r.collection == "notes:n1" and r.organization == "importer")
+    other = "ff" * 32
+    statement = collection_statement(importer.genesis.origin, ours.height, ours.collection, bytes.fromhex(other))
+    line = running.nodes["customs"].keys.node_signer.witness.sign(statement, now_ms() // 1000).to_line()
+    row = CollectionSignature(ours.height, ours.collection, "customs", other, line)
+    sealed = seal_to(importer.ledger("importer"), "importer", canonical_bytes({"rows": [row._asdict()]}))
+    with Bus(running.cluster.client_urls, "customs-gone-wrong") as bus:
+        bus.publish(importer.subjects.collection_signatures("importer"),
+                    encode(SealedToMember("customs", "collection_signatures", sealed)))
+        bus.flush()
+    forks = eventually(lambda: importer.status().forks, 20, "the importer showing the fork")
+    assert [(f.height, f.sender, f.detected_by) for f in forks] == [(ours.height, "customs", "importer")]
+    (evidence,) = importer.ledger("importer").forks()
+    assert evidence["collection"] == "notes:n1" and evidence["theirs"] == other
+    code, body = running.health("importer")
+    assert code == 503 and body["status"] == "fork"
