@@ -15,8 +15,11 @@ from tradeledger.cluster.messages import (
     CheckpointSignatures,
     ControlRequest,
     MessageError,
+    PayloadAnswer,
+    PayloadFetch,
     Progress,
     Reply,
+    SealedToMember,
     SignatureAnnouncement,
     SignatureWant,
     decode,
@@ -37,6 +40,12 @@ from tradeledger.workflows.disclosure import Delivery, DeliveryRefused
     SignatureWant("exporter", (1, 2, 5)),
     Progress("customs", 4, 20, 3, 15, 12, "ff" * 32),
     a_status(),
+    a_status(halted=("notes:n1", "entries:E-1")),
+    SealedToMember("importer", "payloads", {"did:key:z6Mk": "AAAA"}),
+    SealedToMember("customs", "collection_signatures", {"did:key:z6Mk": "AAAA", "did:key:z6Mn": "BBBB"}),
+    PayloadFetch("customs", "did:key:z6Mk", "ab" * 32, "body", "n1"),
+    PayloadAnswer("not_yet"),
+    PayloadAnswer("payload", "AAAA"),
     ControlRequest("txs", {"first": 1, "last": 9}),
     Reply(False, error="no such request", error_kind="access_denied"),
     Reply(True, result={"sealed": "AAAA"}),
@@ -62,6 +71,18 @@ def test_a_node_is_healthy_only_while_it_reads_the_stream_works_and_knows_no_for
     assert not a_status().healthy  # it holds fork evidence
     assert not a_status(forks=(), orderer_ok=False).healthy
     assert not a_status(forks=(), working=False).healthy
+    assert not a_status(forks=(), halted=("notes:n1",)).healthy  # a collection stopped short here
+
+
+def test_private_messages_refuse_unknown_kinds_and_statuses():
+    with pytest.raises(MessageError, match="unknown sealed kind"):
+        decode(SealedToMember, json.dumps({"type": "sealed", "sender": "x", "kind": "documents",
+                                           "sealed": {"did:key:z": "AA"}}).encode())
+    with pytest.raises(MessageError, match="non-empty"):
+        decode(SealedToMember, json.dumps({"type": "sealed", "sender": "x", "kind": "payloads",
+                                           "sealed": {}}).encode())
+    with pytest.raises(ValueError, match="unknown fetch status"):
+        PayloadAnswer.from_dict({"status": "maybe"})
 
 
 def test_subjects_are_per_network_and_per_organization():

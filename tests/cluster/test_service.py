@@ -56,8 +56,13 @@ def test_health_is_200_ok_for_a_working_node_and_503_with_the_reason_otherwise(s
 
     holder.status = a_status(forks=(), orderer_ok=False, last_error="no replica answered")
     assert health_of(holder.status) == (503, {"status": "orderer unreachable", "organization": "customs",
-                                              "height": 7, "final_height": 6, "forks": 0,
+                                              "height": 7, "final_height": 6, "forks": 0, "halted": [],
                                               "error": "no replica answered"})
+
+    holder.status = a_status(forks=(), halted=("notes:n3",))  # a payload no member could give it
+    code, _type, body = get(f"{url}/health")
+    assert code == 503 and json.loads(body)["status"] == "collection halted"
+    assert json.loads(body)["halted"] == ["notes:n3"]
 
 
 def test_status_is_the_nodes_status_as_json(served):
@@ -82,6 +87,12 @@ def test_metrics_are_prometheus_text_with_the_nodes_numbers(served):
     assert samples[("tradeledger_healthy", org)] == 0
     assert samples[("tradeledger_rejected_signature_lines_total", org)] == 2
     assert samples[("tradeledger_disclosures_total", (("organization", "customs"), ("outcome", "denied")))] == 3
+    assert samples[("tradeledger_collections_halted", org)] == 0
+    holder.status = a_status(halted=("notes:n3", "notes:n4"))
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(get(f"{url}/metrics")[2].decode())
+               for s in family.samples}
+    assert samples[("tradeledger_collections_halted", org)] == 2
 
 
 def test_other_paths_are_not_found(served):

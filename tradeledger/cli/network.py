@@ -73,6 +73,8 @@ def status(
                               f"down: {node.problem}" if not node.running else f"no answer: {node.problem}")
                 continue
             health = "ok" if s.healthy else ("FORK" if s.forks else (s.last_error or "unhealthy"))
+            if s.halted and not s.forks and s.working and s.orderer_ok:
+                health = "HALTED: " + ", ".join(s.halted)  # collections stopped short at this node
             table.add_row(node.organization, str(s.height), str(s.log_size), _short(s.log_root),
                           str(s.final_height), _short(s.final_root), str(len(s.forks)), health)
         console.print(table)

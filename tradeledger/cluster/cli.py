@@ -35,6 +35,9 @@ def parse_args(argv: Sequence[str] | None = None) -> NodeConfig:
     parser.add_argument("--http-port", type=int, default=0)
     parser.add_argument("--cut-delay-ms", type=int, default=1000,
                         help="close a tail of envelopes no submitter closed after this long")
+    parser.add_argument("--payload-deadline-s", type=float, default=5.0,
+                        help="how long to wait for a private payload other members may still give before "
+                             "its collection halts at this node")
     parser.add_argument("--parallel-verification", action="store_true",
                         help="check large blocks' signatures in a worker process")
     parser.add_argument("--log-level", default="INFO")
@@ -44,7 +47,7 @@ def parse_args(argv: Sequence[str] | None = None) -> NodeConfig:
     servers = tuple(url.strip() for url in args.nats.split(",") if url.strip())
     return NodeConfig(directory=args.dir, organization=args.org, nats_servers=servers, store=args.store,
                       http_host=args.http_host, http_port=args.http_port, cut_delay_ms=args.cut_delay_ms,
-                      parallel_verification=args.parallel_verification)
+                      parallel_verification=args.parallel_verification, payload_deadline_s=args.payload_deadline_s)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

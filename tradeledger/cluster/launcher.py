@@ -201,7 +201,7 @@ def start_node(directory: Path, organization: str, servers: Sequence[str], http_
 
 def wait_until_healthy(directory: Path, nodes: Sequence[NodeProcess], timeout_s: float) -> None:
     """Wait until every node runs: it answers /health with 200, or with 503 for fork
-    evidence in its store (it runs, and shows the fork on status). Fail with the tail of
+    evidence in its store or a halted collection (it runs, and shows them on status). Fail with the tail of
     its log if it exits or stays unready."""
     deadline = time.monotonic() + timeout_s
     waiting = list(nodes)
@@ -210,7 +210,8 @@ def wait_until_healthy(directory: Path, nodes: Sequence[NodeProcess], timeout_s:
         if not runs(node.pid, node_marker(directory, node.organization)):
             raise LauncherError(f"the {node.organization} node exited; its log ends:\n{_tail(node.log)}")
         code, body = http_get_json(f"{node.url}/health", timeout_s=1.0)
-        if code == 200 or (code == 503 and isinstance(body, dict) and body.get("status") == "fork"):
+        if code == 200 or (code == 503 and isinstance(body, dict)
+                           and body.get("status") in ("fork", "collection halted")):
             waiting.pop(0)
             continue
         if time.monotonic() >= deadline:

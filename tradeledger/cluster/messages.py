@@ -187,10 +187,11 @@ class NodeStatus(_Message):
     started_ms: int = 0
     updated_ms: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    halted: tuple[str, ...] = ()  # collections ("contract:name") this node stopped executing
 
     @property
     def healthy(self) -> bool:
-        return self.orderer_ok and self.working and not self.forks
+        return self.orderer_ok and self.working and not self.forks and not self.halted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -202,7 +203,7 @@ class NodeStatus(_Message):
             "blocks_committed": self.blocks_committed, "orderer_ok": self.orderer_ok,
             "working": self.working, "last_error": self.last_error, "disclosures_served": self.disclosures_served,
             "disclosures_denied": self.disclosures_denied, "started_ms": self.started_ms,
-            "updated_ms": self.updated_ms, "extra": dict(self.extra),
+            "updated_ms": self.updated_ms, "extra": dict(self.extra), "halted": list(self.halted),
         }
 
     @classmethod
@@ -221,6 +222,7 @@ class NodeStatus(_Message):
             disclosures_served=_int(data["disclosures_served"]),
             disclosures_denied=_int(data["disclosures_denied"]), started_ms=_int(data["started_ms"]),
             updated_ms=_int(data["updated_ms"]), extra=dict(data.get("extra") or {}),
+            halted=tuple(_str(name) for name in data.get("halted") or ()),
         )
 
 
@@ -261,3 +263,78 @@ class Reply(_Message):
     def from_dict(cls, data: dict[str, Any]) -> Reply:
         return cls(bool(data["ok"]), data.get("result"), _str(data.get("error", "")),
                    _str(data.get("error_kind", "")))
+
+
+# --- private collections (cluster/private.py) -----------------------------------------------
+def _sealed(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or not value:
+        raise TypeError("sealed is a non-empty object of key DID to base64 sealed box")
+    return {_str(did): _str(box) for did, box in value.items()}
+
+
+@dataclass(frozen=True)
+class SealedToMember(_Message):
+    """Something for one member organization, sealed to each of its registered
+    administrator keys (did -> base64 sealed box): payloads delivered by their submitter,
+    or a member's collection signatures. `sender` is a label, never trusted."""
+
+    TYPE = "sealed"
+    sender: str
+    kind: str  # "payloads" | "collection_signatures"
+    sealed: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sender": self.sender, "kind": self.kind, "sealed": dict(self.sealed)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SealedToMember:
+        kind = _str(data["kind"])
+        if kind not in ("payloads", "collection_signatures"):
+            raise ValueError(f"unknown sealed kind {kind!r}")
+        return cls(_str(data["sender"]), kind, _sealed(data["sealed"]))
+
+
+@dataclass(frozen=True)
+class PayloadFetch(_Message):
+    """A member asks another member for a private part's payload it lacks; the answer is
+    sealed to `key`, which must be a registered key of `requester`."""
+
+    TYPE = "payload_fetch"
+    requester: str
+    key: str  # did:key
+    txid: str
+    part: str
+    collection: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requester": self.requester, "key": self.key, "txid": self.txid, "part": self.part,
+                "collection": self.collection}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PayloadFetch:
+        return cls(_str(data["requester"]), _str(data["key"]), _str(data["txid"]), _str(data["part"]),
+                   _str(data["collection"]))
+
+
+FETCH_STATUSES = ("payload", "not_yet", "none")
+
+
+@dataclass(frozen=True)
+class PayloadAnswer(_Message):
+    """The holder's answer: "payload" (sealed to the requester's key), "not_yet" (the holder
+    has not reached the transaction, so cannot tell whether the requester belongs) or
+    "none" (it holds no payload it may give this requester)."""
+
+    TYPE = "payload_answer"
+    status: str
+    sealed: str = ""  # base64 sealed box, with status "payload"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "sealed": self.sealed}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PayloadAnswer:
+        status = _str(data["status"])
+        if status not in FETCH_STATUSES:
+            raise ValueError(f"unknown fetch status {status!r}")
+        return cls(status, _str(data.get("sealed", "")))

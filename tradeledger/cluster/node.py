@@ -13,7 +13,11 @@ keys, and is the composition of its roles, each in its own module:
 * status (cluster/status.py, served over HTTP by cluster/service.py): the snapshot the
   worker publishes after its steps, and the progress messages waiters follow;
 * the disclosure transfer for its organization's documents on its NATS subject, and
-  approved requests fetched from other owners (cluster/messaging.py).
+  approved requests fetched from other owners (cluster/messaging.py);
+* private collections (cluster/private.py): payloads delivered sealed to the members,
+  fetched from another member when the inbox lacks one (the peer's PayloadSource, up to
+  `payload_deadline_s`, after which the collection halts here, shown on /health (503),
+  /status and /metrics), and the members' collection signatures exchanged.
 
 It implements the runtime interface (`tradeledger.runtime.node.Node`) for its one
 organization. Other threads (NATS callbacks, HTTP, request handlers) never execute or
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,12 +49,15 @@ from tradeledger.cluster.messages import (
     encode,
 )
 from tradeledger.cluster.messaging import Bus, NatsTransfer, answer_disclosure
+from tradeledger.cluster.private import PrivateTransport
 from tradeledger.cluster.service import StatusService
 from tradeledger.cluster.status import NodeHealth, StatusBoard
 from tradeledger.cluster.subjects import NetworkSubjects
 from tradeledger.cluster.worker import Worker
 from tradeledger.contracts import default_contracts
 from tradeledger.errors import TradeledgerError
+from tradeledger.ledger.collections import Payload, PrivateInput, PrivatePart
+from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.envelope import Envelope
 from tradeledger.ledger.executor import Executor
 from tradeledger.ledger.genesis import Genesis
@@ -94,14 +101,19 @@ class NodeConfig:
     want_after_s: float = 2.0  # ask for lines of a block not final this long after its commit
     parallel_verification: bool = False
     orderer_deadline_s: float = 30.0
+    # How long a member waits for a payload other members may still give (one has not
+    # reached the transaction, or does not answer) before that collection halts here.
+    payload_deadline_s: float = 5.0
 
 
 class ClusterNode:
     """One organization's node: see the module docstring. `start()` runs it in background
-    threads; `stop()` ends them and closes everything it opened."""
+    threads; `stop()` ends them and closes everything it opened. `contracts` replaces the
+    default contracts, for tests of the framework itself (as the embedded network's)."""
 
-    def __init__(self, config: NodeConfig):
+    def __init__(self, config: NodeConfig, contracts: ContractSet | None = None):
         self.config = config
+        self._contracts = contracts or default_contracts()
         self.organization = config.organization
         self.layout = NetworkLayout(config.directory)
         if not self.layout.genesis.exists():
@@ -129,6 +141,10 @@ class ClusterNode:
         # behind them.
         self._serve_pool = ThreadPoolExecutor(2, thread_name_prefix=f"{self.organization}-serve")
         self._control_pool = ThreadPoolExecutor(4, thread_name_prefix=f"{self.organization}-control")
+        # Payload deliveries and fetches: other members' workers wait on these answers.
+        self._private_pool = ThreadPoolExecutor(4, thread_name_prefix=f"{self.organization}-private")
+        self._private = PrivateTransport(self.organization, self.keys.admin, self.subjects, self.health,
+                                         config.payload_deadline_s)
         self._counting = threading.Lock()
         self._open_local()
 
@@ -146,11 +162,13 @@ class ClusterNode:
                 shared=True))
             self._store = open_store(self.config.store or str(self.layout.store(self.organization)))
             self._signatures = SignatureVerifier(parallel=self.config.parallel_verification)
-            self._peer = Peer(self.organization, self.genesis, self._store, default_contracts(),
-                              self.keys.node_signer, self._signatures)
+            self._peer = Peer(self.organization, self.genesis, self._store, self._contracts,
+                              self.keys.node_signer, self._signatures, payloads=self._private)
+            self._private.attach_peer(self._peer)
             # Previews for requests served on other threads get their own executor: the
             # worker's caches are the worker's alone.
-            self._previewer = Executor(self.genesis, default_contracts(), SignatureVerifier(parallel=False))
+            self._previewer = Executor(self.genesis, self._contracts, SignatureVerifier(parallel=False),
+                                       self.organization)
             self._vault = Vault(self.layout.vault(self.organization))
             self._cosigning = Cosigning(self.organization, self._peer, self.subjects, self._publish, self.health,
                                         self.config.want_interval_s, self.config.want_after_s)
@@ -169,9 +187,11 @@ class ClusterNode:
                                              deadline_s=self.config.orderer_deadline_s)
             self.health.orderer_ok = True
             self._worker = Worker(self.organization, self._peer, self._orderer, self._cosigning, self._board,
-                                  self.health, self.config.poll_interval_s, self.config.cut_delay_ms)
+                                  self.health, self.config.poll_interval_s, self.config.cut_delay_ms,
+                                  self._private)
             # no_echo: the node does not hear its own announcements and wants.
             self._bus = Bus(self.config.nats_servers, f"tradeledger-node-{self.organization}", no_echo=True)
+            self._private.attach(self._bus)
             self._subscribe(self._bus)
             self._worker.start()
         except BaseException:
@@ -190,6 +210,7 @@ class ClusterNode:
             self._worker.stop()
         self._serve_pool.shutdown(wait=True, cancel_futures=True)
         self._control_pool.shutdown(wait=True, cancel_futures=True)
+        self._private_pool.shutdown(wait=True, cancel_futures=True)
         if self._bus is not None:
             self._bus.close()
         if self._orderer is not None:
@@ -253,21 +274,32 @@ class ClusterNode:
         return self.keys
 
     def sign(self, organization: str, contract: str, action: str, args: dict[str, Any],
-             commitments: Sequence[str] = (), created_ms: int | None = None) -> Envelope:
+             commitments: Sequence[str] = (), created_ms: int | None = None,
+             private: Sequence[PrivatePart] = ()) -> Envelope:
         return sign_as(self.organization_keys(organization), self.genesis, contract, action, args,
-                       commitments, created_ms)
+                       commitments, created_ms, private)
 
-    def preview(self, organization: str, envelope: Envelope) -> Preview:
-        """Would `envelope` be valid if ordered now? Judged on this node's peer, by an
-        executor of its own (this runs on request threads, not the worker)."""
+    def preview(self, organization: str, envelope: Envelope, payloads: Sequence[Payload] = ()) -> Preview:
+        """Would `envelope` be valid if ordered now, its private parts judged on `payloads`?
+        Judged on this node's peer, by an executor of its own (this runs on request
+        threads, not the worker)."""
         self._ours(organization)
-        return preview_on(self._previewer, self._peer.ledger, self._peer.head.log_size, envelope)
+        return preview_on(self._previewer, self._peer.ledger, self._peer.head.log_size, envelope, payloads)
+
+    def deliver(self, organization: str, payloads: Sequence[Payload],
+                members: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
+        """Keep the payloads here and send each, sealed to its keys, to every other member
+        of its collection over NATS (cluster/private.py); never through the stream."""
+        self._ours(organization)
+        self._private.deliver(payloads, members)
 
     def submit_checked(self, organization: str, contract: str, action: str, args: dict[str, Any],
-                       commitments: Sequence[str] = (), wait: str = "final") -> Receipt:
-        """Sign as this node's organization, refuse what would be invalid now, else order it
-        and wait until this node has it `wait` (runtime/submission.py)."""
-        return submit_checked(self, organization, contract, action, args, commitments, wait)
+                       commitments: Sequence[str] = (), wait: str = "final",
+                       private: Sequence[PrivateInput] = ()) -> Receipt:
+        """Sign as this node's organization, refuse what would be invalid now, else deliver
+        its private payloads, order it and wait until this node has it `wait`
+        (runtime/submission.py)."""
+        return submit_checked(self, organization, contract, action, args, commitments, wait, private)
 
     def submit(self, envelopes: Sequence[Envelope | bytes], wait: str = "final",
                viewer: str | None = None) -> list[Receipt]:
@@ -307,6 +339,8 @@ class ClusterNode:
         bus.subscribe(subjects.want, self._on_want)
         bus.serve_requests(subjects.disclose(self.organization), self._on_disclosure, self._serve_pool)
         bus.serve_requests(subjects.control(self.organization), self._on_control, self._control_pool)
+        bus.serve_requests(subjects.private(self.organization), self._private.on_request, self._private_pool)
+        bus.subscribe(subjects.collection_signatures(self.organization), self._on_collection_signatures)
 
     def _on_stream(self, msg: Msg) -> None:
         # Every publish to the stream's subject reaches this subscription too. Only a cut
@@ -330,6 +364,11 @@ class ClusterNode:
             log.warning("dropped a signature message: %s", exc)
             return
         self._cosigning.heard(announcement)
+        self._worker.wake()
+
+    def _on_collection_signatures(self, msg: Msg) -> None:
+        assert self._worker is not None
+        self._private.heard_signatures(bytes(msg.data))
         self._worker.wake()
 
     def _on_want(self, msg: Msg) -> None:

@@ -1,9 +1,12 @@
 """A node's HTTP endpoint: /health, /status (JSON) and /metrics (Prometheus text format).
 
     GET /health   200 {"status": "ok", ...} while the node reads the stream, its worker
-                  runs and no fork is known; else 503 with "fork", "orderer unreachable"
-                  or "failing" (a forked node keeps running so its evidence stays at hand,
-                  but must not be trusted, so it is not healthy)
+                  runs, no fork is known and no collection is halted; else 503 with
+                  "fork", "orderer unreachable", "failing" or "collection halted" (a forked
+                  node keeps running so its evidence stays at hand, but must not be
+                  trusted, so it is not healthy; a node with a halted collection runs
+                  every other, but that collection's state stopped short there and needs
+                  its operator). The body lists the halted collections.
     GET /status   the node's NodeStatus as JSON (heights, roots, finality, forks)
     GET /metrics  the same numbers for Prometheus
 
@@ -36,10 +39,13 @@ def health_of(status: NodeStatus) -> tuple[int, dict[str, Any]]:
         state = "orderer unreachable"
     elif not status.working:
         state = "failing"
+    elif status.halted:
+        state = "collection halted"
     else:
         state = "ok"
     body = {"status": state, "organization": status.organization, "height": status.height,
-            "final_height": status.final_height, "forks": len(status.forks)}
+            "final_height": status.final_height, "forks": len(status.forks),
+            "halted": list(status.halted)}
     if status.last_error and state != "ok":
         body["error"] = status.last_error
     return (200 if state == "ok" else 503), body
@@ -79,6 +85,10 @@ class StatusCollector:
                     status.final_log_size)
         yield gauge("tradeledger_forks_detected", "Pieces of fork evidence kept in the node's store",
                     len(status.forks))
+        yield gauge("tradeledger_collections_halted", "Private collections this node stopped executing "
+                    "(a payload no member could give it)", len(status.halted))
+        yield gauge("tradeledger_payloads_pending", "Private parts whose payload the node waits for",
+                    int(status.extra.get("payloads_pending", 0)))
         yield gauge("tradeledger_signature_heights_waiting", "Heights ahead of the node with received lines",
                     int(status.extra.get("waiting_heights", 0)))
         yield counter("tradeledger_blocks_committed", "Blocks committed by this process",
@@ -91,6 +101,11 @@ class StatusCollector:
         disclosures.add_metric([status.organization, "delivered"], status.disclosures_served)
         disclosures.add_metric([status.organization, "denied"], status.disclosures_denied)
         yield disclosures
+        payloads = CounterMetricFamily("tradeledger_private_payloads", "Private payloads handled by this node",
+                                       labels=["organization", "outcome"])
+        for outcome in ("received", "served", "refused"):
+            payloads.add_metric([status.organization, outcome], int(status.extra.get(f"payloads_{outcome}", 0)))
+        yield payloads
 
 
 def metrics_text(source: StatusSource) -> bytes:

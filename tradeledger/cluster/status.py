@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 from tradeledger.cluster.messages import ForkSummary, NodeStatus, Progress, encode
 from tradeledger.cluster.messaging import Publish
 from tradeledger.cluster.subjects import NetworkSubjects
+from tradeledger.ledger.collections import HALTED, qualified
+from tradeledger.ledger.keys import key_prefix, split_key
 from tradeledger.ledger.peer import Peer
 from tradeledger.runtime.clock import now_ms
+from tradeledger.store.base import LedgerReader
 
 if TYPE_CHECKING:  # cosigning reports into NodeHealth, defined here
     from tradeledger.cluster.cosigning import Cosigning
@@ -38,6 +41,10 @@ class NodeHealth:
     cuts: int = 0
     served: int = 0
     denied: int = 0
+    payloads_received: int = 0  # private payloads delivered to this node (cluster/private.py)
+    payloads_served: int = 0  # fetched from this node by another member
+    payloads_refused: int = 0  # fetches this node had nothing for, or would not serve
+    payloads_pending: int = 0  # parts whose payload the worker waits for now
 
 
 class StatusBoard:
@@ -97,5 +104,18 @@ class StatusBoard:
             disclosures_served=health.served, disclosures_denied=health.denied,
             started_ms=self._started_ms, updated_ms=now_ms(),
             extra={"cuts": health.cuts, "waiting_heights": self._cosigning.waiting_heights,
-                   "publish_errors": self._publish_errors()},
+                   "publish_errors": self._publish_errors(), "payloads_received": health.payloads_received,
+                   "payloads_served": health.payloads_served, "payloads_refused": health.payloads_refused,
+                   "payloads_pending": health.payloads_pending},
+            halted=halted_collections(ledger),
         )
+
+
+def halted_collections(ledger: LedgerReader) -> tuple[str, ...]:
+    """The collections ("contract:name") this node's peer stopped executing, by name."""
+    names = []
+    for key, _value in ledger.scan_state(HALTED, key_prefix("halted")):
+        _kind, parts = split_key(key)
+        if len(parts) == 2:
+            names.append(qualified(parts[0], parts[1]))
+    return tuple(sorted(names))

@@ -7,10 +7,13 @@
     tradeledger.progress.<net>            each node's committed and final positions (broadcast)
     tradeledger.disclose.<net>.<org>      request/reply: the disclosure transfer, served by <org>
     tradeledger.node.<net>.<org>          request/reply: status, transactions, disclose on <org>'s node
+    tradeledger.private.<net>.<org>       request/reply: private payloads delivered to <org>, or fetched from it
+    tradeledger.private.<net>.<org>.signed  <org>'s inbox for other members' collection signatures
 
 <net> is the stream's token for the network id, so two networks on one NATS cluster never
-hear each other. Private documents travel only on the disclose subjects, sealed to the
-requester's key, never on the ordered stream.
+hear each other. Private documents travel only on the disclose subjects, and private payloads and
+collection signatures only on the private subjects, sealed to the receiving organization's
+registered keys, never on the ordered stream.
 """
 
 from __future__ import annotations
@@ -66,3 +69,9 @@ class NetworkSubjects:
 
     def control(self, organization: str) -> str:
         return f"tradeledger.node.{self.token}.{_org(organization)}"
+
+    def private(self, organization: str) -> str:
+        return f"tradeledger.private.{self.token}.{_org(organization)}"
+
+    def collection_signatures(self, organization: str) -> str:
+        return f"tradeledger.private.{self.token}.{_org(organization)}.signed"

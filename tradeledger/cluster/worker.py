@@ -4,7 +4,10 @@ It executes the network's JetStream stream from the peer's last committed positi
 (`Peer.catch_up`), woken by the stream's own subject (every publish rings it, and a cut's
 message id says which position it closes) and by a short poll, so a block commits within
 milliseconds of its cut. Between read windows and after them it cosigns; each step also
-answers wants, closes a stale tail, asks for missing lines and refreshes the status.
+exchanges collection signatures, answers wants, closes a stale tail, asks for missing
+lines and refreshes the status. A block whose private part waits for a payload another
+member may still give (PayloadPending, cluster/private.py) stays uncommitted, and the
+next step tries it again.
 
 Other threads never execute or commit: they wake the worker, and wait for its steps.
 """
@@ -16,8 +19,10 @@ import threading
 import time
 
 from tradeledger.cluster.cosigning import Cosigning
+from tradeledger.cluster.private import PrivateTransport
 from tradeledger.cluster.status import NodeHealth, StatusBoard
 from tradeledger.cluster.tail import TailWatch
+from tradeledger.ledger.collections import PayloadPending
 from tradeledger.ledger.peer import Peer
 from tradeledger.ordering import OrdererError
 from tradeledger.ordering.jetstream import JetStreamOrderer
@@ -32,10 +37,13 @@ READ_WINDOW = 256  # stream items per read while executing; the node cosigns bet
 
 class Worker:
     def __init__(self, organization: str, peer: Peer, orderer: JetStreamOrderer, cosigning: Cosigning,
-                 board: StatusBoard, health: NodeHealth, poll_interval_s: float, cut_delay_ms: int):
+                 board: StatusBoard, health: NodeHealth, poll_interval_s: float, cut_delay_ms: int,
+                 private: PrivateTransport):
         self.organization = organization
         self._peer = peer
         self._cosigning = cosigning
+        self._private = private
+        self._awaiting_payload = False  # the last step stopped at a block waiting for a payload
         self._board = board
         self._health = health
         self._poll_interval_s = poll_interval_s
@@ -119,8 +127,10 @@ class Worker:
         cut a stale tail; ask for missing lines; refresh the status."""
         progressed = self._execute()
         progressed |= self._cosign()
+        self._private.exchange_signatures()
         self._cosigning.answer_wants()
-        self._watch.close_stale(self._peer.head.next_position, self._cut_delay_ms)
+        if not self._awaiting_payload:  # else the tail read holds closed blocks not yet committed
+            self._watch.close_stale(self._peer.head.next_position, self._cut_delay_ms)
         self._cosigning.ask_for_missing()
         # Waiters follow progress messages and the worker's own head; the status (for
         # /status, /metrics and control requests) may lag by up to SNAPSHOT_INTERVAL_S.
@@ -128,11 +138,16 @@ class Worker:
 
     def _execute(self) -> bool:
         head = self._peer.head.height
+        self._awaiting_payload = False
         try:
             # Small read windows: before each read the watch calls _cosign, so a block is
             # announced (and can go final) while the blocks behind it still execute.
             self._peer.catch_up(self._watch, batch=READ_WINDOW)
             self._health.orderer_ok = True
+        except PayloadPending as pending:
+            self._health.orderer_ok = True
+            self._awaiting_payload = True
+            log.debug("%s", pending)  # not a failure: the next step tries the block again
         except OrdererError as exc:
             self._health.orderer_ok = False
             self._health.last_error = str(exc)
