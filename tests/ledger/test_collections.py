@@ -191,3 +191,16 @@ def test_a_payload_that_does_not_open_its_commitment_is_not_taken(net):
     [receipt] = net.submit([envelope])
     assert receipt.valid and text_at(net, "customs") is None
     assert net.state("customs").get_state(HALTED, halted_key("notes", "n1")) is not None
+
+
+def test_a_junk_delivery_under_the_payloads_name_does_not_shadow_the_real_one(net):
+    from tradeledger.ledger.collections import Payload, commit_part
+
+    part = commit_part(PrivateInput("body", "n1", {"text": SECRET}))
+    envelope = net.sign("importer", "notes", "open", {"name": "n1", "members": ["customs"]}, private=[part.part])
+    net.peer("customs").store.put_payloads([Payload(envelope.txid, "body", "n1", part.salt, b'{"text":"junk"}')])
+    net.deliver("importer", [part.payload(envelope.txid)], {("body", "n1"): ("importer", "customs")})
+    [receipt] = net.submit([envelope])
+    assert receipt.valid and text_at(net, "customs") == SECRET  # fetched from the importer instead
+    kept = net.ledger("customs").payload(envelope.txid, "body", "n1")
+    assert kept is not None and kept.opens(part.part.commitment)  # the copy the part ran on is the one kept

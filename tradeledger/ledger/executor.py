@@ -104,6 +104,9 @@ class BlockExecution:
     outcomes: list[TxOutcome]
     writes: dict[StateKey, str | None] = field(default_factory=dict)  # canonical JSON text; None deletes
     state: Overlay | None = None  # the state after the block, for what is computed over it (collection digests)
+    # The payloads this peer's private parts ran on, kept with the block in place of any
+    # other copy its inbox holds (a junk delivery under the same name cannot shadow them).
+    payloads: list[Payload] = field(default_factory=list)
 
 
 class Executor:
@@ -142,6 +145,7 @@ class Executor:
         # Signers resolved in this block. Only the registry contract writes registry state,
         # so a valid registry transaction (a key revoked mid-block ...) clears them.
         signers: dict[str, Signer] = {}
+        used: list[Payload] = []
         for offset, (txid, envelope_or_error) in enumerate(zip(txids, decoded, strict=True)):
             index = first_leaf + offset
             envelope: Envelope | None = None
@@ -161,10 +165,10 @@ class Executor:
                 if envelope.contract == REGISTRY:
                     signers.clear()
                 parts = tuple(self._private_part(block, envelope, part, action, args, signer, txid, index,
-                                                 block_time_ms, payloads) for part in envelope.private)
+                                                 block_time_ms, payloads, used) for part in envelope.private)
                 outcomes.append(TxOutcome(txid, index, True, "", envelope, tuple(events), parts))
             in_block.add(txid)
-        return BlockExecution(outcomes, block.encoded, block)
+        return BlockExecution(outcomes, block.encoded, block, used)
 
     def _predicted_reads(self, decoded: Sequence[Envelope | EnvelopeError]) -> list[StateKey]:
         keys: list[StateKey] = []
@@ -240,20 +244,20 @@ class Executor:
 
     def _private_part(self, block: Overlay, envelope: Envelope, part: PrivatePart, action: Action[Any], args: Any,
                       signer: Signer, txid: str, index: int, block_time_ms: int,
-                      payloads: PayloadSource | None) -> PartOutcome:
+                      payloads: PayloadSource | None, used: list[Payload]) -> PartOutcome:
         contract = envelope.contract
         record = collection_record(block, contract, part.collection)
         assert record is not None  # checked by _check_parts in this transaction
         if self.organization is None or self.organization not in record.members:
             return PartOutcome(part, record.members, None)
         outcome = self._run_part(block, envelope, part, action, args, signer, txid, index, block_time_ms,
-                                 record.members, payloads)
+                                 record.members, payloads, used)
         block.put(OUTCOMES, outcome_key(contract, part.collection, index, part.part), outcome.to_dict())
         return PartOutcome(part, record.members, outcome)
 
     def _run_part(self, block: Overlay, envelope: Envelope, part: PrivatePart, action: Action[Any], args: Any,
                   signer: Signer, txid: str, index: int, block_time_ms: int, members: tuple[str, ...],
-                  payloads: PayloadSource | None) -> PrivateOutcome:
+                  payloads: PayloadSource | None, used: list[Payload]) -> PrivateOutcome:
         contract = envelope.contract
         halted = block.get_state(HALTED, halted_key(contract, part.collection))
         if halted is not None:
@@ -264,6 +268,7 @@ class Executor:
             block.put(HALTED, halted_key(contract, part.collection),
                       {"leaf_index": index, "txid": txid, "part": part.part})
             return PrivateOutcome(False, "the payload could not be had from any member", "halted")
+        used.append(payload)
         spec = action.parts[part.part]
         own = private_namespace(contract, part.collection)
         ptx = Overlay(block)

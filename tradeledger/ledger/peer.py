@@ -170,6 +170,7 @@ class Peer:
             header=header, next_position=block.end_position + 1, txs=txs, tiles=update.tiles,
             writes=execution.writes, events=events, checkpoint_body=body, signatures=lines, final=final,
             collection_signatures=self._sign_collections(height, block.time_ms, execution.writes, execution.state),
+            payloads=tuple(execution.payloads),
         ))
         self.head = Head(height, block.end_position + 1, header.log_size, header.log_root, state_digest, header.hash)
         return CommittedBlock(header, execution.outcomes, CheckpointRecord(height, header.log_size, body, lines, final))

@@ -77,6 +77,7 @@ class BlockCommit:
     signatures: tuple[str, ...]
     final: bool
     collection_signatures: tuple[CollectionSignature, ...] = ()
+    payloads: tuple[Payload, ...] = ()  # the payloads the block's private parts ran on, replacing other copies
 
 
 class TileReader(Protocol):

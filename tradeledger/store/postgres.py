@@ -296,6 +296,10 @@ class PostgresStore:
                        (header.height, header.log_size, commit.checkpoint_body, bool(commit.final)))
             self._insert_signatures(db, header.height, commit.signatures)
             self._insert_collection_signatures(db, commit.collection_signatures)
+            for p in commit.payloads:
+                db.execute("INSERT INTO payloads VALUES (%s, %s, %s, %s, %s) ON CONFLICT (txid, part, collection) "
+                           "DO UPDATE SET salt = EXCLUDED.salt, data = EXCLUDED.data",
+                           (p.txid, p.part, _utf8(p.collection), p.salt, p.data))
             self._write_head(db, Head(header.height, commit.next_position, header.log_size, header.log_root,
                                       header.state_digest, header.hash))
 

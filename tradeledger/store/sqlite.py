@@ -205,6 +205,8 @@ class SQLiteStore:
                            [(header.height, line) for line in commit.signatures])
             db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?)",
                            commit.collection_signatures)
+            db.executemany("INSERT OR REPLACE INTO payloads VALUES (?, ?, ?, ?, ?)",
+                           [(p.txid, p.part, p.collection, p.salt, p.data) for p in commit.payloads])
             self._write_head(db, Head(header.height, commit.next_position, header.log_size, header.log_root,
                                       header.state_digest, header.hash))
         if self._checkpointer is not None:
