@@ -26,12 +26,12 @@ from typing import Protocol
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
 from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body, collection_statement
-from tradeledger.ledger.collections import OUTCOMES, is_private_namespace, outcome_key
+from tradeledger.ledger.collections import OUTCOMES, Payload, PrivatePart, is_private_namespace, outcome_key
 from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.executor import TxOutcome
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.ledger.keys import StateKeyError, split_key
-from tradeledger.ledger.peer import InboxPayloads, Peer
+from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
 from tradeledger.ledger.state import StateReader
 from tradeledger.store.base import CheckpointReader, CollectionSignature, PrivateReader, StoreRows, TxIndex
@@ -78,7 +78,7 @@ def audit_store(
     replay = SQLiteStore(Path(":memory:"))
     # The replay's payloads are the audited store's own: a member replays its private
     # state from what it holds, and a tampered payload shows up as a halt the store lacks.
-    replica = Peer(organization, genesis, replay, contracts, None, verifier, payloads=InboxPayloads(store))
+    replica = Peer(organization, genesis, replay, contracts, None, verifier, payloads=_HeldPayloads(store))
     policy = NetworkPolicy(genesis)
     signed = _collection_rows(store)
     members_of: set[str] = set()  # collections the organization was a member of at some point
@@ -165,6 +165,16 @@ def audit_store(
     replay.close()
     verifier.close()
     return report
+
+
+class _HeldPayloads:
+    """The audited store's own inbox as the replay's payload source: nothing is fetched."""
+
+    def __init__(self, store: PrivateReader):
+        self._store = store
+
+    def payload(self, txid: str, contract: str, part: PrivatePart, members: tuple[str, ...]) -> Payload | None:
+        return self._store.payload(txid, part.part, part.collection)
 
 
 def _collection_rows(store: PrivateReader) -> dict[int, list[CollectionSignature]]:
