@@ -75,9 +75,16 @@ def owner_of(path: Path, root: Path) -> str | None:
 
 
 @pytest.fixture(scope="module")
-def demo_folders(tmp_path_factory) -> dict[str, bytes]:
+def demo_run(tmp_path_factory) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("demo")
-    run_demo(root, Console(file=StringIO(), width=200))
+    output = StringIO()
+    run_demo(root, Console(file=output, width=400, no_color=True))
+    return root, output.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_folders(demo_run) -> dict[str, bytes]:
+    root, _ = demo_run
     held: dict[str, list[bytes]] = {}
     for path in sorted(root.rglob("*")):
         owner = owner_of(path, root) if path.is_file() else None
@@ -94,3 +101,21 @@ def test_a_private_value_is_held_only_by_the_organizations_entitled_to_it(demo_f
     assert holders, f"{value!r} ({what}) is in no folder: the scenario changed, update the table"
     leaked = holders - entitled
     assert not leaked, f"{value!r} ({what}) is held by {sorted(leaked)}; entitled: {sorted(entitled)}"
+
+
+def test_the_rights_holder_proves_the_filing_offline_and_holds_none_of_the_entry(demo_run):
+    root, output = demo_run
+    step = output[output.index("Privacy:"):]
+    assert "verified offline: valid=True" in step
+    assert "it holds none of the entry's content" in step, step[:600]
+    bundle = (root / "entry-filing.proof.json").read_bytes()
+    assert b'"private"' in bundle  # the filing carries the commitment of its content only
+    for value in ("12-345678900", BILL_OF_LADING, "7208.51.0030", ACEROS_MID):
+        assert value.encode() not in bundle
+
+
+def test_a_flagged_agency_sees_its_line_and_nothing_of_the_entry_collection(demo_run):
+    _, output = demo_run
+    step = output[output.index("Privacy:"):]
+    assert "holds its line(s) [1]" in step, step[:800]
+    assert "and 0 rows of the entry's collection" in step
