@@ -49,7 +49,9 @@ def _prove_filing(demo: DemoRun, holder: str, number: str, leaf_index: int, enve
     filing = entries.find_filing(net.state(holder), number)
     when = utc_text(filing.filed_ms) if filing is not None else "unknown"
     if envelope.private:
-        pointer = "/private/0/commitment"  # the salted commitment of the entry's content
+        own = entries.entry_collection(number)
+        index = next((i for i, p in enumerate(envelope.private) if p.collection == own), 0)
+        pointer = f"/private/{index}/commitment"  # the salted commitment of the entry's content
     else:
         pointer = "/args/entry_number"  # an entry filed before its content went private
     try:
@@ -60,9 +62,11 @@ def _prove_filing(demo: DemoRun, holder: str, number: str, leaf_index: int, enve
     path = demo.directory / "entry-filing.proof.json"
     path.write_text(json.dumps(bundle.to_dict(), indent=2) + "\n")
     checked = verify_bundle(ProofBundle.from_dict(json.loads(path.read_text())))
+    cosigned = checked.details.get("cosigned_at")  # seconds: the time the bundle itself proves
+    proven = f", in a log cosigned at {utc_text(cosigned * 1000)}" if isinstance(cosigned, int) else ""
     say(f"  {holder} proves from its own copy that entry {number} was filed (leaf {leaf_index}, filed {when}): "
         f"{path.name} verified offline: valid={checked.ok}"
-        + (f", cosigned by {', '.join(checked.details.get('witnesses', []))}" if checked.ok else
+        + (f"{proven} by {', '.join(checked.details.get('witnesses', []))}" if checked.ok else
            f": {checked.reason}"))
     if envelope.private:
         parts = ", ".join(f"{p.part} -> collection {p.collection}" for p in envelope.private)
@@ -105,16 +109,22 @@ def _agency_lines(demo: DemoRun, viewer: str, numbers: list[str]) -> None:
 
 
 def _filings(net: EmbeddedNetwork, viewer: str) -> Iterator[tuple[str, int, Envelope]]:
-    """Every valid entry filing in `viewer`'s log: its number, leaf and envelope (public)."""
-    for record in net.ledger(viewer).txs():
+    """Every entry filing in `viewer`'s log: its number, leaf and envelope (all public),
+    found by the contract's public "filed" events, else by the filings' arguments."""
+    ledger = net.ledger(viewer)
+    numbers = {leaf: data.get("entry_number") for leaf, contract, kind, data in ledger.events()
+               if contract == ENTRIES and kind == "filed"}
+    for record in ledger.txs():
         if not record.valid or b'"contract":"entries"' not in record.leaf:
             continue
         try:
             envelope = decode_envelope(record.leaf)
         except EnvelopeError:
             continue
-        number = envelope.args.get("entry_number")
-        if envelope.action == "file" and isinstance(number, str):
+        if envelope.action != "file":
+            continue
+        number = numbers.get(record.leaf_index) or envelope.args.get("entry_number")
+        if isinstance(number, str):
             yield number, record.leaf_index, envelope
 
 
