@@ -190,3 +190,13 @@ def test_a_non_member_holds_the_envelope_with_commitments_and_membership_only(ne
     record = net.state(roles["never"]).get_state("memos", "collection/memo")
     assert sorted(record["members"]) == sorted([roles["owner"], roles["member"]])
     assert record["removed"] == [roles["removed"]]
+
+
+def test_every_store_passes_its_audit_after_every_record_kind(net):
+    from tradeledger.ledger.audit import audit_store
+
+    play(net, ASSIGNMENTS[0], "memo")
+    contracts = ContractSet([*default_contracts(), memos])
+    for org in ORGS:
+        report = audit_store(org, net.peers[org].store, net.genesis, contracts)
+        assert report.ok, (org, report.problems)
