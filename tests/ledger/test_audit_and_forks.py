@@ -222,3 +222,14 @@ def test_an_own_collection_signature_over_another_digest_is_named(private_net):
     problems = private_audit(private_net, "broker").problems
     assert any("signature by broker: its line does not verify" in p for p in problems), problems
     assert any("signature by broker: its digest differs from the replayed collection" in p for p in problems)
+
+
+def test_the_network_audit_names_members_that_signed_different_digests(private_net):
+    from tradeledger.node.audit import audit_network
+
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["broker"].store.path) as db:
+        db.execute("UPDATE collection_signatures SET digest = ? WHERE organization = 'broker'", ("00" * 32,))
+    _, disagreements = audit_network(private_net)
+    assert any("collection notes:n1 after block" in d and "members signed different digests" in d
+               and "broker 0000000000000000" in d for d in disagreements), disagreements
