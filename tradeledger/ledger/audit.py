@@ -186,7 +186,8 @@ def _collection_rows(store: PrivateReader) -> dict[int, list[CollectionSignature
 
 def _check_payloads(report: AuditReport, store: AuditedStore, organization: str, outcome: TxOutcome,
                     members_of: set[str]) -> None:
-    """A member's payloads must open their commitments; a non-member must hold none."""
+    """A member's payloads must open their commitments; a peer that was not a member at the
+    transaction (never, or no longer) must hold none."""
     if outcome.envelope is None:
         return
     contract = outcome.envelope.contract
@@ -203,7 +204,7 @@ def _check_payloads(report: AuditReport, store: AuditedStore, organization: str,
             if executed and (held is None or not held.opens(part.part.commitment)):
                 report.problem(f"leaf {outcome.leaf_index}: the payload held for part {part.part.part} of "
                                f"collection {name} no longer opens its commitment")
-        elif held is not None and name not in members_of:
+        elif held is not None:  # delivery and fetch serve only the members at the transaction
             report.problem(f"leaf {outcome.leaf_index}: holds the payload of part {part.part.part} of collection "
                            f"{name}, of which {organization} is not a member")
 
