@@ -233,3 +233,18 @@ def test_the_network_audit_names_members_that_signed_different_digests(private_n
     _, disagreements = audit_network(private_net)
     assert any("collection notes:n1 after block" in d and "members signed different digests" in d
                and "broker 0000000000000000" in d for d in disagreements), disagreements
+
+
+def test_a_removed_member_holding_a_later_payload_is_reported(private_net):
+    from tradeledger.ledger.collections import PrivateInput
+
+    open_note(private_net)
+    private_net.submit_checked("importer", "notes", "remove", {"name": "n1", "member": "broker"})
+    later = private_net.submit_checked("importer", "notes", "edit", {"name": "n1"},
+                                       private=[PrivateInput("body", "n1", {"text": "later"})])
+    assert private_audit(private_net, "broker").ok  # it keeps what it had, and that is all
+    leaked = private_net.peers["customs"].store.payload(later.txid, "body", "n1")
+    private_net.peers["broker"].store.put_payloads([leaked])
+    problems = private_audit(private_net, "broker").problems
+    assert problems == [f"leaf {later.leaf_index}: holds the payload of part body of collection notes:n1, "
+                        f"of which broker is not a member"], problems
