@@ -110,3 +110,141 @@ def test_a_reopened_network_has_identical_roots(tmp_path, network):
     with EmbeddedNetwork(directory) as again:
         again.sync()
         assert {name: peer.store.head() for name, peer in again.peers.items()} == heads
+
+
+# --- private collections (docs/privacy.md, "audit") -----------------------------------
+
+@pytest.fixture
+def private_net(tmp_path):
+    from test_collections import PLAN, notes
+
+    from tradeledger.ledger.contract import ContractSet
+    from tradeledger.node import create_network
+
+    create_network(tmp_path / "net", PLAN)
+    contracts = ContractSet([*default_contracts(), notes])
+    with EmbeddedNetwork(tmp_path / "net", contracts=contracts) as net:
+        net.audit_contracts = contracts
+        yield net
+
+
+def open_note(net, text="valuation 18,442.17 USD", name="n1"):
+    from tradeledger.ledger.collections import PrivateInput
+
+    return net.submit_checked("importer", "notes", "open", {"name": name, "members": ["customs", "broker"]},
+                              private=[PrivateInput("body", name, {"text": text})])
+
+
+def private_audit(net, name):
+    peer = net.peers[name]
+    return audit_store(name, peer.store, net.genesis, net.audit_contracts)
+
+
+def test_every_store_of_a_private_network_passes_its_audit(private_net):
+    open_note(private_net)
+    for name in ("importer", "customs", "broker", "exporter"):
+        report = private_audit(private_net, name)
+        assert report.ok, (name, report.problems)
+    # the members' collection signature rows are checked with the checkpoint lines
+    assert private_audit(private_net, "customs").signatures_checked > private_audit(
+        private_net, "exporter").signatures_checked
+
+
+def test_tampering_a_private_row_at_a_member_is_named(private_net):
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["broker"].store.path) as db:
+        assert db.execute("UPDATE state SET value = replace(value, '18,442', '1,442') "
+                          "WHERE ns = 'notes#n1'").rowcount == 1
+    problems = private_audit(private_net, "broker").problems
+    assert any("state row notes#n1/text" in p for p in problems), problems
+    assert not any("18,442" in p or "1,442" in p for p in problems)  # no private value in a report
+    assert private_audit(private_net, "customs").ok
+
+
+def test_tampering_a_payload_at_a_member_is_named(private_net):
+    receipt = open_note(private_net)
+    with sqlite3.connect(private_net.peers["customs"].store.path) as db:
+        assert db.execute("UPDATE payloads SET data = replace(data, '18,442', '1,442')").rowcount == 1
+    problems = private_audit(private_net, "customs").problems
+    assert any(f"leaf {receipt.leaf_index}: the payload held for part body of collection notes:n1" in p
+               for p in problems), problems
+
+
+def test_a_non_member_holding_private_rows_or_payloads_is_reported(private_net):
+    receipt = open_note(private_net)
+    # Copy the customs peer's private row and payload into the exporter's store.
+    payload = private_net.peers["customs"].store.payload(receipt.txid, "body", "n1")
+    private_net.peers["exporter"].store.put_payloads([payload])
+    with sqlite3.connect(private_net.peers["exporter"].store.path) as db:
+        db.execute("INSERT INTO state VALUES ('notes#n1', 'text', '\"copied\"')")
+    problems = private_audit(private_net, "exporter").problems
+    assert any("state row notes#n1/text: private state of a collection this organization is not a member of"
+               in p for p in problems), problems
+    assert any("holds the payload of part body of collection notes:n1, of which exporter is not a member" in p
+               for p in problems), problems
+
+
+def test_a_collection_signature_line_that_does_not_verify_is_named(private_net):
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["importer"].store.path) as db:
+        assert db.execute("UPDATE collection_signatures SET line = substr(line, 1, length(line) - 8) || "
+                          "'AAAAAAA=' WHERE organization = 'broker'").rowcount == 1
+    problems = private_audit(private_net, "importer").problems
+    assert any("signature by broker: its line does not verify" in p for p in problems), problems
+
+
+def test_a_collection_digest_that_differs_between_members_is_fork_evidence(private_net):
+    from tradeledger.ledger.checkpoints import collection_statement
+    from tradeledger.store.base import CollectionSignature
+
+    open_note(private_net)
+    customs = private_net.peers["customs"]
+    [own] = [r for r in customs.ledger.collection_signatures() if r.organization == "customs"]
+    # The broker's witness key signs another digest for the same collection and block.
+    forged = bytes(32)
+    statement = collection_statement(private_net.genesis.origin, own.height, own.collection, forged)
+    line = private_net.keys["broker"].node_signer.witness.sign(statement, 1_800_000_000).to_line()
+    with pytest.raises(ForkDetected):
+        customs.receive_collection_signatures([CollectionSignature(own.height, own.collection, "broker",
+                                                                   forged.hex(), line)])
+    [evidence] = customs.ledger.forks()
+    assert evidence["collection"] == "notes:n1" and evidence["theirs"] == forged.hex()
+    problems = private_audit(private_net, "customs").problems
+    assert any(f"FORK evidence at block {own.height}: broker signed a different digest of collection notes:n1"
+               in p for p in problems), problems
+
+
+def test_an_own_collection_signature_over_another_digest_is_named(private_net):
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["broker"].store.path) as db:
+        assert db.execute("UPDATE collection_signatures SET digest = ? WHERE organization = 'broker'",
+                          ("00" * 32,)).rowcount == 1
+    problems = private_audit(private_net, "broker").problems
+    assert any("signature by broker: its line does not verify" in p for p in problems), problems
+    assert any("signature by broker: its digest differs from the replayed collection" in p for p in problems)
+
+
+def test_the_network_audit_names_members_that_signed_different_digests(private_net):
+    from tradeledger.node.audit import audit_network
+
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["broker"].store.path) as db:
+        db.execute("UPDATE collection_signatures SET digest = ? WHERE organization = 'broker'", ("00" * 32,))
+    _, disagreements = audit_network(private_net)
+    assert any("collection notes:n1 after block" in d and "members signed different digests" in d
+               and "broker 0000000000000000" in d for d in disagreements), disagreements
+
+
+def test_a_removed_member_holding_a_later_payload_is_reported(private_net):
+    from tradeledger.ledger.collections import PrivateInput
+
+    open_note(private_net)
+    private_net.submit_checked("importer", "notes", "remove", {"name": "n1", "member": "broker"})
+    later = private_net.submit_checked("importer", "notes", "edit", {"name": "n1"},
+                                       private=[PrivateInput("body", "n1", {"text": "later"})])
+    assert private_audit(private_net, "broker").ok  # it keeps what it had, and that is all
+    leaked = private_net.peers["customs"].store.payload(later.txid, "body", "n1")
+    private_net.peers["broker"].store.put_payloads([leaked])
+    problems = private_audit(private_net, "broker").problems
+    assert problems == [f"leaf {later.leaf_index}: holds the payload of part body of collection notes:n1, "
+                        f"of which broker is not a member"], problems

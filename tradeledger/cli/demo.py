@@ -25,6 +25,7 @@ from tradeledger.cli.demo_identity import identity_demo_step
 from tradeledger.cli.demo_ipr import ipr_demo_step
 from tradeledger.cli.demo_network import fresh_directory, network_step
 from tradeledger.cli.demo_origin import origin_demo_step
+from tradeledger.cli.demo_privacy import privacy_step
 from tradeledger.cli.demo_registry import registry_step, replay_step
 from tradeledger.cli.demo_scenario import DemoRun, file_entry
 from tradeledger.node import EmbeddedNetwork
@@ -47,6 +48,7 @@ def run_demo(directory: Path, console: Console) -> None:
         after_filing_step(demo)
         _ipr_step(demo)
         _origin_step(demo)
+        privacy_step(demo)
         clerk_anchor = registry_step(demo)
         replay_step(demo, clerk_anchor)
         audit_step(demo)

@@ -5,6 +5,15 @@ The audit trusts nothing it stored: it replays every envelope through a fresh ex
 each recomputed block header, transaction verdict, state row and Merkle tile with what
 the store holds. It then checks every checkpoint body and signature line against the
 genesis policy, and fails on any recorded fork evidence.
+
+Private collections (docs/privacy.md, "audit"): the replay takes each private part's
+payload from the audited store's own inbox, so at a member the private state and the
+verdicts are replayed and compared like public state, and a payload that no longer opens
+its commitment is named. Every collection signature row must verify over the statement
+for its digest, and the audited organization's own rows must carry the digest the replay
+computes. At a non-member the audit checks what it holds: a row of a private namespace or
+a payload of a collection it was never a member of is reported (it should not have it).
+No problem text quotes a private value: rows are named by namespace and key only.
 """
 
 from __future__ import annotations
@@ -16,12 +25,16 @@ from typing import Protocol
 
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
-from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body
+from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body, collection_statement
+from tradeledger.ledger.collections import OUTCOMES, Payload, PrivatePart, is_private_namespace, outcome_key
 from tradeledger.ledger.contract import ContractSet
+from tradeledger.ledger.executor import TxOutcome
 from tradeledger.ledger.genesis import Genesis
+from tradeledger.ledger.keys import StateKeyError, split_key
 from tradeledger.ledger.peer import Peer
 from tradeledger.ledger.signatures import SignatureVerifier
-from tradeledger.store.base import CheckpointReader, StoreRows, TxIndex
+from tradeledger.ledger.state import StateReader
+from tradeledger.store.base import CheckpointReader, CollectionSignature, PrivateReader, StoreRows, TxIndex
 from tradeledger.store.sqlite import SQLiteStore
 
 MAX_PROBLEMS = 50
@@ -44,9 +57,9 @@ class AuditReport:
             self.problems.append(text)
 
 
-class AuditedStore(TxIndex, CheckpointReader, StoreRows, Protocol):
+class AuditedStore(TxIndex, CheckpointReader, PrivateReader, StateReader, StoreRows, Protocol):
     """What an audit reads of a store: its blocks and transactions, checkpoints and
-    forks, and its rows; it writes nothing."""
+    forks, its payloads and collection signatures, and its rows; it writes nothing."""
 
 
 def audit_store(
@@ -63,8 +76,12 @@ def audit_store(
     # A fresh verifier: the audit checks every signature again, remembering nothing.
     verifier = SignatureVerifier(parallel=False)
     replay = SQLiteStore(Path(":memory:"))
-    replica = Peer(organization, genesis, replay, contracts, None, verifier)
+    # The replay's payloads are the audited store's own: a member replays its private
+    # state from what it holds, and a tampered payload shows up as a halt the store lacks.
+    replica = Peer(organization, genesis, replay, contracts, None, verifier, payloads=_HeldPayloads(store))
     policy = NetworkPolicy(genesis)
+    signed = _collection_rows(store)
+    members_of: set[str] = set()  # collections the organization was a member of at some point
     headers = list(store.headers())
     head = store.head()
     total = len(headers)
@@ -104,6 +121,8 @@ def audit_store(
             if record.valid != outcome.valid or record.reason != outcome.reason:
                 report.problem(f"leaf {record.leaf_index}: stored verdict ({record.valid}, {record.reason!r}) "
                                f"differs from the replay ({outcome.valid}, {outcome.reason!r})")
+            _check_payloads(report, store, organization, outcome, members_of)
+        _check_collection_rows(report, signed.pop(stored.height, []), organization, genesis, policy, replay)
         checkpoint = store.checkpoint(stored.height)
         if checkpoint is None:
             report.problem(f"{where}: no checkpoint stored")
@@ -132,9 +151,15 @@ def audit_store(
                 head.header_hash) != expected:
             report.problem("the store's head does not match its last block")
     _compare_events(report, store, replay)
-    _compare_state(report, store, replay)
+    _compare_state(report, store, replay, members_of)
     _compare_tiles(report, store, replay)
+    for height, rows in sorted(signed.items()):
+        report.problem(f"block {height}: {len(rows)} collection signature row(s) for a block the store lacks")
     for fork in store.forks():
+        if "collection" in fork:
+            report.problem(f"FORK evidence at block {fork['height']}: {fork.get('sender')} signed a different "
+                           f"digest of collection {fork['collection']} (detected by {fork.get('detected_by')})")
+            continue
         report.problem(f"FORK evidence at log size {fork['size']}: {fork.get('sender')} signed a different "
                        f"checkpoint (detected by {fork.get('detected_by')})")
     replay.close()
@@ -142,12 +167,93 @@ def audit_store(
     return report
 
 
-def _compare_state(report: AuditReport, stored: StoreRows, replayed: StoreRows) -> None:
+class _HeldPayloads:
+    """The audited store's own inbox as the replay's payload source: nothing is fetched."""
+
+    def __init__(self, store: PrivateReader):
+        self._store = store
+
+    def payload(self, txid: str, contract: str, part: PrivatePart, members: tuple[str, ...]) -> Payload | None:
+        return self._store.payload(txid, part.part, part.collection)
+
+
+def _collection_rows(store: PrivateReader) -> dict[int, list[CollectionSignature]]:
+    rows: dict[int, list[CollectionSignature]] = {}
+    for row in store.collection_signatures():
+        rows.setdefault(row.height, []).append(row)
+    return rows
+
+
+def _check_payloads(report: AuditReport, store: AuditedStore, organization: str, outcome: TxOutcome,
+                    members_of: set[str]) -> None:
+    """A member's payloads must open their commitments; a peer that was not a member at the
+    transaction (never, or no longer) must hold none."""
+    if outcome.envelope is None:
+        return
+    contract = outcome.envelope.contract
+    for part in outcome.parts:
+        name = f"{contract}:{part.part.collection}"
+        held = store.payload(outcome.txid, part.part.part, part.part.collection)
+        if part.outcome is not None:  # the replay ran it here: a member
+            members_of.add(name)
+            stored = store.get_state(OUTCOMES, outcome_key(contract, part.part.collection, outcome.leaf_index,
+                                                          part.part.part))
+            executed = isinstance(stored, dict) and stored.get("status") == "executed"
+            # A payload that never opened halted the collection (an honest store may hold
+            # such junk); one the store executed under must still open its commitment.
+            if executed and (held is None or not held.opens(part.part.commitment)):
+                report.problem(f"leaf {outcome.leaf_index}: the payload held for part {part.part.part} of "
+                               f"collection {name} no longer opens its commitment")
+        elif held is not None:  # delivery and fetch serve only the members at the transaction
+            report.problem(f"leaf {outcome.leaf_index}: holds the payload of part {part.part.part} of collection "
+                           f"{name}, of which {organization} is not a member")
+
+
+def _check_collection_rows(report: AuditReport, rows: list[CollectionSignature], organization: str,
+                           genesis: Genesis, policy: NetworkPolicy, replayed: StateReader) -> None:
+    """Each row's line must verify over the statement for its digest; the organization's own
+    rows must carry the digest of the replayed collection after that block."""
+    for row in rows:
+        where = f"block {row.height}: collection {row.collection} signature by {row.organization}"
+        try:
+            digest = bytes.fromhex(row.digest)
+        except ValueError:
+            report.problem(f"{where}: its digest is not hex")
+            continue
+        statement = collection_statement(genesis.origin, row.height, row.collection, digest)
+        report.signatures_checked += 1
+        if not policy.signed_by(statement, row.line, row.organization, genesis.origin):
+            report.problem(f"{where}: its line does not verify over the statement for its digest")
+        if row.organization == organization:
+            contract, _, name = row.collection.partition(":")
+            if Peer.collection_digest(replayed, contract, name) != digest:
+                report.problem(f"{where}: its digest differs from the replayed collection")
+
+
+def _compare_state(report: AuditReport, stored: StoreRows, replayed: StoreRows, members_of: set[str]) -> None:
     ours = {(ns, key): value for ns, key, value in stored.state_rows()}
     theirs = {(ns, key): value for ns, key, value in replayed.state_rows()}
     for key in sorted(set(ours) | set(theirs)):
         if ours.get(key) != theirs.get(key):
-            report.problem(f"state row {key[0]}/{key[1]}: stored value differs from the replay")
+            namespace = key[0]
+            if key not in theirs and is_private_namespace(namespace) and not _member_of(namespace, key[1], members_of):
+                report.problem(f"state row {namespace}/{key[1]}: private state of a collection this organization "
+                               f"is not a member of")
+                continue
+            report.problem(f"state row {namespace}/{key[1]}: stored value differs from the replay")
+
+
+def _member_of(namespace: str, key: str, members_of: set[str]) -> bool:
+    """Whether a private row belongs to a collection the organization was ever a member of."""
+    contract, _, collection = namespace.partition("#")
+    if contract:  # contract#collection: the collection's own private state
+        return f"{contract}:{collection}" in members_of
+    # #outcomes / #halted rows: keyed outcome|halted/contract/collection/...
+    try:
+        parts = split_key(key)[1]
+    except StateKeyError:
+        return False
+    return len(parts) >= 2 and f"{parts[0]}:{parts[1]}" in members_of
 
 
 def _compare_events(report: AuditReport, stored: TxIndex, replayed: TxIndex) -> None:

@@ -25,6 +25,7 @@ def audit_network(
     disagreements = []
     for name, peer in network.peers.items():
         disagreements.extend(_compare_with_stream(name, peer.ledger, network.orderer))
+    disagreements.extend(_compare_collections(network))
     heads = {name: peer.store.head() for name, peer in network.peers.items()}
     reference_name, reference = next(iter(heads.items()))
     for name, head in heads.items():
@@ -46,4 +47,21 @@ def _compare_with_stream(name: str, txs: TxIndex, orderer: StreamReader, batch: 
                             f"{record.position}")
             if len(problems) >= 10:
                 break
+    return problems
+
+
+def _compare_collections(network: EmbeddedNetwork) -> list[str]:
+    """Members hosted here must have signed the same digest of a collection after the same
+    block: a difference is a fork of that collection (decision 7, docs/privacy.md)."""
+    signed: dict[tuple[int, str], dict[str, str]] = {}
+    for name, peer in network.peers.items():
+        for row in peer.ledger.collection_signatures():
+            if row.organization == name:
+                signed.setdefault((row.height, row.collection), {})[name] = row.digest
+    problems = []
+    for (height, collection), digests in sorted(signed.items()):
+        if len(set(digests.values())) > 1:
+            who = ", ".join(f"{org} {digest[:16]}" for org, digest in sorted(digests.items()))
+            problems.append(f"collection {collection} after block {height}: members signed different digests "
+                            f"({who})")
     return problems
