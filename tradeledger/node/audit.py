@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tradeledger.contracts import default_contracts
 from tradeledger.ledger.audit import AuditReport, audit_store
 from tradeledger.ledger.block import OrderedItem
 from tradeledger.ledger.peer import StreamReader
@@ -16,7 +15,7 @@ def audit_network(
     network: EmbeddedNetwork, progress: Callable[[str, int, int], None] | None = None
 ) -> tuple[list[AuditReport], list[str]]:
     reports = []
-    contracts = default_contracts()
+    contracts = network.contracts
     # The audit reads each store's raw rows as well as its ledger: it is the runtime's own
     # check of the stores it opened.
     for name, peer in network.peers.items():

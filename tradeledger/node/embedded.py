@@ -135,6 +135,11 @@ class EmbeddedNetwork:
         self._lock.release()
 
     @property
+    def contracts(self) -> ContractSet:
+        """The contracts this network's peers run (the audit replays with the same)."""
+        return self._contracts
+
+    @property
     def orderer(self) -> SoloOrderer:
         """The folder's solo orderer (open from the start to `close()`)."""
         assert self._orderer is not None
