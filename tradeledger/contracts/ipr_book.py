@@ -456,6 +456,9 @@ class LedgerLicenseBook:
     collection of its parent, if held, accepted it (`child/<id>`): a licensor that skipped
     its own preview cannot slip a refused grant past the parent's members. Usage is read
     from the license's own collection only. Sequences come back in license-id order.
+
+    The licenses are read once, at the first lookup (the indexes are built then): make a
+    new book to see a later state. Usage and checks are read at each call.
     """
 
     def __init__(self, state: StateReader, readable: Callable[[str], bool] = _every_collection) -> None:
