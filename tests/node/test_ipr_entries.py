@@ -24,10 +24,10 @@ import pytest
 from tradeledger.contracts import entries
 from tradeledger.contracts.ipr import block_day, find_check, recheck_entry
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
-from tradeledger.ledger.collections import private_namespace
-from tradeledger.ledger.keys import key_prefix, split_key
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.collections import private_namespace
+from tradeledger.ledger.keys import key_prefix, split_key
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
