@@ -821,9 +821,9 @@ def prepare_check(state: StateReader, customs: str, entry_number: str, facts: Se
     marked = sorted(number for number, line in lines.items() if line[3])
     if not marked:
         raise Refused(f"no line of entry {entry_number} bears a mark; there is nothing to check")
-    given = {}
-    for item in facts:
-        parsed = _parse(LineFacts, item, "line facts")
+    given: dict[int, LineFacts] = {}
+    for raw in facts:
+        parsed = _parse(LineFacts, raw, "line facts")
         if parsed.line in given:
             raise Refused("each line's facts are given once")
         given[parsed.line] = parsed
