@@ -314,7 +314,7 @@ class Usage(Args):
 
 
 class CheckResult(Args):
-    """The check collection's part: customs' check line by line (its txid and leaf are the ledger's)."""
+    """The check collection's part: customs' check line by line (its day, txid and leaf are the ledger's)."""
 
     check: dict[str, Any]
 
@@ -722,14 +722,15 @@ def debit_usage(ctx: PrivateContext, args: CheckEntry, usage: Usage) -> None:
 @contract.private("check_entry", "result", CheckResult)
 def keep_result(ctx: PrivateContext, args: CheckEntry, result: CheckResult) -> None:
     """The check collection keeps customs' check as customs made it, dated by the block."""
+    # The block dates the check, as it dates the usage parts' debits beside it.
+    today = block_day(ctx.block_time_ms).isoformat()
     try:
-        check = EntryCheck.from_dict({**result.check, "txid": ctx.txid, "leaf_index": ctx.leaf_index})
+        check = EntryCheck.from_dict({**result.check, "checked_on": today, "txid": ctx.txid,
+                                      "leaf_index": ctx.leaf_index})
     except (IprDataError, TypeError) as exc:
         raise Refused(f"malformed: the check of entry {args.entry_number}: {exc}") from None
-    today = block_day(ctx.block_time_ms)
     ctx.require(check.entry_number == args.entry_number and check.checked_by == ctx.signer.organization,
                 "the check names another entry or another customs office than its envelope")
-    ctx.require(check.checked_on == today, f"the check is dated {check.checked_on}, not the block's day {today}")
     _not_before_today(ctx, check.entry_number, check.as_of)
     PrivateWriter(ctx.state).check(check)
 
@@ -867,7 +868,7 @@ def prepare_check(state: StateReader, customs: str, entry_number: str, facts: Se
     for license_id in drawn:
         collection = collection_record(state, NAMESPACE, license_collection(license_id))
         seen[license_id] = collection.parts if collection is not None else 0
-    stated = {key: value for key, value in check.to_dict().items() if key not in ("txid", "leaf_index")}
+    stated = {key: value for key, value in check.to_dict().items() if key not in ("checked_on", "txid", "leaf_index")}
     parts = [PrivateInput("result", check_collection(entry_number), {"check": stated})]
     parts += [PrivateInput("usage", license_collection(license_id), {
         "license_id": license_id, "entry_number": entry_number, "importer": importer,
