@@ -203,6 +203,22 @@ def test_the_check_is_kept_for_customs_the_importer_and_the_chain_and_asked_agai
         workflow.recheck_entry(net, "harbor", number)
 
 
+def test_an_importer_asks_its_check_again_when_no_license_above_it_has_a_cap(net):
+    end = (today() + timedelta(days=365)).isoformat()
+    workflow.grant_license(net, "brand", {"license_id": "L-1", "mark": MARK, "licensee": "maker", "end": end,
+                                          "may_sublicense": True, "further_generations": 1})
+    workflow.sublicense(net, "maker", "L-1", {"license_id": "L-2", "mark": MARK, "licensee": "harbor",
+                                              "quantity_cap": 500, "end": end})
+    number = file_entry(net, "harbor")
+    result = check(net, number, 250)
+    tomorrow = today() + timedelta(days=1)
+    workflow.terminate(net, "brand", "L-1", "breach", effective_on=tomorrow)
+    again = workflow.recheck_entry(net, "harbor", number)  # as the ledger stands: L-1 now ends tomorrow
+    assert [(line.status.value, line.reason) for line in again.lines] == [
+        (line["status"], line["reason"]) for line in result["lines"]]
+    assert workflow.recheck_entry(net, "harbor", number, tomorrow).flagged_lines == (1,)  # its copy of L-1 knows
+
+
 def test_a_non_member_sees_no_license_no_usage_no_check_and_holds_none_of_their_bytes(net):
     licensed(net, cap=SECRET_CAP)
     number = file_entry(net, "harbor")

@@ -897,6 +897,10 @@ def check_standing(state: StateReader, entry_number: str) -> EntryCheck:
                        "check is private to customs, the importer and the parties of the licenses it concerns")
 
 
+def _cap_or_unknown(license: License | None) -> bool:
+    return license is None or license.quantity_cap is not None
+
+
 def recheck_entry(state: StateReader, entry_number: str, on: date | None = None) -> EntryRecheck:
     """The border check of a checked entry asked again of the ledger as it stands now, as
     of `on` (default: the day it was checked as of).
@@ -905,12 +909,15 @@ def recheck_entry(state: StateReader, entry_number: str, on: date | None = None)
     counted units are left out and its lines counted again in order, so asking about the
     original day gives the original answer however the licenses changed later. Raises
     EntryNotChecked or CheckPrivate (`check_standing`), and CheckPrivate too when the
-    reader does not hold the collection of every license the check relied on."""
+    reader does not hold the usage of a capped license the check relied on."""
     check = check_standing(state, entry_number)
     book = LedgerLicenseBook(state)
     relied = sorted({link.license_id for line in check.lines for answer in line.marks
                      for link in answer.decision.chain})
-    hidden = [license_id for license_id in relied if not book.holds(license_id)]
+    # A license above the reader's own is known by its copy, kept current by terminations:
+    # enough to ask again, unless its cap needs the usage its own collection alone holds.
+    hidden = [license_id for license_id in relied if not book.holds(license_id)
+              and _cap_or_unknown(book.license(license_id))]
     if hidden:
         raise CheckPrivate(f"entry {entry_number} relied on licenses {', '.join(hidden)}, whose terms and usage "
                            "are private to their parties and customs; ask customs to check it again")
