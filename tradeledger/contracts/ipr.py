@@ -52,8 +52,16 @@ its chain and customs: its mark, scope, cap, dates, generations, termination and
   part runs and is judged again: a cap is never overdrawn, whichever importers draw on it.
   The `result` part keeps customs' check line by line in the entry's check collection
   (`check_collection`: customs, the entry's importer, and the members of every license
-  collection it debits). Public: that the entry was checked, by whom and when
+  collection it debits). Its members cannot read the license collections (they hold
+  fewer members), so the verdict kept there is customs' own, while each license's members
+  have judged their own link. Public: that the entry was checked, by whom and when
   (`checked/<entry>`), and, as for every private part, which collections its parts name.
+- A usage part's refusal names the failed question and license, never a term's value;
+  the engine's reasons on a grant or termination, which may quote the terms, reach only
+  the submitter (its preview) and the members (their verdicts), never public state.
+- Costs: a customs organization that joins the network after a grant is not a member of
+  that license's collection (collections gain no members) and cannot check entries that
+  draw on it; re-grant the license to bring it in.
 - Queries read a peer's own collections (LedgerLicenseBook); a non-member reads no
   license, and asking about a check it is not a member of raises CheckPrivate.
 
