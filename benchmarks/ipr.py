@@ -46,6 +46,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from tradeledger.contracts import ipr
 from tradeledger.contracts.ipr import block_day
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
 from tradeledger.domain.entry_number import complete_entry_number
@@ -63,6 +64,7 @@ from tradeledger.domain.ipr import (
 )
 from tradeledger.domain.ipr.lineage import lineage
 from tradeledger.domain.ipr.scope import ScopeAxis, effective_cap, effective_values
+from tradeledger.ledger.collections import commit_part
 from tradeledger.ledger.envelope import sign_envelope
 from tradeledger.ledger.state import StateReader
 from tradeledger.node import EmbeddedNetwork, create_network
@@ -271,24 +273,49 @@ class LedgerWorld:
         self.net = EmbeddedNetwork(directory)
         self.console = console
         self.queue: list[tuple[str, str, str, dict[str, Any]]] = []
+        self.pending: set[str] = set()
         self.committed = 0
         self.commit_seconds = 0.0
 
-    def add(self, organization: str, contract: str, action: str, args: dict[str, Any]) -> None:
+    def add(self, organization: str, contract: str, action: str, args: dict[str, Any], *,
+            key: str | None = None, depends: str | None = None) -> None:
+        """Queue one transaction; `depends` names a license or entry it needs committed
+        first (a sub-license's parent, a check's entry), which flushes the queue."""
+        if depends is not None and depends in self.pending:
+            self.flush()
         self.queue.append((organization, contract, action, args))
+        if key is not None:
+            self.pending.add(key)
         if len(self.queue) >= LEDGER_BATCH:
             self.flush()
+
+    def _prepared(self, contract: str, action: str, args: dict[str, Any]) -> ipr.Prepared:
+        """License terms, endings and checks travel as private parts, prepared from customs'
+        view (a member of every collection), as each party's workflow prepares them."""
+        if contract != "ipr" or action not in ("license", "terminate", "check_entry"):
+            return ipr.Prepared(args, ())
+        if action == "license":
+            return ipr.prepare_grant(self.state, args)
+        if action == "terminate":
+            return ipr.prepare_termination(self.state, args["license_id"], args["reason"],
+                                           date.fromisoformat(args["effective_on"]))
+        return ipr.prepare_check(self.state, "customs", args["entry_number"], args["lines"], block_day(now_ms()))
 
     def flush(self) -> None:
         if not self.queue:
             return
         started = time.perf_counter()
         # Signed just before ordering: an envelope must be fresh at its block's time.
-        leaves = [
-            sign_envelope(self.keys[org].admin, network=self.net.genesis.network_id, contract=contract,
-                          action=action, args=args, created_ms=now_ms()).leaf_bytes()
-            for org, contract, action, args in self.queue
-        ]
+        leaves = []
+        for org, contract, action, args in self.queue:
+            ready = self._prepared(contract, action, args)
+            parts = [commit_part(private) for private in ready.private]
+            envelope = sign_envelope(self.keys[org].admin, network=self.net.genesis.network_id, contract=contract,
+                                     action=action, args=ready.args, created_ms=now_ms(),
+                                     private=tuple(part.part for part in parts))
+            self.net.deliver(org, [part.payload(envelope.txid) for part in parts],
+                             {(part.part.part, part.part.collection): ("customs",) for part in parts})
+            leaves.append(envelope.leaf_bytes())
         receipts = self.net.submit(leaves, wait="committed")
         self.commit_seconds += time.perf_counter() - started
         refused = [(item, r.reason) for item, r in zip(self.queue, receipts, strict=True) if not r.valid]
@@ -296,6 +323,7 @@ class LedgerWorld:
             raise SystemExit(f"the ledger refused {len(refused)} envelopes; first: {refused[0]}")
         self.committed += len(receipts)
         self.queue = []
+        self.pending.clear()
 
     @property
     def state(self) -> StateReader:
@@ -376,7 +404,7 @@ def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng
                 parent_id=None if parent is None else parent.license_id, granted_on=today,
             )
             mirror.grant(grant)
-            world.add(licensor, "ipr", "license", ledger_license(grant))
+            world.add(licensor, "ipr", "license", ledger_license(grant), key=grant.license_id, depends=grant.parent_id)
             made += 1
             if generations > 0:
                 open_nodes[mark].append(grant)
@@ -421,9 +449,10 @@ def build_on_ledger(world: LedgerWorld, n_licenses: int, parties: list[str], rng
             "port_code": "2704", "entry_date": today.isoformat(), "imported_on": today.isoformat(),
             "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": maker[:2],
             "lines": [{"line": 1, "description": "benchmark goods", "hts": dotted,
-                       "origin": maker[:2], "entered_value": "1000.00", "mid": maker, "marks": [grant.mark]}]})
+                       "origin": maker[:2], "entered_value": "1000.00", "mid": maker, "marks": [grant.mark]}]},
+                  key=number)
         world.add("customs", "ipr", "check_entry",
-                  {"entry_number": number, "lines": [{"line": 1, "quantity": quantity}]})
+                  {"entry_number": number, "lines": [{"line": 1, "quantity": quantity}]}, depends=number)
         decision = authorize(mirror, Question(grant.licensee, grant.mark, hts_number, maker, maker[:2], today,
                                               quantity, entry_number=number))
         if decision.authorized and decision.chain:

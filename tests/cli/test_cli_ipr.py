@@ -183,6 +183,11 @@ def test_check_entry_flags_failing_lines_and_check_entry_asks_again(network, tmp
     later = ok("check", "--entry", ENTRY, "--on", days(601), "--dir", d)  # after L-2 ends
     assert later["flagged_lines"] == [1, 2]
     assert_refused(network, run("check-entry", ENTRY, facts, "--dir", d, "--as", "customs"), "already checked")
+    # The check and the licenses are the chain's and customs': the owner and the importer
+    # ask again (L-1 above the importer has no cap, so its copy is enough).
+    for viewer in ("brand", "importer"):
+        assert ok("check", "--entry", ENTRY, "--dir", d, "--as", viewer)["lines"] == record["lines"]
+    assert_refused(network, run("chain", "L-2", "--dir", d, "--as", "nobody"), "--as nobody: no peer")
 
 
 @pytest.mark.parametrize(("args", "stdin", "fragments"), [

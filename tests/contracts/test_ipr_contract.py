@@ -4,7 +4,8 @@ A rights holder records a mark it owns and customs decides; the owner licenses, 
 sublicenses within its parent's scope, dates and generations; a party to a license ends
 it from today or a later day. The ledger dates every grant, decision and termination by
 its block, never by the client. Bad input is refused with the engine's reason code and
-changes nothing: the log does not grow and the ipr state does not move.
+changes nothing: the log does not grow and no peer's ipr rows, public or private, move.
+Recordations are public; each license lives in its own collection (contracts.ipr).
 
 The world (ACME TRAIL, as in tests/domain_ipr, with the network's organizations):
 
@@ -30,7 +31,9 @@ from tradeledger.contracts.ipr_book import (
     LedgerLicenseBook,
     LineStatus,
     UsageTotals,
+    license_collection,
     license_key,
+    node_key,
     recordation_key,
 )
 from tradeledger.domain.entry_number import complete_entry_number
@@ -52,11 +55,11 @@ from tradeledger.domain.ipr import (
 from tradeledger.errors import Refused
 from tradeledger.identity.registry import OrganizationRecord
 from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.collections import private_namespace
 from tradeledger.ledger.contract import ContractSet, Signer
-from tradeledger.ledger.keys import split_key, state_key
+from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
-from tradeledger.node.audit import audit_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
 
@@ -90,8 +93,24 @@ def days(n: int) -> str:
     return (today() + timedelta(days=n)).isoformat()
 
 
+def prepared(state, action: str, args: dict[str, Any]) -> ipr.Prepared:
+    """The transaction a workflow would send: license terms and endings go private."""
+    if action == "license":
+        return ipr.prepare_grant(state, args)
+    if action == "terminate":
+        on = args.get("effective_on")
+        return ipr.prepare_termination(state, args["license_id"], args.get("reason", ""),
+                                       None if on is None else date.fromisoformat(on))
+    return ipr.Prepared(args, ())
+
+
+def send(net, organization: str, action: str, args: dict[str, Any]) -> None:
+    ready = prepared(net.state(organization), action, args)
+    net.submit_checked(organization, "ipr", action, ready.args, private=list(ready.private))
+
+
 def submit(net, organization: str, action: str, **args: Any) -> None:
-    net.submit_checked(organization, "ipr", action, args)
+    send(net, organization, action, args)
 
 
 def filing(**changes: Any) -> dict[str, Any]:
@@ -135,15 +154,24 @@ def chain(net, upto: str = "L-3") -> None:
             return
 
 
+def ipr_rows(state) -> list[tuple[str, str, Any]]:
+    """Every ipr row a reader holds: public, and private in each collection it is a member of."""
+    rows = [("ipr", key, value) for key, value in state.scan_state("ipr", "")]
+    for key, _members in state.scan_state("ipr", key_prefix("collection")):
+        namespace = private_namespace("ipr", split_key(key)[1][0])
+        rows += [(namespace, k, v) for k, v in state.scan_state(namespace, "")]
+    return rows
+
+
 def ipr_state(net) -> dict[str, list]:
-    return {name: list(net.state(name).scan_state("ipr", "")) for name in net.peers}
+    return {name: ipr_rows(net.state(name)) for name in net.peers}
 
 
 def assert_refused(net, organization: str, action: str, args: dict[str, Any], *fragments: str) -> str:
     """The contract refuses: nothing reaches the log and the ipr state is as it was."""
     log_before, state_before = net.orderer.last_position(), ipr_state(net)
     with pytest.raises(Refused) as refused:
-        net.submit_checked(organization, "ipr", action, args)
+        send(net, organization, action, args)
     message = str(refused.value)
     for fragment in fragments:
         assert fragment in message, message
@@ -247,7 +275,7 @@ BAD_LICENSES = [
     ("distributor", lambda: terms("L-1", license_id="L-9", licensee="importer"),
      ("licensor_holds_no_right:", "'distributor' does not own mark")),
     ("stranger", lambda: terms("L-2", licensee="importer"),
-     ("licensor_holds_no_right:", "'stranger' is not the licensee of parent 'L-1'")),
+     ("licensor_holds_no_right:", "'stranger' is not a party to parent 'L-1'")),
     ("maker", lambda: terms("L-2", start=days(30), end=days(20)),
      ("dates_out_of_order:", "after it ends on")),
     ("maker", lambda: terms("L-2", start=days(-1)), ("backdated:", "before it was granted on")),
@@ -259,9 +287,10 @@ BAD_LICENSES = [
     ("maker", lambda: terms("L-2", may_sublicense=False, further_generations=1), ("malformed:", "may_sublicense")),
     ("maker", lambda: terms("L-2", license_id="L-1"), ("duplicate_id:",)),
     ("maker", lambda: terms("L-2", licensee="nobody"), ("licensee nobody is not an active organization",)),
-    ("maker", lambda: terms("L-2", end="2027-02-30"), ("invalid arguments for license", "not a date")),
+    ("maker", lambda: terms("L-2", end="2027-02-30"), ("invalid license terms", "not a date")),
     ("maker", lambda: terms("L-2", licensee="importer\nL-1"), ("invalid arguments", "control characters")),
-    ("maker", lambda: {**terms("L-2"), "licensor": "brand"}, ("invalid arguments", "licensor")),
+    ("maker", lambda: {**terms("L-2"), "licensor": "brand"}, ("invalid license terms", "licensor")),
+    ("brand", lambda: terms("L-1", license_id="L-8", licensee="brand"), ("malformed:", "cannot license itself")),
 ]
 
 
@@ -321,6 +350,7 @@ def test_a_later_termination_does_not_change_what_was_true_before(net):
 
     submit(net, "brand", "terminate", license_id="L-1", reason="quality breach", effective_on=days(10))
 
+    ledger = book(net)  # a book reads its licenses once: a new one for the state since
     again = authorize(ledger, question(today() + timedelta(days=5)))
     assert (again.authorized, again.reason) == (True, before.reason)
     assert [link.status for link in again.chain] == [LinkStatus.VALID] * 3
@@ -395,13 +425,24 @@ def test_the_chain_is_drawn_from_ledger_state_with_each_links_dates_and_status(n
     assert 'class="terminated"' not in earlier and earlier.count('class="valid"') == 3
 
 
-def test_every_peer_holds_the_same_ipr_state_and_the_audit_replays_it(net):
+def test_every_peer_holds_the_same_public_ipr_state_and_the_members_the_same_licenses(net):
     chain(net)
     submit(net, "brand", "terminate", license_id="L-1", reason="quality breach", effective_on=days(10))
-    states = ipr_state(net)
-    assert len({repr(state) for state in states.values()}) == 1 and states["customs"]
-    reports, disagreements = audit_network(net)
-    assert disagreements == [] and all(report.ok for report in reports), [r.problems for r in reports]
+    public = {name: list(net.state(name).scan_state("ipr", "")) for name in net.peers}
+    assert len({repr(rows) for rows in public.values()}) == 1
+    assert not any("quality breach" in repr(rows) or "100000" in repr(rows) for rows in public.values())
+    for license_id, members in (("L-1", {"customs", "brand", "maker"}),
+                                ("L-2", {"customs", "brand", "maker", "distributor"}),
+                                ("L-3", {"customs", "brand", "maker", "distributor", "importer"})):
+        namespace = private_namespace("ipr", license_collection(license_id))
+        held = {name: list(net.state(name).scan_state(namespace, "")) for name in net.peers}
+        assert {name for name, rows in held.items() if rows} == members
+        assert len({repr(held[name]) for name in members}) == 1
+    # Each copy of L-1 below it knows of its termination.
+    for org in ("distributor", "importer"):
+        seen = book(net, org).license("L-1")
+        assert seen is not None and seen.terminated_on == today() + timedelta(days=10)
+    assert book(net, "stranger").license("L-1") is None and book(net, "stranger").root_licenses(MARK) == []
 
 
 # --- the contract on plain data (ledger.memory.ContractHarness) -------------------------
@@ -423,8 +464,12 @@ def harness() -> ContractHarness:
     return ContractHarness(ContractSet([ipr.contract, entries.contract]), state)
 
 
+def run_prepared(harness: ContractHarness, organization: str, action: str, ready: ipr.Prepared) -> None:
+    harness.run(SIGNERS[organization], "ipr", action, ready.args, time_ms=DAY_MS, private=ready.private)
+
+
 def run(harness: ContractHarness, organization: str, action: str, **args: Any) -> None:
-    harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS)
+    run_prepared(harness, organization, action, prepared(harness.state, action, args))
 
 
 def refused_in_memory(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
@@ -432,7 +477,7 @@ def refused_in_memory(harness: ContractHarness, organization: str, action: str, 
     """The contract refuses with the reason and the state is exactly as it was."""
     before = dict(harness.state.rows)
     with pytest.raises(Refused) as refused:
-        harness.run(SIGNERS[organization], "ipr", action, args, time_ms=DAY_MS)
+        run(harness, organization, action, **args)
     for fragment in fragments:
         assert fragment in refused.value.reason, refused.value.reason
     assert harness.state.rows == before
@@ -450,8 +495,12 @@ def licensed_in_memory(harness: ContractHarness) -> None:
 def test_in_memory_every_record_is_typed_and_kept_under_a_composite_key(harness):
     licensed_in_memory(harness)
     keys = {key for namespace, key in harness.state.rows if namespace == "ipr"}
-    assert {recordation_key(RECORDATION_ID), license_key("L-3"), state_key("held", "importer", MARK, "L-3"),
-            state_key("roots", MARK, "L-1"), state_key("children", "L-2", "L-3")} <= keys
+    assert {recordation_key(RECORDATION_ID), node_key("L-3")} <= keys
+    assert not any(key.startswith("license/") for key in keys)  # the terms are private
+    l3 = {key for namespace, key in harness.state.rows if namespace == private_namespace("ipr", "license/L-3")}
+    assert l3 == {license_key("L-1"), license_key("L-2"), license_key("L-3")}  # its own, and the chain above
+    l2 = {key for namespace, key in harness.state.rows if namespace == private_namespace("ipr", "license/L-2")}
+    assert l2 == {license_key("L-1"), license_key("L-2"), state_key("child", "L-3")}
     assert not any("\n" in key or ":" in key for key in keys)
     ledger = LedgerLicenseBook(harness.state)
     recordation = ledger.recordation(RECORDATION_ID)
@@ -483,6 +532,19 @@ def test_in_memory_refusals_carry_the_engines_code_and_change_nothing(harness):
     refused_in_memory(harness, "importer", "record", filing(), "may not record")
 
 
+def test_in_memory_a_grant_carries_its_parts_in_order_and_a_non_party_may_not_sublicense(harness):
+    licensed_in_memory(harness)
+    ready = prepared(harness.state, "license", terms("L-3", license_id="L-5", licensee="stranger"))
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused, match="a license carries its terms as private parts"):
+        run_prepared(harness, "distributor", "license", dataclasses.replace(ready, private=ready.private[::-1]))
+    with pytest.raises(Refused, match="a license carries its terms as private parts"):
+        run_prepared(harness, "distributor", "license", dataclasses.replace(ready, private=ready.private[1:]))
+    with pytest.raises(Refused, match="'importer' is not a party to parent 'L-2'"):
+        run_prepared(harness, "importer", "license", ready)
+    assert harness.state.rows == before
+
+
 def test_in_memory_a_termination_is_recorded_beside_the_license_it_ends(harness):
     licensed_in_memory(harness)
     run(harness, "brand", "terminate", license_id="L-1", reason="quality breach", effective_on=on_day(10))
@@ -505,24 +567,48 @@ def file_in_memory(harness: ContractHarness, number: str, *marked_quantities: in
     }, time_ms=DAY_MS)
 
 
+def check_in_memory(harness: ContractHarness, number: str, lines: list[dict[str, Any]]) -> None:
+    run_prepared(harness, "customs", "check_entry", ipr.prepare_check(harness.state, "customs", number, lines, DAY))
+
+
 def test_in_memory_an_entry_check_counts_authorized_units_and_is_kept_as_a_typed_record(harness):
     licensed_in_memory(harness)
     number = str(complete_entry_number("B76-0000777"))
     file_in_memory(harness, number, 6_000, 6_000)
-    run(harness, "customs", "check_entry", entry_number=number,
-        lines=[{"line": 1, "quantity": 6_000}, {"line": 2, "quantity": 6_000}])
+    check_in_memory(harness, number, [{"line": 1, "quantity": 6_000}, {"line": 2, "quantity": 6_000}])
     ledger = LedgerLicenseBook(harness.state)
     check = ledger.entry_check(number)
     assert check is not None and EntryCheck.from_dict(check.to_dict()) == check
     assert (check.flagged_lines, check.as_of, check.checked_by) == ((2,), DAY, "customs")
     assert [line.status for line in check.lines] == [LineStatus.AUTHORIZED, LineStatus.REVIEW]
     assert "caps 10000 units; 6000 already entered" in check.lines[1].reason
-    assert ledger.entry_usage(number) == (UsageRecord(number, "L-3", 6_000, DAY),)
+    assert [ledger.entry_usage(license_id, number) for license_id in ("L-1", "L-2", "L-3")] == [
+        (UsageRecord(number, license_id, 6_000, DAY),) for license_id in ("L-1", "L-2", "L-3")]
     assert [ledger.quantity_used(license_id, DAY) for license_id in ("L-1", "L-2", "L-3")] == [6_000] * 3
     again = recheck_entry(harness.state, number)
     assert (again.lines, again.flagged_lines) == (check.lines, check.flagged_lines)
-    again_args = {"entry_number": number, "lines": [{"line": 1, "quantity": 1}, {"line": 2, "quantity": 1}]}
-    refused_in_memory(harness, "customs", "check_entry", again_args, "already checked")
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused, match="already checked"):
+        check_in_memory(harness, number, [{"line": 1, "quantity": 1}, {"line": 2, "quantity": 1}])
+    with pytest.raises(Refused, match="already checked"):  # the public handler judges it too
+        harness.run(SIGNERS["customs"], "ipr", "check_entry", {"entry_number": number}, time_ms=DAY_MS)
+    assert harness.state.rows == before
+
+
+def test_in_memory_a_usage_part_refuses_to_overdraw_a_cap_whatever_customs_states(harness):
+    licensed_in_memory(harness)
+    number = str(complete_entry_number("B76-0000778"))
+    file_in_memory(harness, number, 1)
+    ready = ipr.prepare_check(harness.state, "customs", number, [{"line": 1, "quantity": 9_000}], DAY)
+    inflated = tuple(
+        part if part.part != "usage" else dataclasses.replace(part, args={
+            **part.args, "lines": [{**line, "quantity": 10_001} for line in part.args["lines"]]})
+        for part in ready.private)
+    before = dict(harness.state.rows)
+    with pytest.raises(Refused, match="fails the quantity question at license L-3") as refused:
+        run_prepared(harness, "customs", "check_entry", dataclasses.replace(ready, private=inflated))
+    assert "10001" not in refused.value.reason and "10000" not in refused.value.reason  # no term in a reason
+    assert harness.state.rows == before
 
 
 def test_in_memory_records_refuse_malformed_data():

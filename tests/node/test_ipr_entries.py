@@ -3,8 +3,9 @@
 Entry lines carry the marks their goods bear. Customs runs the border check for a whole
 entry filed with it: each marked line is asked of the ledger's license book as of the
 day of importation; a failing line is flagged for review with the engine's reason, in
-state every peer holds; an authorized line's units count against every capped license
-of its chain. A later termination fails a later import and leaves the earlier one valid.
+the check's collection (customs, the importer and the chain's parties); an authorized
+line's units count against every capped license of its chain, in each license's own
+collection. A later termination fails a later import and leaves the earlier one valid.
 
     brand (rights holder) records ACME TRAIL: boots and bags (6403, 4202), made in VN or IT
     └── L-1 maker     6403, VN, VNSAIGON123HCM, 2 more generations
@@ -25,9 +26,12 @@ from tradeledger.contracts.ipr import block_day, find_check, recheck_entry
 from tradeledger.contracts.ipr_book import LedgerLicenseBook
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.collections import private_namespace
+from tradeledger.ledger.keys import key_prefix, split_key
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import ipr as workflow
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),
@@ -68,10 +72,21 @@ def licensed(net) -> None:
            hts_prefixes=["6403", "4202"], manufacturing_countries=["VN", "IT"],
            authorized_manufacturers=[SAIGON_MID, MILAN_MID], gray_market_protection=True)
     submit(net, "customs", "ipr", "decide", recordation_id="TMK 26-00017", accepted=True)
-    submit(net, "brand", "ipr", "license", license_id="L-1", mark=MARK, licensee="maker", hts_prefixes=["6403"],
-           countries=["VN"], manufacturers=[SAIGON_MID], end=end, may_sublicense=True, further_generations=2)
-    submit(net, "maker", "ipr", "license", license_id="L-2", mark=MARK, licensee="importer", parent_id="L-1",
-           hts_prefixes=["640399"], quantity_cap=1000, end=end)
+    workflow.grant_license(net, "brand", {
+        "license_id": "L-1", "mark": MARK, "licensee": "maker", "hts_prefixes": ["6403"], "countries": ["VN"],
+        "manufacturers": [SAIGON_MID], "end": end, "may_sublicense": True, "further_generations": 2})
+    workflow.sublicense(net, "maker", "L-1", {
+        "license_id": "L-2", "mark": MARK, "licensee": "importer", "hts_prefixes": ["640399"],
+        "quantity_cap": 1000, "end": end})
+
+
+def ipr_rows(state) -> list[tuple[str, str, Any]]:
+    """Every ipr row a peer holds: public, and private in each collection it is a member of."""
+    rows = [("ipr", key, value) for key, value in state.scan_state("ipr", "")]
+    for key, _members in state.scan_state("ipr", key_prefix("collection")):
+        namespace = private_namespace("ipr", split_key(key)[1][0])
+        rows += [(namespace, k, v) for k, v in state.scan_state(namespace, "")]
+    return rows
 
 
 MIDS = {"VN": SAIGON_MID, "IT": MILAN_MID}
@@ -98,7 +113,7 @@ def facts(number: int, quantity: int = 100, **more: Any) -> dict[str, Any]:
 
 
 def check(net, entry_number: str, *line_facts: dict[str, Any], customs: str = "customs") -> dict[str, Any]:
-    submit(net, customs, "ipr", "check_entry", entry_number=entry_number, lines=list(line_facts))
+    workflow.check_entry(net, customs, entry_number, list(line_facts))
     found = find_check(net.state("importer"), entry_number)
     assert found is not None
     return found.to_dict()
@@ -155,8 +170,9 @@ def test_customs_checks_every_marked_line_and_flags_the_failing_ones_with_the_re
 
     # Only the authorized lines' units count, against every license of their chain.
     assert used(net, "L-2") == used(net, "L-1") == 350
-    assert LedgerLicenseBook(net.state("customs")).entry_usage(number)[0].license_id == "L-2"
-    # Every peer holds the same result.
+    assert LedgerLicenseBook(net.state("customs")).entry_usage("L-2", number)[0].quantity == 350
+    # Every member of the check's collection (here every organization: all are parties of
+    # the chain or customs) holds the same result.
     assert len({repr(find_check(net.state(name), number)) for name in net.peers}) == 1
 
 
@@ -178,8 +194,7 @@ def test_a_terminated_parent_fails_a_later_import_while_the_earlier_one_stays_va
     first = check(net, earlier, facts(1, 200))
     assert first["flagged_lines"] == []
 
-    submit(net, "brand", "ipr", "terminate", license_id="L-1", reason="quality breach",
-           effective_on=tomorrow.isoformat())
+    workflow.terminate(net, "brand", "L-1", "quality breach", effective_on=tomorrow)
     later = file_entry(net, line(1), imported_on=tomorrow)
     second = check(net, later, facts(1, 200))
     assert second["flagged_lines"] == [1] and second["as_of"] == tomorrow.isoformat()
@@ -220,32 +235,40 @@ def test_an_amendment_after_the_check_leaves_the_checked_version_to_be_asked_aga
     assert [judged["line"] for judged in again["lines"]] == [1] and again["lines"] == result["lines"]
 
 
-def assert_refused(net, organization: str, args: dict[str, Any], *fragments: str) -> None:
+def assert_refused(net, organization: str, args: dict[str, Any], *fragments: str, raw: bool = False) -> None:
+    """Refused with the reason: the log does not grow and no peer's ipr rows move."""
     log_before = net.orderer.last_position()
-    state_before = list(net.state("customs").scan_state("ipr", ""))
+    state_before = {name: ipr_rows(net.state(name)) for name in net.peers}
     with pytest.raises(Refused) as refused:
-        net.submit_checked(organization, "ipr", "check_entry", args)
+        if raw:  # the public arguments alone, as a client that skips the workflow sends them
+            net.submit_checked(organization, "ipr", "check_entry", args)
+        else:
+            workflow.check_entry(net, organization, args["entry_number"], args["lines"])
     for fragment in fragments:
         assert fragment in str(refused.value), str(refused.value)
     assert net.orderer.last_position() == log_before
-    assert list(net.state("customs").scan_state("ipr", "")) == state_before
+    assert {name: ipr_rows(net.state(name)) for name in net.peers} == state_before
 
 
 def test_a_check_customs_cannot_make_is_refused_and_changes_nothing(net):
     number = file_entry(net, line(1), line(2, hts=SHIRTS, marks=()))
     args = {"entry_number": number, "lines": [facts(1)]}
-    assert_refused(net, "importer", args, "may not check_entry", "customs")
+    assert_refused(net, "importer", {"entry_number": number}, "may not check_entry", "customs", raw=True)
     assert_refused(net, "customs-west", args, f"entry {number} was filed with customs, not customs-west")
+    assert_refused(net, "customs-west", {"entry_number": number}, "filed with customs, not customs-west", raw=True)
+    assert_refused(net, "customs", {"entry_number": number}, "one result part", raw=True)
     assert_refused(net, "customs", {**args, "entry_number": "B76-0000001-5"}, "is not filed")
     assert_refused(net, "customs", {**args, "lines": []}, "give the quantity of marked lines [1]")
     assert_refused(net, "customs", {**args, "lines": [facts(1), facts(2)]}, "lines [2]", "bear no mark")
     assert_refused(net, "customs", {**args, "lines": [facts(1), facts(1)]}, "given once")
     assert_refused(net, "customs", {**args, "lines": [facts(1, 0)]}, "malformed:", "positive number of units")
+    assert_refused(net, "customs", {**args, "lines": [{"line": 1, "quantity": "9"}]}, "invalid line facts")
     unmarked = file_entry(net, line(1, hts=SHIRTS, marks=()))
     assert_refused(net, "customs", {"entry_number": unmarked, "lines": []}, "no line of entry", "bears a mark")
 
     check(net, number, facts(1))
     assert_refused(net, "customs", args, "already checked", "its result stands")
+    assert_refused(net, "customs", {"entry_number": number}, "already checked", raw=True)
 
 
 def test_an_entry_imported_before_today_is_not_checked_so_usage_never_lands_in_the_past(net):

@@ -4,6 +4,7 @@ A rights holder records a trademark and customs accepts it; the owner licenses a
 maker, which sublicenses the importer. The importer's entry passes the border check. The
 owner then terminates the maker's license from tomorrow: the importer's entry for
 tomorrow is flagged for review, while the earlier entry stays valid, asked again today.
+The licenses, their caps and usage stay in their private collections (contracts.ipr).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from rich.markup import escape
 
 from tradeledger.contracts.ipr import block_day
-from tradeledger.contracts.ipr_book import JudgedLine
+from tradeledger.contracts.ipr_book import NAMESPACE, JudgedLine, license_collection
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
+from tradeledger.ledger.contract import collection_record
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
@@ -121,6 +123,14 @@ def ipr_demo_step(net: Node, say: Callable[[str], Any]) -> None:
         tree = workflow.chain(net, customs, MARK, day).document
         statuses = ", ".join(f"{link['license_id']} {link['status']}" for link in _links(tree["tree"]))
         say(f"  the chain as of {day}: {statuses}")
+    members = collection_record(net.state(customs), NAMESPACE, license_collection("L-2"))
+    outsiders = [org.name for org in net.genesis.organizations
+                 if members is not None and org.name not in members.members and _hosted(net, org.name)]
+    if members is not None:
+        hidden = outsiders and workflow.license_book(net, outsiders[0]).license("L-2") is None
+        say(f"  L-2's terms, cap and usage are private to {', '.join(members.members)}"
+            + (f"; {outsiders[0]}'s peer holds none of them, only the recordation and that the entries were checked"
+               if hidden else ""))
     say(f"  by hand: tradeledger ipr chain {MARK!r} --dir DIR --on {tomorrow} --svg tree.svg; "
         f"tradeledger ipr check --entry {first} --dir DIR")
 

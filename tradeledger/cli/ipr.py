@@ -10,7 +10,10 @@
     tradeledger ipr check-entry B76-0324527-8 FACTS.json --as customs    the check of a whole entry
     tradeledger ipr chain "ACME TRAIL" [--on DAY] [--svg OUT.svg]        the license tree
 
-Input is JSON (a file, or - for stdin); output is one JSON document on stdout. Whether
+Licenses, their usage and entry checks are private to their collections (contracts.ipr):
+a read answers from one organization's view (`--as`, default a customs organization
+hosted in the folder), and an organization that is not a member is told the answer is
+private. Input is JSON (a file, or - for stdin); output is one JSON document on stdout. Whether
 goods are authorized is in the JSON, not the exit code: a "no" is an answer. Bad input
 and whatever the ledger refuses print one line on stderr ("error: <reason>") and exit 2,
 and nothing reaches the ledger.
@@ -70,10 +73,21 @@ def _name(path: Path) -> str:
     return "stdin" if str(path) == "-" else str(path)
 
 
-def _viewer(network: EmbeddedNetwork) -> str:
-    """The organization whose peer answers a read: the first hosted in the folder."""
+ViewerOption = typer.Option(
+    None, "--as", help="The organization whose view answers (default: a customs organization hosted here, which "
+                       "is a member of every license collection; else the first hosted).")
+
+
+def _viewer(network: EmbeddedNetwork, chosen: str | None = None) -> str:
+    """The organization whose peer answers a read. Licenses and checks are private to
+    their collections, so another organization's view may hold none of them."""
     network.sync()
-    return next(iter(network.peers))
+    if chosen is not None:
+        if chosen not in network.peers:
+            fail(f"--as {chosen}: no peer of that organization is hosted in this folder")
+        return chosen
+    customs = [org.name for org in network.genesis.organizations if org.role == "customs" and org.name in network.peers]
+    return customs[0] if customs else next(iter(network.peers))
 
 
 @ipr_app.command("record")
@@ -174,6 +188,7 @@ def check(
     directory: Path = DirOption,
     entry: str | None = typer.Option(None, "--entry", help="Ask again about an entry customs checked."),
     on: str | None = OnOption,
+    viewer: str | None = ViewerOption,
 ) -> None:
     """May this importer bring in these goods bearing this mark on this day? Read-only:
     the answer, with the whole chain and, when no, the first broken link and the question
@@ -183,7 +198,7 @@ def check(
     if entry is not None:
         day = None if on is None else _day(on, "--on")
         with EmbeddedNetwork(directory) as network:
-            _print(workflow.recheck_entry(network, _viewer(network), entry, day).to_dict())
+            _print(workflow.recheck_entry(network, _viewer(network, viewer), entry, day).to_dict())
         return
     assert question_file is not None
     data = read_json_object(question_file, "question")
@@ -191,7 +206,7 @@ def check(
         data = {**data, "on": _day(on, "--on").isoformat()}
     with EmbeddedNetwork(directory) as network:
         try:
-            decision = workflow.check(network, _viewer(network), Question.from_dict(data))
+            decision = workflow.check(network, _viewer(network, viewer), Question.from_dict(data))
         except (IprDataError, QuestionError) as exc:
             fail(f"{_name(question_file)}: {exc}")
     _print(decision.to_dict())
@@ -226,6 +241,7 @@ def chain(
     svg: Path | None = typer.Option(None, "--svg", help="Also draw the tree into this SVG file."),
     max_licenses: int = typer.Option(workflow.DEFAULT_MAX_LICENSES, "--max", min=1,
                                      help="Draw at most this many licenses."),
+    viewer: str | None = ViewerOption,
 ) -> None:
     """The license tree as JSON on stdout, each license with its dates and status on the day;
     --svg also draws it."""
@@ -233,7 +249,8 @@ def chain(
     if svg is not None and not svg.parent.is_dir():
         fail(f"cannot write {svg}: folder {svg.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        tree = workflow.chain(network, _viewer(network), subject, day, max_licenses, draw=svg is not None)
+        tree = workflow.chain(network, _viewer(network, viewer), subject, day, max_licenses,
+                              draw=svg is not None)
     if svg is not None and tree.svg is not None:
         svg.write_text(tree.svg, encoding="utf-8")
     _print(tree.document)

@@ -1,60 +1,83 @@
 """The "ipr" namespace: its keys, the records kept under them, and the engine's book over them.
 
-The ipr contract writes through `IprWriter`; `LedgerLicenseBook` reads through any
-StateReader (a peer's state, or a transaction's overlay inside the contract), so the
-contract and a node's queries feed the pure engine (tradeledger.domain.ipr) the same book.
-The engine's own records (Recordation, License, Termination, UsageRecord, Decision) are
-stored as they are; the records below are the contract's own.
+Public state (every peer), in the "ipr" namespace:
 
     recordation/<id>               Recordation
     mark/<mark>                    id of the latest recordation filed for the mark
-    license/<id>                   License, with its termination once ended
-    termination/<id>               Termination (when and by whom it was recorded)
-    held/<party>/<mark>/<id>       index: licenses of a mark held by a party (value: id)
-    roots/<mark>/<id>              index: licenses the owner granted (value: id)
-    children/<parent>/<id>         index: sub-licenses of a license (value: id)
-    usage/<id>                     UsageTotals: units entered under the license and every
-                                   license below it, cumulative by day
-    entry_usage/<entry number>     EntryUsage: the usage counted for that entry
-    check/<entry number>           EntryCheck: customs' border check of the entry, line by line
+    node/<license id>              LicenseNode: the license's id, its parent's id, who granted it
+    checked/<entry number>         CheckMark: customs checked the entry (when, by whom; no content)
+    collection/<name>              the members of a collection (ledger.collections)
 
-Every key is built by tradeledger.ledger.keys, which escapes its parts, so no mark, party
-or id can reach into another's index.
+Private state, in each member's own store (ledger.collections.private_namespace):
+
+    ipr#license/<id>               the collection of one license (`license_collection`)
+        license/<id>               the License, with its termination once ended
+        license/<ancestor id>      a copy of each license above it, kept current by terminations
+        termination/<id>           Termination of it or of a license above it
+        child/<child id>           a sub-license its members accepted under it
+        usage/<id>                 UsageTotals: units entered under it and every license below it
+        entry_usage/<entry>        EntryUsage: what one entry's check counted against it
+    ipr#check/<entry number>       the collection of one entry's border check (`check_collection`)
+        check/<entry number>       EntryCheck: customs' check, line by line
+
+`LedgerLicenseBook` is the engine's LicenseBook over whatever a reader holds: a peer's
+state (its own collections only: a non-member reads nothing) or, inside a private part,
+the collections the read rule admits. Every key is built by tradeledger.ledger.keys, which
+escapes its parts, so no mark, party or id can reach into another's index.
 """
 
 from __future__ import annotations
 
 import bisect
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from tradeledger.domain.ipr import Decision, IprDataError, License, Recordation, Termination, UsageRecord
+from tradeledger.ledger.collections import private_namespace
 from tradeledger.ledger.keys import key_prefix, state_key
 from tradeledger.ledger.state import StateReader, StateView
 from tradeledger.records import FieldReader
 
 __all__ = [
     "NAMESPACE",
+    "CheckMark",
     "EntryCheck",
     "EntryRecheck",
     "EntryUsage",
     "IprWriter",
     "JudgedLine",
     "LedgerLicenseBook",
+    "LicenseNode",
     "LineStatus",
     "MarkAnswer",
     "PendingUsageBook",
+    "PrivateWriter",
     "UsageTotals",
+    "check_collection",
     "check_key",
+    "license_collection",
     "license_key",
+    "node_key",
     "recordation_key",
     "termination_key",
 ]
 
 NAMESPACE = "ipr"
+
+
+def license_collection(license_id: str) -> str:
+    """The private collection of one license: its licensor, its licensee, customs, and every
+    member of the collection of the license above it."""
+    return state_key("license", license_id)
+
+
+def check_collection(entry_number: str) -> str:
+    """The private collection of one entry's border check: customs, the entry's importer,
+    and the members of every license collection the check counted units against."""
+    return state_key("check", entry_number)
 
 
 def recordation_key(recordation_id: str) -> str:
@@ -65,12 +88,24 @@ def mark_key(mark: str) -> str:
     return state_key("mark", mark)
 
 
+def node_key(license_id: str) -> str:
+    return state_key("node", license_id)
+
+
+def checked_key(entry_number: str) -> str:
+    return state_key("checked", entry_number)
+
+
 def license_key(license_id: str) -> str:
     return state_key("license", license_id)
 
 
 def termination_key(license_id: str) -> str:
     return state_key("termination", license_id)
+
+
+def child_key(license_id: str) -> str:
+    return state_key("child", license_id)
 
 
 def usage_key(license_id: str) -> str:
@@ -83,6 +118,79 @@ def entry_usage_key(entry_number: str) -> str:
 
 def check_key(entry_number: str) -> str:
     return state_key("check", entry_number)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseNode:
+    """What every peer knows of a license (public): that it exists, where it hangs in its
+    tree and who granted it. Its terms, mark, dates and usage are its collection's."""
+
+    license_id: str
+    parent_id: str | None
+    granted_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"license_id": self.license_id, "parent_id": self.parent_id, "granted_by": self.granted_by}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> LicenseNode:
+        r = FieldReader("license node", data, IprDataError, absent_is_null=True)
+        node = cls(r.text("license_id"), r.optional_text("parent_id"), r.text("granted_by"))
+        r.done()
+        return node
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMark:
+    """That customs checked an entry (public): no line, mark, quantity or verdict."""
+
+    entry_number: str
+    checked_by: str
+    leaf_index: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entry_number": self.entry_number, "checked_by": self.checked_by, "leaf_index": self.leaf_index}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CheckMark:
+        r = FieldReader("check mark", data, IprDataError, absent_is_null=True)
+        mark = cls(r.text("entry_number"), r.text("checked_by"), r.integer("leaf_index"))
+        r.done()
+        return mark
+
+
+def license_nodes(state: StateReader) -> dict[str, LicenseNode]:
+    """Every license of the network as public state knows it, by id."""
+    return {node.license_id: node for node in (LicenseNode.from_dict(value)
+                                              for _key, value in state.scan_state(NAMESPACE, key_prefix("node")))}
+
+
+def descendants(nodes: dict[str, LicenseNode], license_id: str) -> list[str]:
+    """The ids of every license below `license_id`, nearest first, in id order per level."""
+    found: list[str] = []
+    level = [license_id]
+    while level:
+        below = sorted(node.license_id for node in nodes.values()
+                       if node.parent_id in level and node.license_id not in found)
+        found.extend(below)
+        level = below
+    return found
+
+
+def ancestors(nodes: dict[str, LicenseNode], license_id: str) -> list[str]:
+    """The ids of the licenses above `license_id`, root first (stops at a cycle)."""
+    found: list[str] = []
+    current = nodes.get(license_id)
+    while current is not None and current.parent_id is not None and current.parent_id not in found:
+        found.append(current.parent_id)
+        current = nodes.get(current.parent_id)
+    found.reverse()
+    return found
+
+
+def find_check_mark(state: StateReader, entry_number: str) -> CheckMark | None:
+    data = state.get_state(NAMESPACE, checked_key(entry_number))
+    return None if data is None else CheckMark.from_dict(data)
 
 
 # --- the contract's records ------------------------------------------------------------
@@ -278,9 +386,7 @@ class EntryRecheck:
 
 
 class IprWriter:
-    """The ipr contract's writes, each record under its key with the indexes that find it.
-
-    It writes what it is given: the contract validates with the engine's rules first."""
+    """The ipr contract's public writes. It writes what it is given: the contract validates first."""
 
     def __init__(self, state: StateView) -> None:
         self._state = state
@@ -289,28 +395,44 @@ class IprWriter:
         self._state.put(recordation_key(recordation.recordation_id), recordation.to_dict())
         self._state.put(mark_key(recordation.mark), recordation.recordation_id)
 
+    def node(self, node: LicenseNode) -> None:
+        self._state.put(node_key(node.license_id), node.to_dict())
+
+    def checked(self, mark: CheckMark) -> None:
+        self._state.put(checked_key(mark.entry_number), mark.to_dict())
+
+
+class _Writable(Protocol):
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+
+class PrivateWriter:
+    """The ipr contract's writes into one collection's private state (a part's own)."""
+
+    def __init__(self, state: _Writable) -> None:
+        self._state = state
+
     def license(self, license: License) -> None:
-        """A new license, indexed under its holder and under its owner's grants or its parent."""
+        """A license record: the collection's own, or a copy of one above it."""
         self._state.put(license_key(license.license_id), license.to_dict())
-        self._state.put(state_key("held", license.licensee, license.mark, license.license_id), license.license_id)
-        if license.parent_id is None:
-            self._state.put(state_key("roots", license.mark, license.license_id), license.license_id)
-        else:
-            self._state.put(state_key("children", license.parent_id, license.license_id), license.license_id)
 
     def termination(self, ended: License, termination: Termination) -> None:
         """The license record keeps its grant and gains its end, beside the termination itself."""
         self._state.put(license_key(ended.license_id), ended.to_dict())
         self._state.put(termination_key(termination.license_id), termination.to_dict())
 
-    def usage(self, book: LedgerLicenseBook, counted: EntryUsage) -> None:
-        """The entry's usage, added to the totals of each license used and every license above it."""
-        if not counted.usage:
-            return
+    def child(self, license_id: str) -> None:
+        self._state.put(child_key(license_id), license_id)
+
+    def usage(self, license_id: str, counted: EntryUsage) -> None:
+        """The entry's usage of this collection's license, added to its totals."""
+        data = self._state.get(usage_key(license_id))
+        totals = UsageTotals() if data is None else UsageTotals.from_dict(data)
         for usage in counted.usage:
-            for license_id in book.self_and_ancestors(usage.license_id):
-                totals = book.usage_totals(license_id).plus(usage.used_on, usage.quantity)
-                self._state.put(usage_key(license_id), totals.to_dict())
+            totals = totals.plus(usage.used_on, usage.quantity)
+        self._state.put(usage_key(license_id), totals.to_dict())
         self._state.put(entry_usage_key(counted.entry_number), counted.to_dict())
 
     def check(self, check: EntryCheck) -> None:
@@ -320,24 +442,85 @@ class IprWriter:
 # --- reading ---------------------------------------------------------------------------
 
 
-class LedgerLicenseBook:
-    """A LicenseBook (tradeledger.domain.ipr.book) over the "ipr" namespace of a StateReader.
+def _every_collection(_name: str) -> bool:
+    return True
 
-    It only reads; the ipr contract validates with the engine's rules against this same
-    book and then writes. Sequences come back in license-id order, as the protocol asks.
+
+class LedgerLicenseBook:
+    """A LicenseBook (tradeledger.domain.ipr.book) over the licenses a reader holds.
+
+    Recordations are public. Licenses are read from every license collection the reader
+    holds (`readable` says which may be asked: inside a private part, the read rule's; on
+    a peer, all, and a non-member's reads find nothing): each collection's own license,
+    and the copies it keeps of the licenses above it. A sub-license counts only when the
+    collection of its parent, if held, accepted it (`child/<id>`): a licensor that skipped
+    its own preview cannot slip a refused grant past the parent's members. Usage is read
+    from the license's own collection only. Sequences come back in license-id order.
+
+    The licenses are read once, at the first lookup (the indexes are built then): make a
+    new book to see a later state. Usage and checks are read at each call.
     """
 
-    def __init__(self, state: StateReader) -> None:
+    def __init__(self, state: StateReader, readable: Callable[[str], bool] = _every_collection) -> None:
         self._state = state
+        self._readable = readable
+        self._loaded: dict[str, License] | None = None
+        self._own: set[str] = set()
+        self._terminations: dict[str, Termination] = {}
+        self._held: dict[tuple[str, str], list[str]] = {}
+        self._roots: dict[str, list[str]] = {}
+        self._children: dict[str, list[str]] = {}
+
+    @property
+    def state(self) -> StateReader:
+        return self._state
+
+    def _private(self, license_id: str) -> str | None:
+        collection = license_collection(license_id)
+        return private_namespace(NAMESPACE, collection) if self._readable(collection) else None
 
     def _get(self, key: str) -> Any | None:
         return self._state.get_state(NAMESPACE, key)
 
-    def _licenses_under(self, prefix: str) -> list[License]:
-        # Stores order keys differently (PostgreSQL collations); sort here.
-        ids = sorted(value for _key, value in self._state.scan_state(NAMESPACE, prefix))
-        found = (self.license(license_id) for license_id in ids)
-        return [license for license in found if license is not None]
+    def _licenses(self) -> dict[str, License]:
+        if self._loaded is not None:
+            return self._loaded
+        own: dict[str, License] = {}
+        copies: dict[str, License] = {}
+        accepted: dict[str, set[str]] = {}
+        for license_id in sorted(license_nodes(self._state)):
+            namespace = self._private(license_id)
+            if namespace is None:
+                continue
+            for _key, value in self._state.scan_state(namespace, key_prefix("license")):
+                found = License.from_dict(value)
+                if found.license_id == license_id:
+                    own[license_id] = found
+                elif found.license_id not in copies or found.terminated_on is not None:
+                    copies[found.license_id] = found  # a copy that knows of a termination wins
+            for _key, value in self._state.scan_state(namespace, key_prefix("termination")):
+                termination = Termination.from_dict(value)
+                self._terminations.setdefault(termination.license_id, termination)
+            accepted[license_id] = {value for _key, value in self._state.scan_state(namespace, key_prefix("child"))}
+        licenses = {**copies, **own}
+        for license_id, found in list(licenses.items()):
+            parent = found.parent_id
+            if license_id in own and parent is not None and parent in own and license_id not in accepted[parent]:
+                del licenses[license_id]
+        self._own = set(own) & set(licenses)
+        for license_id in sorted(licenses):
+            found = licenses[license_id]
+            self._held.setdefault((found.licensee, found.mark), []).append(license_id)
+            if found.parent_id is None:
+                self._roots.setdefault(found.mark, []).append(license_id)
+            else:
+                self._children.setdefault(found.parent_id, []).append(license_id)
+        self._loaded = licenses
+        return licenses
+
+    def _resolve(self, ids: Sequence[str]) -> list[License]:
+        licenses = self._licenses()
+        return [licenses[license_id] for license_id in ids]
 
     # ----------------------------------------------------------------- LicenseBook
 
@@ -350,44 +533,56 @@ class LedgerLicenseBook:
         return None if recordation_id is None else self.recordation(recordation_id)
 
     def license(self, license_id: str) -> License | None:
-        data = self._get(license_key(license_id))
-        return None if data is None else License.from_dict(data)
+        return self._licenses().get(license_id)
 
     def licenses_held(self, party: str, mark: str) -> Sequence[License]:
-        return self._licenses_under(key_prefix("held", party, mark))
+        self._licenses()
+        return self._resolve(self._held.get((party, mark), ()))
 
     def root_licenses(self, mark: str) -> Sequence[License]:
-        return self._licenses_under(key_prefix("roots", mark))
+        self._licenses()
+        return self._resolve(self._roots.get(mark, ()))
 
     def children(self, license_id: str) -> Sequence[License]:
-        return self._licenses_under(key_prefix("children", license_id))
+        self._licenses()
+        return self._resolve(self._children.get(license_id, ()))
 
     def quantity_used(self, license_id: str, through: date, excluding_entry: str | None = None) -> int:
         used = self.usage_totals(license_id).through(through)
         if excluding_entry is not None:
-            for usage in self.entry_usage(excluding_entry):
-                if usage.used_on <= through and license_id in self.self_and_ancestors(usage.license_id):
+            for usage in self.entry_usage(license_id, excluding_entry):
+                if usage.used_on <= through:
                     used -= usage.quantity
         return used
 
     # ----------------------------------------------------------------- more lookups
 
+    def holds(self, license_id: str) -> bool:
+        """Whether the reader holds the license's own collection (its usage among it)."""
+        self._licenses()
+        return license_id in self._own
+
     def termination(self, license_id: str) -> Termination | None:
-        data = self._get(termination_key(license_id))
-        return None if data is None else Termination.from_dict(data)
+        self._licenses()
+        return self._terminations.get(license_id)
 
     def usage_totals(self, license_id: str) -> UsageTotals:
-        data = self._get(usage_key(license_id))
+        namespace = self._private(license_id)
+        data = None if namespace is None else self._state.get_state(namespace, usage_key(license_id))
         return UsageTotals() if data is None else UsageTotals.from_dict(data)
 
-    def entry_usage(self, entry_number: str) -> tuple[UsageRecord, ...]:
-        """The usage counted for an entry when customs checked it."""
-        data = self._get(entry_usage_key(entry_number))
+    def entry_usage(self, license_id: str, entry_number: str) -> tuple[UsageRecord, ...]:
+        """The units one entry's check counted against a license."""
+        namespace = self._private(license_id)
+        data = None if namespace is None else self._state.get_state(namespace, entry_usage_key(entry_number))
         return () if data is None else EntryUsage.from_dict(data).usage
 
     def entry_check(self, entry_number: str) -> EntryCheck | None:
-        """Customs' recorded check of an entry, line by line, as it was made."""
-        data = self._get(check_key(entry_number))
+        """Customs' recorded check of an entry, when the reader is a member of its collection."""
+        collection = check_collection(entry_number)
+        if not self._readable(collection):
+            return None
+        data = self._state.get_state(private_namespace(NAMESPACE, collection), check_key(entry_number))
         return None if data is None else EntryCheck.from_dict(data)
 
     def self_and_ancestors(self, license_id: str) -> list[str]:

@@ -11,11 +11,14 @@
     recheck_entry   a checked entry asked again of the ledger as it stands, as of any day;
     chain           the license tree of a mark or a license as of a day, as JSON (and SVG).
 
-A step that writes signs as the organization acting, is refused before it reaches the
-log when the ipr contract would refuse it (`Refused`, with the contract's reason), and
-returns the receipt with the record as that organization's peer now holds it. A step
-that reads asks the engine (tradeledger.domain.ipr) over one organization's view of the
-ledger (`viewer`) and writes nothing.
+A step that writes signs as the organization acting, prepares its private parts from
+that organization's own view (the ipr contract's `prepare_*`: license terms and usage are
+private to their collections, see contracts.ipr), is refused before it reaches the log
+when the ipr contract would refuse it (`Refused`, with the contract's reason), and returns
+the receipt with the record as that organization's peer now holds it. A step that reads
+asks the engine (tradeledger.domain.ipr) over one organization's view of the ledger
+(`viewer`): it sees the licenses of the collections it is a member of, nothing else, and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from tradeledger.domain.ipr import (
 )
 from tradeledger.domain.ipr.drawing import DEFAULT_MAX_LICENSES
 from tradeledger.errors import Refused
+from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
 from tradeledger.runtime.receipts import Receipt
@@ -123,8 +127,12 @@ def refuse(node: Node, customs: str, recordation_id: str, reason: str) -> Submit
 
 # --- licenses ----------------------------------------------------------------------------
 
+def _submit(node: Node, organization: str, action: str, prepared: ipr.Prepared) -> Receipt:
+    return node.submit_checked(organization, ipr.NAMESPACE, action, prepared.args, private=list(prepared.private))
+
+
 def _grant(node: Node, licensor: str, terms: Mapping[str, Any]) -> Submitted[License]:
-    receipt = node.submit_checked(licensor, ipr.NAMESPACE, "license", dict(terms))
+    receipt = _submit(node, licensor, "license", ipr.prepare_grant(node.state(licensor), terms))
     license_id = str(terms["license_id"])
     return Submitted(receipt, _written(license_book(node, licensor).license(license_id),
                                        f"license {license_id}", licensor))
@@ -149,10 +157,8 @@ def terminate(node: Node, party: str, license_id: str, reason: str,
               effective_on: date | None = None) -> Submitted[License]:
     """A party to the license ends it from `effective_on` (default: today); every license
     below it falls with it from that day, and earlier days keep their answers."""
-    args: dict[str, Any] = {"license_id": license_id, "reason": reason}
-    if effective_on is not None:
-        args["effective_on"] = effective_on.isoformat()
-    receipt = node.submit_checked(party, ipr.NAMESPACE, "terminate", args)
+    prepared = ipr.prepare_termination(node.state(party), license_id, reason, effective_on)
+    receipt = _submit(node, party, "terminate", prepared)
     return Submitted(receipt, _written(license_book(node, party).license(license_id),
                                        f"the termination of license {license_id}", party))
 
@@ -170,23 +176,38 @@ def check_entry(node: Node, customs: str, entry_number: str,
                 lines: Sequence[Mapping[str, Any]]) -> Submitted[EntryCheck]:
     """Customs checks every marked line of an entry filed with it (`lines`: the ipr contract's
     `LineFacts` of each); failing lines are flagged for review, authorized lines count
-    against the caps of their chain."""
-    receipt = node.submit_checked(customs, ipr.NAMESPACE, "check_entry",
-                                  {"entry_number": entry_number, "lines": [dict(line) for line in lines]})
-    return Submitted(receipt, _written(ipr.find_check(node.state(customs), entry_number),
-                                       f"the check of entry {entry_number}", customs))
+    against the caps of their chain.
+
+    Customs judges the entry over its own view (the entry's lines read from it) and states
+    what it read in the private parts. When another check drew on one of the same licenses
+    between customs' judgement and its transaction, the contract refuses it unchanged and
+    the entry is judged again, a few times at most."""
+    for attempt in range(_ATTEMPTS):
+        prepared = ipr.prepare_check(node.state(customs), customs, entry_number, lines, ipr.block_day(now_ms()))
+        try:
+            receipt = _submit(node, customs, "check_entry", prepared)
+        except Refused as refused:
+            if _MOVED in refused.reason and attempt + 1 < _ATTEMPTS:
+                continue
+            raise
+        return Submitted(receipt, _written(ipr.find_check(node.state(customs), entry_number),
+                                           f"the check of entry {entry_number}", customs))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+_ATTEMPTS = 3
+_MOVED = "since customs judged"
 
 
 def entry_check(node: Node, viewer: str, entry_number: str) -> EntryCheck:
-    """Customs' recorded check of the entry; EntryNotChecked when there is none."""
-    found = ipr.find_check(node.state(viewer), entry_number)
-    if found is None:
-        raise ipr.EntryNotChecked(f"entry {entry_number} has no IPR check on the ledger; customs checks it first")
-    return found
+    """Customs' recorded check of the entry; EntryNotChecked when there is none, CheckPrivate
+    when `viewer` is not a member of its collection."""
+    return ipr.check_standing(node.state(viewer), entry_number)
 
 
 def recheck_entry(node: Node, viewer: str, entry_number: str, on: date | None = None) -> EntryRecheck:
-    """The checked entry asked again as of `on` (default: the day it was checked as of)."""
+    """The checked entry asked again as of `on` (default: the day it was checked as of);
+    CheckPrivate when `viewer` may not see the check or a license it relied on."""
     return ipr.recheck_entry(node.state(viewer), entry_number, on)
 
 
