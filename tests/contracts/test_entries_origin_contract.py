@@ -273,8 +273,8 @@ def test_customs_records_the_determination_for_the_parties_alone(net):
 def test_a_determination_of_another_claim_or_by_another_is_refused(net):
     number, _certified, verification = opened(net)
     for why, changes in (("of another verification", {"line": 2}), ("of another claim", {"hts": "8413.70.2004"}),
-                         ("not customs-west's", {"decided_by": "customs-west"}), ("states its reasons", {"reasons": []}),
-                         ("not readable", {"format": "x/1"})):
+                         ("not customs-west's", {"decided_by": "customs-west"}),
+                         ("states its reasons", {"reasons": []}), ("not readable", {"format": "x/1"})):
         refused(net, why, act, "customs", "determine", verification, "determination",
                 determination=determination(number, verification, **changes))
     refused(net, "only customs, which opened the verification", act, "customs-west", "determine", verification,

@@ -22,7 +22,7 @@ from tradeledger.domain.origin.determination import Determination
 from tradeledger.domain.origin.errors import OriginRecordError
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.collections import PrivateInput, membership_key, private_namespace
+from tradeledger.ledger.collections import PrivateInput, membership_key
 from tradeledger.ledger.contract import Event, Signer
 from tradeledger.ledger.keys import split_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState

@@ -357,15 +357,15 @@ def open_verification(ctx: TxContext, args: OpenVerification) -> None:
     ctx.require(ctx.state.get(entries.open_verification_key(args.entry_number, args.line)) is None,
                 f"line {args.line} of entry {args.entry_number} is already under verification")
     for party in args.parties:
-        record = organization_record(ctx.state.reader, party)
-        if record is None or not record.active:
+        organization = organization_record(ctx.state.reader, party)
+        if organization is None or not organization.active:
             raise Refused(f"{party} is no active organization of the network")
         ctx.require(party not in (customs, filing.importer),
                     f"{party} is a member of every verification of the entry; name only the other parties")
-        ctx.require(record.role in PARTY_ROLES,
-                    f"{party} is a {record.role}; a verification's other parties are exporters, producers "
+        ctx.require(organization.role in PARTY_ROLES,
+                    f"{party} is a {organization.role}; a verification's other parties are exporters, producers "
                     "and the agencies the entry is flagged to")
-        ctx.require(record.role != "agency" or party in filing.flagged_agencies,
+        ctx.require(organization.role != "agency" or party in filing.flagged_agencies,
                     f"entry {args.entry_number} is not flagged to {party}")
     verification = next_verification_id(ctx.state.reader, args.entry_number, args.line)
     _one_part(ctx, CASE_PART, verification)
