@@ -239,7 +239,7 @@ def test_certify_refuses_an_incomplete_certification_naming_the_field(world, tmp
 def test_a_verification_from_opening_to_reading_the_determination(world):
     net = world["net"]
     opened = ok("origin", "verify-open", NUMBER, "1", "--dir", net, "--as", "customs", "--reason",
-                "USMCA verification")
+                "USMCA verification", "--party", "exporter")
     verification = opened["id"]
     assert (opened["status"], opened["parties"]) == ("open", ["agency", "exporter"])
     assert (opened["case"]["certifier"], opened["case"]["agencies"]) == ("exporter", ["agency"])
