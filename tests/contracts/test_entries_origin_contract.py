@@ -26,6 +26,7 @@ from tradeledger.ledger.collections import PrivateInput
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows.documents import anchor_documents
 
 ORGANIZATIONS = (
@@ -70,7 +71,7 @@ def certification(net) -> str:
 def file_entry(net, certified: str | None) -> str:
     number = str(complete_entry_number(f"ORG-{next(_numbers):07d}"))
     today = TODAY.isoformat()
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
+    entry_flows.file_entry(net, "importer", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": today, "imported_on": today, "importer_number": "12-345678900",
         "mode_of_transport": "30", "country_of_export": "MX",
@@ -283,9 +284,9 @@ def test_a_determination_of_another_claim_or_by_another_is_refused(net):
 
 def test_an_open_verification_holds_liquidation_until_it_is_determined(net):
     number, _certified, verification = opened(net)
-    net.submit_checked("customs", entries.NAMESPACE, "accept", {"entry_number": number, "reason": ""})
+    entry_flows.decide_entry(net, "customs", "accept", number)
     with pytest.raises(Refused, match="open verification of origin on line 1; determine it before liquidating"):
-        net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
+        entry_flows.decide_entry(net, "customs", "liquidate", number)
     act(net, "customs", "determine", verification, "determination", determination=determination(number, verification))
-    net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
+    entry_flows.decide_entry(net, "customs", "liquidate", number)
     assert entries.find_filing(net.state("customs"), number).status == "liquidated"

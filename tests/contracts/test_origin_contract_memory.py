@@ -26,6 +26,7 @@ from tradeledger.ledger.collections import PrivateInput, membership_key
 from tradeledger.ledger.contract import Event, Signer
 from tradeledger.ledger.keys import split_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
+from tradeledger.workflows import entries as entry_flows
 
 NOW = datetime.datetime(2026, 3, 2, 12, tzinfo=datetime.UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
@@ -58,13 +59,21 @@ def anchor(ledger: ContractHarness, owner: str, doc_type: str, refs: dict[str, s
 
 def file_entry(ledger: ContractHarness, certified: str) -> str:
     number = str(complete_entry_number(f"MEM-{next(_numbers):07d}"))
-    run(ledger, "importer", entries.NAMESPACE, "file", entry_number=number, filed_with="customs", importer="importer",
-        entry_type="01", port_code="2304", entry_date="2026-03-02", imported_on="2026-03-02",
-        importer_number="12-345678900", mode_of_transport="30", country_of_export="MX",
-        lines=[{"line": 1, "description": "electric motors", "hts": "8501.10.4020", "origin": "MX",
-                "entered_value": "28500", "mid": "MXACEDEL450MON", "flags": ["fda"], "spi": "S",
-                "certification": certified}],
-        documents=[{"doc_type": "certification_of_origin", "commitment": certified}])
+    summary = {
+        "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-02", "imported_on": "2026-03-02",
+        "importer_number": "12-345678900", "mode_of_transport": "30", "country_of_export": "MX",
+        "lines": [{"line": 1, "description": "electric motors", "hts": "8501.10.4020", "origin": "MX",
+                   "entered_value": "28500", "mid": "MXACEDEL450MON", "flags": ["fda"], "spi": "S",
+                   "certification": certified}],
+        "documents": [{"doc_type": "certification_of_origin", "commitment": certified}]}
+    parties = {"entry_number": number, "filed_with": "customs", "importer": "importer"}
+    filing_inputs = getattr(entry_flows, "filing_inputs", None)
+    if filing_inputs is None:  # an entries contract that keeps the summary public
+        run(ledger, "importer", entries.NAMESPACE, "file", **parties, **summary)
+    else:  # the summary in the entry's collection, the public arguments beside it
+        flagged, private = filing_inputs(number, summary)
+        run(ledger, "importer", entries.NAMESPACE, "file", private=tuple(private), **parties,
+            flagged_agencies=flagged)
     return number
 
 

@@ -37,6 +37,7 @@ from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import anchor_documents
@@ -94,7 +95,7 @@ def file_entry(net, hts: str, certified: str, spi: str = "S") -> str:
     number = str(complete_entry_number(f"SCN-{next(_numbers):07d}"))
     [invoice] = anchor_documents(net, "importer", [(Path("invoice.json"), f"invoice {number}".encode())],
                                  "commercial_invoice", {"entry": number})
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
+    entry_flows.file_entry(net, "importer", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": TODAY.isoformat(), "imported_on": TODAY.isoformat(),
         "importer_number": "12-345678900", "mode_of_transport": "30", "country_of_export": "MX",
