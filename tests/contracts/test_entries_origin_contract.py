@@ -19,13 +19,14 @@ from typing import Any
 
 import pytest
 
-from tradeledger.contracts import access, entries, origin
+from tradeledger.contracts import entries, origin
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.collections import PrivateInput
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import disclosure
 from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows.documents import anchor_documents
 
@@ -192,8 +193,7 @@ def test_a_claim_without_a_certification_can_be_verified_and_has_no_certifier(ne
 # --- requests and answers -----------------------------------------------------------------------
 
 def access_request(net, requester: str, commitment: str) -> str:
-    return net.submit_checked(requester, access.NAMESPACE, "request",
-                              {"commitment": commitment, "purpose": "verification of origin"}).txid
+    return disclosure.request(net, requester, commitment, "verification of origin").request_id
 
 
 def test_customs_notes_its_requests_in_the_collection(net):

@@ -37,6 +37,7 @@ from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import disclosure
 from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused, disclose
@@ -136,10 +137,9 @@ def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: b
     pending = flows.pending_requests(net, "exporter", verification)
     for request_id in pending:
         if approve:
-            net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
+            disclosure.approve(net, "exporter", request_id)
         else:
-            net.submit_checked("exporter", access.NAMESPACE, "deny",
-                               {"request_id": request_id, "reason": "certification withheld"})
+            disclosure.deny(net, "exporter", request_id, "certification withheld")
     answered = flows.answer_verification(net, "producer", verification, case) if answer else None
     recorded = flows.determine_origin(net, "customs", verification)
     return {"verification": verification, "requests": requests, "pending": pending, "answer": answered,
@@ -204,8 +204,7 @@ def test_the_bill_of_materials_is_disclosed_to_customs_only(net, motor):
 def assert_refused(net, organization: str, commitment: str) -> None:
     """The request waits for the owner (no rule or grant covers it), the owner's node
     refuses to deliver, and the requester's vault holds nothing of the document."""
-    request_id = net.submit_checked(organization, access.NAMESPACE, "request",
-                                    {"commitment": commitment, "purpose": "curious"}).txid
+    request_id = disclosure.request(net, organization, commitment, "curious").request_id
     assert access.find_request(net.state(organization), request_id).status == "pending"
     with pytest.raises(AccessRefused, match="is pending"):
         disclose(net, request_id, organization)

@@ -53,6 +53,7 @@ from tradeledger.identity.verification import check_with_ledger
 from tradeledger.ledger.collections import PrivateInput
 from tradeledger.runtime.node import Node
 from tradeledger.runtime.receipts import Receipt, WaitLevel
+from tradeledger.workflows import disclosure
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import AnchorResult, anchor_documents
 
@@ -222,10 +223,9 @@ def request_records(node: Node, customs: str, verification_id: str) -> list[Reco
         if (commitment in already or anchored is None or anchored.owner == customs
                 or anchored.owner not in record.members):
             continue
-        receipt = node.submit_checked(customs, access.NAMESPACE, "request",
-                                      {"commitment": commitment, "purpose": purpose})
-        made.append(RecordRequest(receipt.txid, commitment, anchored.doc_type, anchored.owner,
-                                  _request_status(node, customs, receipt.txid)))
+        asked = disclosure.request(node, customs, commitment, purpose)
+        made.append(RecordRequest(asked.request_id, commitment, anchored.doc_type, anchored.owner,
+                                  _request_status(node, customs, asked.request_id)))
     if made:
         noted = [{"request": r.request_id, "commitment": r.commitment} for r in made]
         node.submit_checked(customs, origin.NAMESPACE, "request", {"verification": verification_id},
@@ -257,9 +257,9 @@ def answer_verification(node: Node, organization: str, verification_id: str, cas
                         f"{organization} is not one that answers it")
     anchored = _anchor_one(node, organization, "bill_of_materials.json", canonical_bytes(dict(case)),
                            BILL_OF_MATERIALS, {origin.VERIFICATION_REF: verification_id})
-    node.submit_checked(organization, access.NAMESPACE, "grant", {
-        "grantee": record.customs, "commitment": anchored.commitment,
-        "purpose": f"verification of origin {verification_id}: bill of materials for customs only"})
+    disclosure.grant(node, organization, record.customs,
+                     f"verification of origin {verification_id}: bill of materials for customs only",
+                     commitment=anchored.commitment)
     node.submit_checked(organization, origin.NAMESPACE, "answer", {"verification": verification_id},
                         private=[PrivateInput(origin.ANSWER_PART, record.collection,
                                               {"commitment": anchored.commitment})])
@@ -302,8 +302,7 @@ def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequ
     ids = [r for r in request_ids
            if (found := access.find_request(state, r)) is not None and found.commitment == commitment]
     if not ids:
-        ids = [node.submit_checked(organization, access.NAMESPACE, "request",
-                                   {"commitment": commitment, "purpose": purpose}).txid]
+        ids = [disclosure.request(node, organization, commitment, purpose).request_id]
     for request_id in ids:
         if _request_status(node, organization, request_id) == "approved":
             content = _disclose(node, request_id, organization)
