@@ -22,7 +22,7 @@ import pytest
 from tradeledger.contracts import entries, origin
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
-from tradeledger.ledger.collections import PrivateInput
+from tradeledger.ledger.collections import OUTCOMES, PrivateInput, commit_part, outcomes_prefix
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
@@ -290,3 +290,30 @@ def test_an_open_verification_holds_liquidation_until_it_is_determined(net):
     act(net, "customs", "determine", verification, "determination", determination=determination(number, verification))
     entry_flows.decide_entry(net, "customs", "liquidate", number)
     assert entries.find_filing(net.state("customs"), number).status == "liquidated"
+
+
+# --- a case its parties refuse -------------------------------------------------------------------
+
+def test_a_case_the_parties_refuse_leaves_the_public_record_and_its_later_parts_are_refused_too(net):
+    """Customs skips its own preview: the public part stands (no other peer could judge the
+    payload), each party keeps its refusal as its verdict, and no party holds a case."""
+    number = file_entry(net, None)
+    verification = origin.verification_id(number, 1, 1)
+    part = commit_part(PrivateInput("case", collection(number), {
+        "reason": "skipped preview", "spi": "A", "hts": "8501.10.4020", "origin": "MX", "agencies": ["fda"]}))
+    envelope = net.sign("customs", origin.NAMESPACE, "open", {"entry_number": number, "line": 1, "parties": ["fda"]},
+                        private=[part.part])
+    net.deliver("customs", [part.payload(envelope.txid)], {("case", collection(number)): ("customs", "fda",
+                                                                                          "importer")})
+    [receipt] = net.submit([envelope])
+    assert receipt.valid is True
+    assert origin.find_verification(net.state("broker"), verification).status == "open"
+    for member in ("customs", "fda", "importer"):
+        assert origin.find_case(net.state(member), verification) is None
+        verdicts = [v for _key, v in net.state(member).scan_state(OUTCOMES, outcomes_prefix(origin.NAMESPACE,
+                                                                                           collection(number)))]
+        assert [(v["valid"], "claims no USMCA or CAFTA-DR preference" in v["reason"]) for v in verdicts] == \
+            [(False, True)]
+    with pytest.raises(Refused, match="holds no case of the verification"):
+        act(net, "customs", "determine", verification, "determination",
+            determination=determination(number, verification))

@@ -87,7 +87,7 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
     today = datetime.datetime.now(datetime.UTC).date()
     issued = flows.certify(net, "exporter", certification(description, hts[:7], today))
     say(f"  the exporter certifies USMCA origin of {description}s (HS {hts[:7]}, criterion B) for {today.year} "
-        f"as a verifiable credential; anchored {issued.commitment[:12]}… with public terms "
+        f"as a verifiable credential; anchored {issued.commitment[:12]}… with its terms "
         f"{json.dumps({k: v for k, v in issued.refs.items() if k != 'credential'})}")
     invoice = json.dumps({"invoiceNumber": f"INV-{number[4:11]}", "total": value, "currency": "USD"}).encode()
     [anchored] = anchor_documents(net, "importer", [(Path("invoice.json"), invoice)], "commercial_invoice",

@@ -35,9 +35,10 @@ whose owner is a party, that every record asked for or answered with is anchored
 party. A private part refused at a member is that member's verdict only (the public part
 stands); the workflows preview with the payloads, so customs hears of it before ordering.
 
-The certification of origin itself stays in its certifier's vault; the ledger keeps its
-anchor (commitment, doc type, owner and the terms the entries contract judges a claim
-against at filing), and the verification keeps which certification the claim rests on.
+The certification of origin itself stays in its certifier's vault. Its anchor and its
+terms (the anchor's references) are the documents contract's, which says which of them
+are public; the entries contract judges a claim against them at filing. A verification
+keeps, privately, which certification the claim rests on and who certified it.
 
 State, in namespace `origin`:
 
