@@ -426,8 +426,8 @@ def note_requests(ctx: PrivateContext, args: OfVerification, noted: NotedRequest
         ctx.require(asked.request not in already, f"request {asked.request} is already noted")
         anchored = _required(documents.find_by_commitment(ctx.public, asked.commitment),
                              f"request {asked.request} is for a document that is not anchored")
-        # Only a party's records: a request to anyone else would tell a non-member of the
-        # verification nothing here, and its owner could not see why it is asked.
+        # Only a party's records: the owner of any other document is no member, so it
+        # would never see, in the case, the verification it is asked for.
         ctx.require(anchored.owner in ctx.members and anchored.owner != ctx.signer.organization,
                     f"request {asked.request} is for a document that is not a record of this verification: "
                     f"{anchored.owner} is not a party to it")
