@@ -239,9 +239,10 @@ def test_certify_refuses_an_incomplete_certification_naming_the_field(world, tmp
 def test_a_verification_from_opening_to_reading_the_determination(world):
     net = world["net"]
     opened = ok("origin", "verify-open", NUMBER, "1", "--dir", net, "--as", "customs", "--reason",
-                "USMCA verification")
+                "USMCA verification", "--party", "exporter")
     verification = opened["id"]
-    assert (opened["status"], opened["certifier"], opened["agencies"]) == ("open", "exporter", ["agency"])
+    assert (opened["status"], opened["parties"]) == ("open", ["agency", "exporter"])
+    assert (opened["case"]["certifier"], opened["case"]["agencies"]) == ("exporter", ["agency"])
     requested = ok("origin", "verify-request", verification, "--dir", net, "--as", "customs")
     assert [(r["doc_type"], r["status"]) for r in requested["requests"]] == [("certification_of_origin", "pending")]
     pending = ok("origin", "verify-pending", verification, "--dir", net, "--as", "exporter")["pending"]
@@ -255,12 +256,16 @@ def test_a_verification_from_opening_to_reading_the_determination(world):
     assert_refused(run("origin", "determine", verification, "--dir", net, "--as", "customs-west"), "only customs")
     determined = ok("origin", "determine", verification, "--dir", net, "--as", "customs")
     assert determined["determination"]["outcome"] == "eligible"
-    shown = ok("origin", "verify-show", verification, "--dir", net)
-    assert (shown["status"], shown["determination"]) == ("determined", determined["commitment"])
+    shown = ok("origin", "verify-show", verification, "--dir", net, "--as", "agency")
+    assert (shown["status"], shown["case"]["determination"]) == ("determined", determined["determination"])
+    outside = ok("origin", "verify-show", verification, "--dir", net, "--as", "broker")
+    assert outside["status"] == "determined" and outside["case"] is None
+    assert "private to its parties (agency, customs, exporter, importer); broker is not one" in outside["private"]
     assert ok("origin", "determination", verification, "--dir", net, "--as", "importer") == \
         determined["determination"]
     refusal = run("origin", "determination", verification, "--dir", net, "--as", "broker")
-    assert refusal.exit_code == 1 and "refused: broker is not entitled" in refusal.stderr
+    assert refusal.exit_code == 1 and "refused: verification" in refusal.stderr
+    assert "is private to its parties" in refusal.stderr
     assert ok("entry", "show", NUMBER, "--dir", net)["verifications"][0]["status"] == "determined"
 
 

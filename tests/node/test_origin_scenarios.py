@@ -5,16 +5,16 @@
     importer    files the entry claiming SPI S, referencing the certification;
     customs     opens a verification of the line and asks for the certification and the
                 entry's documents; the exporter approves;
-    producer    answers with its bill of materials (a worked case of
+    producer    asked as a party, answers with its bill of materials (a worked case of
                 shared/domain/origin-cases), granted to customs and no one else;
-    customs     checks the credential, runs the origin engine, keeps the determination
-                in its vault and grants it to the importer, the exporter and the agency
-                the line is flagged for.
+    customs     checks the credential, runs the origin engine and records the
+                determination in the verification's private collection.
 
 The motor (tv-pass: RVC 65% against 60%) is eligible; the pump (nc-fail: 55% and 47.06%
-against 60% and 50%) is denied. Either way exactly the importer, the certifier and the
-agency concerned can read the determination; every other organization is refused by the
-owner's node and holds none of it, and the outcome is in no ledger or stream file.
+against 60% and 50%) is denied. Either way exactly the verification's parties (the
+importer, the certifier, the producer asked and the agency concerned) hold the
+determination; every other organization is told it is private to them, holds none of it,
+and the outcome is in no outsider's folder nor the orderer's stream.
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from tradeledger.errors import Refused
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import disclosure
+from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows import origin as flows
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import anchor_documents
@@ -53,8 +55,8 @@ ORGANIZATIONS = (
     OrgPlan("epa", "agency", "U.S. Environmental Protection Agency"),
     OrgPlan("broker", "broker", "Harbor Customs Brokerage Inc."),
 )
-AUDIENCE = ("importer", "exporter", "fda")
-OUTSIDERS = ("customs-west", "importer-other", "producer", "epa", "broker")
+AUDIENCE = ("importer", "exporter", "fda", "producer")
+OUTSIDERS = ("customs-west", "importer-other", "epa", "broker")
 TODAY = datetime.datetime.fromtimestamp(now_ms() / 1000, datetime.UTC).date()
 PARTY = {"street": "Av. Industrial 450", "city": "Monterrey", "country": "MX", "email": "export@example.mx",
          "phone": "+52 81 5555 0100"}
@@ -94,7 +96,7 @@ def file_entry(net, hts: str, certified: str, spi: str = "S") -> str:
     number = str(complete_entry_number(f"SCN-{next(_numbers):07d}"))
     [invoice] = anchor_documents(net, "importer", [(Path("invoice.json"), f"invoice {number}".encode())],
                                  "commercial_invoice", {"entry": number})
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
+    entry_flows.file_entry(net, "importer", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": TODAY.isoformat(), "imported_on": TODAY.isoformat(),
         "importer_number": "12-345678900", "mode_of_transport": "30", "country_of_export": "MX",
@@ -130,19 +132,18 @@ def verify_entry(net, number: str, reason: str, case: dict[str, Any], approve: b
                  answer: bool = True) -> dict[str, Any]:
     """Customs verifies line 1's claim: asks for the records, the exporter approves (or
     denies) each request, the producer answers with `case`, customs determines."""
-    verification = flows.open_verification(net, "customs", number, 1, reason)
+    verification = flows.open_verification(net, "customs", number, 1, reason, parties=("producer",))
     requests = flows.request_records(net, "customs", verification)
     pending = flows.pending_requests(net, "exporter", verification)
     for request_id in pending:
         if approve:
-            net.submit_checked("exporter", access.NAMESPACE, "approve", {"request_id": request_id})
+            disclosure.approve(net, "exporter", request_id)
         else:
-            net.submit_checked("exporter", access.NAMESPACE, "deny",
-                               {"request_id": request_id, "reason": "certification withheld"})
+            disclosure.deny(net, "exporter", request_id, "certification withheld")
     answered = flows.answer_verification(net, "producer", verification, case) if answer else None
     recorded = flows.determine_origin(net, "customs", verification)
     return {"verification": verification, "requests": requests, "pending": pending, "answer": answered,
-            "determination": recorded.determination, "commitment": recorded.commitment}
+            "determination": recorded.determination}
 
 
 # --- the motor: eligible --------------------------------------------------------------------------
@@ -170,22 +171,26 @@ def test_the_motor_is_eligible_by_the_engines_result(motor):
     assert determination.reasons[0].startswith("Eligible: the USMCA claim (SPI S) on line 1 stands")
 
 
-def test_the_ledger_says_only_that_a_determination_exists_and_who_may_read_it(net, motor):
-    record = origin.find_verification(net.state("customs"), motor["verification"])
-    assert (record.status, record.determination, record.audience) == \
-        ("determined", motor["commitment"], ("exporter", "fda", "importer"))
-    assert [a.by for a in record.answers] == ["producer"]
-    assert {r.owner for r in record.requests} == {"exporter", "importer"}
+def test_the_public_ledger_says_only_that_a_verification_exists_its_parties_and_status(net, motor):
+    record = origin.find_verification(net.state("broker"), motor["verification"])
+    assert (record.status, record.members) == ("determined", ("customs", *sorted(AUDIENCE)))
+    assert set(record.to_dict()) == {"id", "entry_number", "line", "customs", "importer", "parties", "status",
+                                     "opened_ms", "determined_ms"}, "the case stays off the public record"
+    case = flows.verification_case(net, "customs", motor["verification"])
+    assert [a.by for a in case.answers] == ["producer"]
+    assert {r.owner for r in case.requests} == {"exporter", "importer"}
 
 
 @pytest.mark.parametrize("organization", AUDIENCE)
-def test_the_importer_the_certifier_and_the_agency_concerned_read_the_determination(net, motor, organization):
+def test_the_parties_read_the_determination_from_their_own_peer(net, motor, organization):
     assert flows.read_determination(net, organization, motor["verification"]) == motor["determination"]
 
 
 @pytest.mark.parametrize("organization", OUTSIDERS)
 def test_no_one_else_reads_the_determination(net, motor, organization):
-    assert_refused(net, organization, motor["commitment"])
+    with pytest.raises(flows.NotAParty, match=f"private to its parties .*; {organization} is not one of them"):
+        flows.read_determination(net, organization, motor["verification"])
+    assert origin.find_case(net.state(organization), motor["verification"]) is None
 
 
 def test_the_bill_of_materials_is_disclosed_to_customs_only(net, motor):
@@ -199,25 +204,24 @@ def test_the_bill_of_materials_is_disclosed_to_customs_only(net, motor):
 def assert_refused(net, organization: str, commitment: str) -> None:
     """The request waits for the owner (no rule or grant covers it), the owner's node
     refuses to deliver, and the requester's vault holds nothing of the document."""
-    request_id = net.submit_checked(organization, access.NAMESPACE, "request",
-                                    {"commitment": commitment, "purpose": "curious"}).txid
+    request_id = disclosure.request(net, organization, commitment, "curious").request_id
     assert access.find_request(net.state(organization), request_id).status == "pending"
     with pytest.raises(AccessRefused, match="is pending"):
         disclose(net, request_id, organization)
     assert all(r.commitment != commitment for r in net.vault(organization).received())
 
 
-def test_the_outcome_is_in_no_ledger_stream_or_outsiders_vault(net, motor, pump):
+def test_the_outcome_is_in_no_outsiders_folder_nor_the_stream(net, motor, pump):
     net.sync()
     secrets = [reason.encode() for s in (motor, pump) for reason in s["determination"].reasons
                if reason.startswith(("Eligible", "Denied", "Rule: regional value content"))]
     assert len(secrets) >= 4
-    kept = b"".join(p.read_bytes() for p in net.layout.vault("customs").rglob("*") if p.is_file())
-    assert all(secret in kept for secret in secrets), "customs' vault keeps the determinations (the control)"
-    directory = net.layout.directory
-    allowed = {net.layout.vault(name) for name in ("customs",) + AUDIENCE}
-    for path in directory.rglob("*"):
-        if not path.is_file() or any(v in path.parents for v in allowed):
+    for party in ("customs", *AUDIENCE):
+        kept = b"".join(p.read_bytes() for p in net.layout.store(party).parent.rglob("*") if p.is_file())
+        assert all(secret in kept for secret in secrets), f"{party}'s store keeps the determinations (the control)"
+    allowed = {net.layout.store(name).parent for name in ("customs", *AUDIENCE)}
+    for path in net.layout.directory.rglob("*"):
+        if not path.is_file() or any(folder in path.parents for folder in allowed):
             continue
         content = path.read_bytes()
         assert not any(secret in content for secret in secrets), f"the determination leaked into {path}"
@@ -242,7 +246,8 @@ def test_the_denial_is_read_by_the_same_parties(net, pump, organization):
 
 @pytest.mark.parametrize("organization", OUTSIDERS)
 def test_no_one_else_reads_the_denial(net, pump, organization):
-    assert_refused(net, organization, pump["commitment"])
+    with pytest.raises(AccessRefused, match="private to its parties"):
+        flows.read_determination(net, organization, pump["verification"])
 
 
 # --- what else decides a claim ------------------------------------------------------------------
@@ -300,7 +305,7 @@ def test_a_credential_signed_by_someone_other_than_the_anchoring_certifier_denie
 def test_the_officer_may_overrule_the_assessment_with_a_reason(net):
     issued = flows.certify(net, "exporter", certification("8501.10"))
     number = file_entry(net, "8501.10.4020", issued.commitment)
-    verification = flows.open_verification(net, "customs", number, 1, "site visit")
+    verification = flows.open_verification(net, "customs", number, 1, "site visit", parties=("producer",))
     flows.answer_verification(net, "producer", verification, worked("tv-pass"))
     determination = flows.determine_origin(net, "customs", verification, "denied",
                                            "site visit found the motors are assembled in a non-Party").determination
@@ -333,7 +338,7 @@ def test_an_answer_the_contract_would_refuse_is_refused_before_anything_is_ancho
     verification = flows.open_verification(net, "customs", file_entry(net, "8501.10.4020", issued.commitment),
                                            1, "who answers")
     size = net.reader.head.log_size
-    with pytest.raises(Refused, match="the certifier or a producer answers; not broker"):
+    with pytest.raises(Refused, match="is private to its parties .*; broker is not one that answers it"):
         flows.answer_verification(net, "broker", verification, worked("tv-pass"))
     assert net.reader.head.log_size == size
 

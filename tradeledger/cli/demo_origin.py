@@ -5,9 +5,10 @@ agency, broker). In each scenario the exporter, which also produced the goods, c
 origin as a verifiable credential; the importer files an entry claiming SPI S; customs
 opens a verification, asks for the certification (the exporter approves) and the
 exporter answers with its bill of materials, disclosed to customs alone; the origin
-engine decides; customs keeps the determination in its vault and the ledger says only
-that it exists. The importer, the exporter and the agency the line is flagged for can
-read it; the broker, which filed nothing here, cannot.
+engine decides. The verification is private to its parties (customs, the importer, the
+exporter and the agency the line is flagged for): they hold the determination, and the
+ledger shows everyone else only that a verification of the line exists and where it
+stands. The broker, which filed nothing here, holds none of it.
 
 The goods and figures are the worked cases of shared/domain/origin-cases: an electric
 motor whose RVC is 65% (tv-pass) and a pump whose RVC is 55% by transaction value and
@@ -86,7 +87,7 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
     today = datetime.datetime.now(datetime.UTC).date()
     issued = flows.certify(net, "exporter", certification(description, hts[:7], today))
     say(f"  the exporter certifies USMCA origin of {description}s (HS {hts[:7]}, criterion B) for {today.year} "
-        f"as a verifiable credential; anchored {issued.commitment[:12]}… with public terms "
+        f"as a verifiable credential; anchored {issued.commitment[:12]}… with its terms "
         f"{json.dumps({k: v for k, v in issued.refs.items() if k != 'credential'})}")
     invoice = json.dumps({"invoiceNumber": f"INV-{number[4:11]}", "total": value, "currency": "USD"}).encode()
     [anchored] = anchor_documents(net, "importer", [(Path("invoice.json"), invoice)], "commercial_invoice",
@@ -98,7 +99,7 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
         f"claim against the certification's terms: {claim.status if claim else 'no claim'}")
     verification_id = flows.open_verification(net, "customs", number, 1, "verification of a USMCA claim")
     made = flows.request_records(net, "customs", verification_id)
-    say(f"  customs opens verification {verification_id[:12]}… and asks for "
+    say(f"  customs opens verification {verification_id} and asks for "
         + ", ".join(f"the {r.doc_type.replace('_', ' ')} ({r.owner}: {r.status})" for r in made))
     for request_id in flows.pending_requests(net, "exporter", verification_id):
         approve(net, "exporter", request_id)
@@ -110,15 +111,15 @@ def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, descri
         if reason.startswith(("Denied", "Eligible", "Rule: regional", "The good")):
             say(f"    {reason}")
     status = flows.verification(net, "customs", verification_id)
-    say(f"  on the ledger: verification {status.status}, determination {(status.determination or '')[:12]}… "
-        f"readable by {', '.join(status.audience)}; the outcome itself stays in customs' vault")
+    say(f"  public: verification {status.id} of line {status.line} is {status.status}, parties "
+        f"{', '.join(status.members)}; the case and its determination are private to them")
     seen = []
     for organization in ("importer", "exporter", "agency", "broker"):
         try:
             flows.read_determination(net, organization, verification_id)
             seen.append(f"{organization} reads it")
         except AccessRefused:
-            seen.append(f"{organization} is refused")
+            seen.append(f"{organization} holds none of it")
     say(f"  {'; '.join(seen)}")
     return determination.outcome
 

@@ -3,18 +3,23 @@
     certify CERT.json --as exporter                 issue a USMCA / CAFTA-DR certification (a
                                                     verifiable credential) and anchor it
     verify-open NUMBER LINE --reason R --as customs open a verification of a claiming line
+                [--party ORG ...]                   (the certifier and the agencies the line is
+                                                    flagged to are parties; name producers asked)
     verify-request VERIFICATION --as customs        ask for the certification and records
     verify-pending VERIFICATION --as ORG            requests waiting for ORG to approve
     verify-answer VERIFICATION CASE.json --as ORG   answer with a bill-of-materials case
                                                     (shared/domain/origin-cases/README.md)
-    verify-show VERIFICATION [--as ORG]             the verification as the ledger holds it
+    verify-show VERIFICATION [--as ORG]             the verification: its public record, and
+                                                    its case when ORG is a party to it
     determine VERIFICATION --as customs             assess, keep, grant and record the
               [--outcome eligible|denied --reason R]   determination (the officer may overrule)
-    determination VERIFICATION --as ORG             read it: the importer, the certifier and the
-                                                    agencies concerned; anyone else is refused
+    determination VERIFICATION --as ORG             read it: the verification's parties; anyone
+                                                    else is refused
 
-Each command prints one JSON object. A refusal is one line on stderr and exit 2; a party
-not entitled to a determination is refused with exit 1.
+A verification is private to its parties (customs, the importer, the certifier, the
+producers asked, the agencies concerned): everyone else sees that it exists, its parties
+and its status. Each command prints one JSON object. A refusal is one line on stderr and
+exit 2; an organization that is not a party is refused with exit 1.
 """
 
 from __future__ import annotations
@@ -78,12 +83,13 @@ def open_command(
     line: int = typer.Argument(..., metavar="LINE", help="The line that claims preference."),
     directory: Path = DirOption,
     organization: str = AsOption,
-    reason: str = typer.Option(..., "--reason", help="Why customs verifies (public on the ledger)."),
+    reason: str = typer.Option(..., "--reason", help="Why customs verifies (private to the parties)."),
+    parties: list[str] = typer.Option([], "--party", help="An exporter or producer asked (repeatable)."),
 ) -> None:
     """Open a verification of origin of a line claiming USMCA or CAFTA-DR preference (customs)."""
     with EmbeddedNetwork(directory) as network:
-        verification_id = flows.open_verification(network, organization, number, line, reason)
-        emit(flows.verification(network, organization, verification_id).to_dict())
+        verification_id = flows.open_verification(network, organization, number, line, reason, parties)
+        emit(_shown(network, organization, verification_id))
 
 
 @verification_app.command("verify-request")
@@ -131,10 +137,10 @@ def show_command(
     directory: Path = DirOption,
     organization: str | None = typer.Option(None, "--as", help="Whose peer to read (default: the first hosted)."),
 ) -> None:
-    """The verification as the ledger holds it: who was asked, who answered, whether determined."""
+    """The verification: that it exists, its parties and status; its case to a party only."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        emit(flows.verification(network, organization or network.hosted[0], verification_id).to_dict())
+        emit(_shown(network, organization or network.hosted[0], verification_id))
 
 
 @verification_app.command("determine")
@@ -146,7 +152,7 @@ def determine_command(
     outcome: str | None = typer.Option(None, "--outcome", help="Overrule the assessment: eligible or denied."),
     reason: str | None = typer.Option(None, "--reason", help="The officer's reason (with --outcome)."),
 ) -> None:
-    """Assess what was disclosed, keep the determination in customs' vault, grant it and record it (customs)."""
+    """Assess what was disclosed and record the determination for the verification's parties (customs)."""
     if (outcome is None) != (reason is None):
         fail("give --outcome and --reason together, or neither")
     with EmbeddedNetwork(directory) as network:
@@ -159,7 +165,7 @@ def determine_command(
 @friendly_errors
 def determination_command(verification_id: str = VerificationArgument, directory: Path = DirOption,
                           organization: str = AsOption) -> None:
-    """Read a determination from customs' vault, if the policy entitles you to it."""
+    """Read a determination from your own peer, if you are a party to the verification."""
     with EmbeddedNetwork(directory) as network:
         try:
             determination = flows.read_determination(network, organization, verification_id)
@@ -167,6 +173,16 @@ def determination_command(verification_id: str = VerificationArgument, directory
             fail(f"refused: {exc}", code=1)
     emit(determination.to_dict())
 
+
+def _shown(network: EmbeddedNetwork, organization: str, verification_id: str) -> dict[str, object]:
+    """The public record, with the case when `organization` is a party, else why not."""
+    shown: dict[str, object] = flows.verification(network, organization, verification_id).to_dict()
+    try:
+        shown["case"] = flows.verification_case(network, organization, verification_id).to_dict()
+    except AccessRefused as exc:
+        shown["case"] = None
+        shown["private"] = str(exc)
+    return shown
 
 
 def _require_customs(network: EmbeddedNetwork, verification_id: str, organization: str) -> None:

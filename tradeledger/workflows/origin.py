@@ -3,18 +3,21 @@
     certify               the certifier issues a certification of origin as a verifiable
                           credential, keeps it in its vault and anchors it with its public
                           terms (doc type certification_of_origin);
-    open_verification     customs opens a verification of a line claiming preference;
-    request_records       customs asks, through the disclosure workflow, for the
-                          certification and the entry's supporting documents, and notes
-                          the requests on the verification;
-    answer_verification   the importer, certifier or producer answers with a bill-of-materials
-                          case for the origin engine, granted to customs only;
+    open_verification     customs opens a verification of a line claiming preference, with
+                          the importer, the certifier, the agencies the line is flagged to
+                          and the exporters or producers it asks as parties, and states the
+                          line's claim in the verification's private collection;
+    request_records       customs asks the parties, through the disclosure workflow, for the
+                          certification and the entry's supporting documents, and notes the
+                          requests in the collection;
+    answer_verification   a party answers with a bill-of-materials case for the origin
+                          engine, granted to customs only;
     determine_origin      customs collects what was disclosed, checks the certification
                           (proof and issuer key against the registry, public terms), runs
-                          the judgement (`domain.origin.determination.assess`), keeps the
-                          determination in its vault, grants it to exactly the importer,
-                          the certifier and the agencies concerned, and records it;
-    read_determination    one of those parties fetches it; anyone else is refused.
+                          the judgement (`domain.origin.determination.assess`), and records
+                          the determination in the collection: its parties hold it;
+    read_determination    a party reads it from its own peer; anyone else is told the
+                          verification is private to its parties (`NotAParty`).
 
 This module only orchestrates: every judgement is in `tradeledger.domain.origin`, every
 rule of the ledger in `tradeledger.contracts.origin`. A step that cannot run as asked
@@ -30,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from tradeledger.contracts import access, documents, entries, origin
-from tradeledger.contracts.origin import Verification
+from tradeledger.contracts.origin import Verification, VerificationCase
 from tradeledger.credentials import issue_credential
 from tradeledger.crypto import canonical_bytes
 from tradeledger.domain.origin import OriginCase, OriginCaseError
 from tradeledger.domain.origin.certification import CertificationOfOrigin
-from tradeledger.domain.origin.claims import ClaimOutcome
+from tradeledger.domain.origin.claims import FTA_SPIS, ClaimOutcome
 from tradeledger.domain.origin.determination import (
     CertificationCheck,
     Determination,
@@ -47,8 +50,10 @@ from tradeledger.domain.origin.determination import (
 from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE
 from tradeledger.errors import Refused
 from tradeledger.identity.verification import check_with_ledger
+from tradeledger.ledger.collections import PrivateInput
 from tradeledger.runtime.node import Node
 from tradeledger.runtime.receipts import Receipt, WaitLevel
+from tradeledger.workflows import disclosure
 from tradeledger.workflows.disclosure import AccessRefused, disclose
 from tradeledger.workflows.documents import AnchorResult, anchor_documents
 
@@ -116,19 +121,69 @@ def filed_claim(node: Node, viewer: str, entry_number: str, line: int) -> ClaimO
 
 # --- customs opens and asks --------------------------------------------------------------------
 
+class NotAParty(AccessRefused):
+    """The organization is not a party to the verification: its case is private to them."""
+
+
 def verification(node: Node, viewer: str, verification_id: str) -> Verification:
-    """The verification as `viewer`'s peer holds it."""
+    """The public record of the verification, as `viewer`'s peer holds it."""
     found = origin.find_verification(node.state(viewer), verification_id)
     if found is None:
         raise Refused(f"no verification of origin {verification_id} is on the ledger")
     return found
 
 
-def open_verification(node: Node, customs: str, entry_number: str, line: int, reason: str) -> str:
-    """Open a verification of the line's claim; its id."""
-    receipt = node.submit_checked(customs, origin.NAMESPACE, "open",
-                                  {"entry_number": entry_number, "line": line, "reason": reason})
-    return receipt.txid
+def verification_case(node: Node, viewer: str, verification_id: str) -> VerificationCase:
+    """The verification's case at `viewer`'s peer; `NotAParty` for anyone not a member."""
+    record = verification(node, viewer, verification_id)
+    found = origin.find_case(node.state(viewer), verification_id)
+    if found is None:
+        raise NotAParty(f"verification {verification_id} is private to its parties "
+                        f"({', '.join(record.members)}); {viewer} is not one of them")
+    return found
+
+
+def _customs_record(node: Node, customs: str, verification_id: str) -> tuple[Verification, VerificationCase]:
+    record = verification(node, customs, verification_id)
+    if record.customs != customs:
+        raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")
+    if record.status == origin.DETERMINED:
+        raise Refused(f"verification {verification_id} is already determined")
+    return record, verification_case(node, customs, verification_id)
+
+
+def open_verification(node: Node, customs: str, entry_number: str, line: int, reason: str,
+                      parties: Sequence[str] = ()) -> str:
+    """Open a verification of the line's claim with the certifier, the agencies the line is
+    flagged to and `parties` (the exporters or producers asked) as its parties; its id.
+
+    Customs states the line's claim in the private payload: the verification's parties
+    are not all members of the entry's collection, so none of them could read it there."""
+    state = node.state(customs)
+    entry = entries.find_entry(state, entry_number)
+    if entry is None:
+        raise Refused(f"no entry {entry_number} is filed, or {customs} is not a party to it")
+    if entry.filed_with != customs:
+        raise Refused(f"only {entry.filed_with}, the customs authority the entry was filed with, verifies it")
+    found = entry.line(line)
+    if found is None:
+        raise Refused(f"entry {entry_number} has no line {line}")
+    if found.spi not in FTA_SPIS:
+        raise Refused(f"line {line} claims no USMCA or CAFTA-DR preference (SPI S, S+, P or P+); nothing to verify")
+    named = set(parties) | set(found.flags)
+    if found.certification is not None:
+        anchored = documents.find_by_commitment(state, found.certification)
+        if anchored is not None:
+            named.add(anchored.owner)
+    named -= {customs, entry.importer}
+    verification_id = origin.next_verification_id(state, entry_number, line)
+    claim = {"reason": reason, "spi": found.spi, "hts": found.hts, "origin": found.origin,
+             "certification": found.certification, "agencies": sorted(found.flags)}
+    node.submit_checked(customs, origin.NAMESPACE, "open",
+                        {"entry_number": entry_number, "line": line, "parties": sorted(named)},
+                        private=[PrivateInput(origin.CASE_PART, origin.verification_collection(verification_id),
+                                              claim)])
+    return verification_id
 
 
 @dataclass(frozen=True)
@@ -152,41 +207,39 @@ def _request_status(node: Node, viewer: str, request_id: str) -> str:
 
 
 def request_records(node: Node, customs: str, verification_id: str) -> list[RecordRequest]:
-    """Customs asks for the certification and the entry's supporting documents it cannot
-    yet read, and notes the requests on the verification."""
-    record = verification(node, customs, verification_id)
-    if record.customs != customs:
-        raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")
-    if record.status == origin.DETERMINED:
-        raise Refused(f"verification {verification_id} is already determined")
+    """Customs asks the parties for the certification and the entry's supporting documents
+    it cannot yet read, and notes the requests in the verification's collection. A record
+    of an organization that is not a party is not asked for here."""
+    record, case = _customs_record(node, customs, verification_id)
     state = node.state(customs)
     entry = entries.find_entry(state, record.entry_number)
-    wanted = [record.certification] if record.certification else []
+    wanted = [case.certification] if case.certification else []
     wanted += [d.commitment for d in (entry.documents if entry else ()) if d.commitment not in wanted]
-    already = {r.commitment for r in record.requests}
+    already = {r.commitment for r in case.requests}
     purpose = f"verification of origin {verification_id} (entry {record.entry_number} line {record.line})"
     made = []
     for commitment in wanted:
         anchored = documents.find_by_commitment(state, commitment)
-        if commitment in already or anchored is None or anchored.owner == customs:
+        if (commitment in already or anchored is None or anchored.owner == customs
+                or anchored.owner not in record.members):
             continue
-        receipt = node.submit_checked(customs, access.NAMESPACE, "request",
-                                      {"commitment": commitment, "purpose": purpose})
-        made.append(RecordRequest(receipt.txid, commitment, anchored.doc_type, anchored.owner,
-                                  _request_status(node, customs, receipt.txid)))
+        asked = disclosure.request(node, customs, commitment, purpose)
+        made.append(RecordRequest(asked.request_id, commitment, anchored.doc_type, anchored.owner,
+                                  _request_status(node, customs, asked.request_id)))
     if made:
-        node.submit_checked(customs, origin.NAMESPACE, "request",
-                            {"verification": verification_id, "requests": [r.request_id for r in made]})
+        noted = [{"request": r.request_id, "commitment": r.commitment} for r in made]
+        node.submit_checked(customs, origin.NAMESPACE, "request", {"verification": verification_id},
+                            private=[PrivateInput(origin.REQUESTS_PART, record.collection, {"requests": noted})])
     return made
 
 
 def pending_requests(node: Node, owner: str, verification_id: str) -> list[str]:
     """The verification's requests still waiting for `owner` to decide."""
-    return [r.request for r in verification(node, owner, verification_id).requests
+    return [r.request for r in verification_case(node, owner, verification_id).requests
             if r.owner == owner and _request_status(node, owner, r.request) == "pending"]
 
 
-# --- the producer answers ------------------------------------------------------------------------
+# --- a party answers -----------------------------------------------------------------------------
 
 def answer_verification(node: Node, organization: str, verification_id: str, case: Mapping[str, Any]) -> str:
     """Answer with a bill-of-materials case: kept in the answerer's vault, anchored with a
@@ -199,25 +252,27 @@ def answer_verification(node: Node, organization: str, verification_id: str, cas
     # The contract's rules, checked first so that a refused answer leaves nothing anchored.
     if record.status == origin.DETERMINED:
         raise Refused(f"verification {verification_id} is already determined; answers are closed")
-    if not origin.may_answer(record, organization, node.genesis.organization(organization).role):
-        raise Refused(f"the importer ({record.importer}), the certifier or a producer answers; not {organization}")
+    if not origin.may_answer(record, organization):
+        raise NotAParty(f"verification {verification_id} is private to its parties ({', '.join(record.members)}); "
+                        f"{organization} is not one that answers it")
     anchored = _anchor_one(node, organization, "bill_of_materials.json", canonical_bytes(dict(case)),
                            BILL_OF_MATERIALS, {origin.VERIFICATION_REF: verification_id})
-    node.submit_checked(organization, access.NAMESPACE, "grant", {
-        "grantee": record.customs, "commitment": anchored.commitment,
-        "purpose": f"verification of origin {verification_id}: bill of materials for customs only"})
-    node.submit_checked(organization, origin.NAMESPACE, "answer",
-                        {"verification": verification_id, "commitment": anchored.commitment})
+    disclosure.grant(node, organization, record.customs,
+                     f"verification of origin {verification_id}: bill of materials for customs only",
+                     commitment=anchored.commitment)
+    node.submit_checked(organization, origin.NAMESPACE, "answer", {"verification": verification_id},
+                        private=[PrivateInput(origin.ANSWER_PART, record.collection,
+                                              {"commitment": anchored.commitment})])
     return anchored.commitment
 
 
 # --- customs determines ------------------------------------------------------------------------
 
-def _check_certification(node: Node, customs: str, record: Verification, line: entries.LineRecord,
+def _check_certification(node: Node, customs: str, case: VerificationCase, line: entries.LineRecord,
                          credential_bytes: bytes | None, pending: str = "") -> CertificationCheck:
     """Check a disclosed certification: its proof and issuer key against the registry as
     customs' peer holds it, then the rest by `domain.origin.determination`."""
-    commitment = record.certification or ""
+    commitment = case.certification or ""
     if credential_bytes is None:
         return CertificationCheck.undisclosed(commitment, pending)
     try:
@@ -247,8 +302,7 @@ def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequ
     ids = [r for r in request_ids
            if (found := access.find_request(state, r)) is not None and found.commitment == commitment]
     if not ids:
-        ids = [node.submit_checked(organization, access.NAMESPACE, "request",
-                                   {"commitment": commitment, "purpose": purpose}).txid]
+        ids = [disclosure.request(node, organization, commitment, purpose).request_id]
     for request_id in ids:
         if _request_status(node, organization, request_id) == "approved":
             content = _disclose(node, request_id, organization)
@@ -260,95 +314,65 @@ def _disclosed(node: Node, organization: str, commitment: str, request_ids: Sequ
 
 @dataclass(frozen=True)
 class RecordedDetermination:
-    """A determination kept in customs' vault, granted to its audience, recorded on the ledger."""
+    """A determination recorded in the verification's collection: its parties hold it."""
 
     determination: Determination
-    commitment: str
+    receipt: Receipt
 
     def to_dict(self) -> dict[str, Any]:
-        return {"commitment": self.commitment, "determination": self.determination.to_dict()}
+        return {"determination": self.determination.to_dict(), **self.receipt.to_dict()}
 
 
 def determine_origin(node: Node, customs: str, verification_id: str, outcome: str | None = None,
                      reason: str | None = None) -> RecordedDetermination:
-    """Collect the disclosed records, assess, keep the determination in customs' vault,
-    grant it to exactly its audience and record it."""
+    """Collect the disclosed records, assess, and record the determination (the officer may
+    overrule it with a reason) in the verification's collection."""
     if outcome is not None:  # judged before any request or delivery is recorded
         check_overrule(outcome, reason)
-    record = verification(node, customs, verification_id)
-    if record.customs != customs:
-        raise Refused(f"only {record.customs}, which opened verification {verification_id}, acts on it")
-    if record.status == origin.DETERMINED:
-        raise Refused(f"verification {verification_id} is already determined")
+    record, case = _customs_record(node, customs, verification_id)
     entry = entries.find_entry(node.state(customs), record.entry_number)
     line = entry.line(record.line) if entry else None
     if line is None:
         raise Refused(f"entry {record.entry_number} has no line {record.line}")
     purpose = f"verification of origin {verification_id}"
-    request_ids = [r.request for r in record.requests]
+    request_ids = [r.request for r in case.requests]
     check = None
-    if record.certification is not None:
-        credential, pending = _disclosed(node, customs, record.certification, request_ids, purpose)
-        check = _check_certification(node, customs, record, line, credential, pending)
+    if case.certification is not None:
+        credential, pending = _disclosed(node, customs, case.certification, request_ids, purpose)
+        check = _check_certification(node, customs, case, line, credential, pending)
     cases: list[Mapping[str, Any]] = []
-    for answer in record.answers:
+    for answer in case.answers:
         content, _pending = _disclosed(node, customs, answer.commitment, request_ids, purpose)
         if content is not None and answer.doc_type == BILL_OF_MATERIALS:
             try:
                 cases.append(json.loads(content))
             except ValueError:
                 cases.append({"unreadable": "the answered bill of materials is not JSON"})
-    claim = VerifiedClaim(record.id, record.entry_number, record.line, record.hts, line.origin, record.agreement,
-                          record.spi, record.importer, record.certifier, line.claim)
+    claim = VerifiedClaim(record.id, record.entry_number, record.line, case.hts, case.origin, case.agreement,
+                          case.spi, record.importer, case.certifier, line.claim)
     determination = assess(claim, check, cases, customs)
     if outcome is not None:
         determination = determination.overruled(outcome, reason or "")
     return RecordedDetermination(determination, record_determination(node, record, determination))
 
 
-def record_determination(node: Node, record: Verification, determination: Determination) -> str:
-    """Keep the determination in customs' vault, grant it to the verification's entitled
-    readers and record it on the ledger; its commitment."""
-    customs = record.customs
-    anchored = _anchor_one(node, customs, "determination.json", canonical_bytes(determination.to_dict()),
-                           origin.DETERMINATION_DOC_TYPE, {origin.VERIFICATION_REF: determination.verification})
-    grants = [node.sign(customs, access.NAMESPACE, "grant", {
-        "grantee": party, "commitment": anchored.commitment,
-        "purpose": f"determination of verification of origin {determination.verification}"})
-        for party in record.entitled_readers]
-    receipts = node.submit(grants, wait="final", viewer=customs) if grants else []
-    refused = [r.reason for r in receipts if r.valid is False]
-    if refused:
-        raise Refused(refused[0] or "a grant of the determination was refused")
-    node.submit_checked(customs, origin.NAMESPACE, "determine",
-                        {"verification": determination.verification, "commitment": anchored.commitment})
-    return anchored.commitment
+def record_determination(node: Node, record: Verification, determination: Determination) -> Receipt:
+    """Record the determination in the verification's collection: its parties (the
+    importer, the certifier, the exporters or producers asked, the agencies concerned)
+    hold it; no one else holds a byte of it."""
+    return node.submit_checked(record.customs, origin.NAMESPACE, "determine",
+                               {"verification": determination.verification},
+                               private=[PrivateInput(origin.DETERMINATION_PART, record.collection,
+                                                     {"determination": determination.to_dict()})])
 
 
 # --- the parties read it -------------------------------------------------------------------------
 
 def read_determination(node: Node, organization: str, verification_id: str) -> Determination:
-    """Fetch the determination from customs' vault; refused (AccessRefused) for anyone
-    the policy does not entitle."""
-    record = verification(node, organization, verification_id)
-    if record.determination is None:
-        raise Refused(f"verification {verification_id} is {record.status}; not yet determined")
-    commitment = record.determination
-    vault = node.vault(organization)
-    content: bytes | None
-    if organization != record.customs:
-        receipt = node.submit_checked(organization, access.NAMESPACE, "request", {
-            "commitment": commitment, "purpose": f"read the determination of verification {verification_id}"})
-        status = _request_status(node, organization, receipt.txid)
-        if status != "approved":
-            raise AccessRefused(f"{organization} is not entitled to the determination of verification "
-                                f"{verification_id}; its request is {status}")
-        content = _disclose(node, receipt.txid, organization)
-    else:
-        kept = vault.commitment(commitment)
-        if kept is None:
-            raise Refused(f"{organization}'s vault does not hold determination {commitment[:12]}…")
-        content = vault.get_document(kept.document_sha256)
-    if content is None:
-        raise Refused(f"the determination {commitment[:12]}… was delivered without its document")
-    return Determination.from_dict(json.loads(content))
+    """The determination from the organization's own peer; `NotAParty` (an AccessRefused)
+    for anyone who is not a party to the verification."""
+    case = verification_case(node, organization, verification_id)
+    if case.determination is None:
+        status = verification(node, organization, verification_id).status
+        raise Refused(f"verification {verification_id} is {status}; not yet determined")
+    return case.determination
