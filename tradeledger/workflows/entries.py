@@ -29,6 +29,8 @@ from typing import Any, Literal
 
 from tradeledger.contracts import entries, origin
 from tradeledger.contracts.entries import AgencyView, EntryFiling, EntryRecord
+from tradeledger.domain.entry_number import validate_entry_number
+from tradeledger.domain.errors import IdentifierError
 from tradeledger.ledger.authority import utc_text
 from tradeledger.ledger.collections import PrivateInput
 from tradeledger.runtime.node import Node
@@ -65,11 +67,21 @@ def _flags(line: Any) -> list[str]:
     return [flag for flag in flags if isinstance(flag, str)] if isinstance(flags, list) else []
 
 
+def standard_number(entry_number: str) -> str:
+    """The entry number in the standard form the contract keeps (and names collections by);
+    an invalid one as given, for the contract to refuse with its reason."""
+    try:
+        return str(validate_entry_number(entry_number))
+    except IdentifierError:
+        return entry_number
+
+
 def filing_inputs(entry_number: str, summary: Mapping[str, Any]) -> tuple[list[str], list[PrivateInput]]:
     """The flagged agencies (public) and the private parts of a filing or an amendment of
     `summary` (the summary's own fields, with "reason" for an amendment): one "lines" part
     per flagged agency with only its lines, then the "summary" part. The contract checks
     that they agree; a malformed summary is refused there, with its reason."""
+    entry_number = standard_number(entry_number)
     lines = summary.get("lines")
     lines = lines if isinstance(lines, list) else []
     flagged = sorted({flag for line in lines for flag in _flags(line)})
@@ -112,7 +124,8 @@ def decide_entry(node: Node, organization: str, decision: Decision, entry_number
                  wait: WaitLevel = "final") -> EntryOutcome:
     """Customs' decision on an entry filed with it; a rejection or a review says why (the
     reason is private to the entry's members)."""
-    private = [PrivateInput(entries.DECISION, entries.entry_collection(entry_number), {"reason": reason})]
+    private = [PrivateInput(entries.DECISION, entries.entry_collection(standard_number(entry_number)),
+                            {"reason": reason})]
     return _change(node, organization, decision, entry_number, {"entry_number": entry_number}, wait, private)
 
 
