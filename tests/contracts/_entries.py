@@ -22,8 +22,8 @@ def split_args(action: str, args: dict[str, Any]) -> tuple[dict[str, Any], list[
     if action == "amend":
         flagged, private = filing_inputs(str(number), {k: v for k, v in args.items() if k != "entry_number"})
         return {"entry_number": number, "flagged_agencies": flagged}, private
-    return ({"entry_number": number},
-            [PrivateInput(entries.DECISION, entries.entry_collection(standard_number(str(number))), {"reason": args.get("reason", "")})])
+    collection = entries.entry_collection(standard_number(str(number)))
+    return {"entry_number": number}, [PrivateInput(entries.DECISION, collection, {"reason": args.get("reason", "")})]
 
 
 def submit(net, organization: str, action: str, args: dict[str, Any]):

@@ -298,8 +298,8 @@ def test_an_amendment_is_a_new_version_and_the_earlier_versions_stay_readable(ne
     original = file(net, "broker")
     number = original.entry_number
     submit(net, "broker", "amend", amendment(number, "added a line", lines=[line(1), line(2, hts="8501.20.4000")]))
-    submit(net, "importer", "amend", amendment(number, "port of entry corrected", port_code="2304", entry_date="2026-03-04",
-                                 lines=[line(1), line(2, hts="8501.20.4000")]))
+    submit(net, "importer", "amend", amendment(number, "port of entry corrected", port_code="2304",
+                                               entry_date="2026-03-04", lines=[line(1), line(2, hts="8501.20.4000")]))
     versions = entries.entry_versions(net.state("customs"), number)
     assert [v.version for v in versions] == [1, 2, 3]
     assert versions[0] == original
@@ -337,7 +337,8 @@ def test_a_liquidated_entry_is_not_amended(net):
 def test_an_amendment_relinks_its_documents(net):
     first, second = anchor(net, "importer", "commercial_invoice"), anchor(net, "importer", "commercial_invoice")
     number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}]).entry_number
-    submit(net, "importer", "amend", amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
+    submit(net, "importer", "amend",
+           amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
     assert [d.commitment for d in current(net, number).documents] == [second]
     assert [d.commitment for d in entries.entry_versions(net.state("customs"), number)[0].documents] == [first]
 

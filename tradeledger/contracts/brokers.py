@@ -507,7 +507,8 @@ class PowerOfAttorneyPayload(RegisterCredential):
     @classmethod
     def _license(cls, v: dict[str, Any]) -> dict[str, Any]:
         if "proof" not in v:
-            raise ValueError("the broker's license has no proof; give the signed credential")
+            raise ValueError("the broker's signed license travels with its power of attorney; register the "
+                             "license first, or give it")
         return v
 
 

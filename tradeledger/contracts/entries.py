@@ -666,7 +666,8 @@ def _decide(ctx: TxContext, entry_number: str, to: str, allowed_from: tuple[str,
 
 
 def _decided(ctx: PrivateContext, entry_number: str, to: str, decision: Decision, reason_required: bool) -> None:
-    ctx.require(bool(decision.reason) or not reason_required, f"state the reason the entry becomes {to.replace('_', ' ')}")
+    ctx.require(bool(decision.reason) or not reason_required,
+                f"state the reason the entry becomes {to.replace('_', ' ')}")
     record = _held(ctx, entry_number)
     decided = dataclasses.replace(record, status=to, status_reason=decision.reason, updated_ms=ctx.block_time_ms,
                                   history=record.history + (_event(ctx, to, decision.reason, record.version),))

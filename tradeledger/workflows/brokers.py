@@ -85,11 +85,12 @@ def register_broker(node: Node, broker: str, license: Mapping[str, Any] | None =
     """Register, as `broker`, its license (if given) and then each power of attorney, in
     that order, with `customs` (the network's one customs authority by default); the first
     refusal stops the rest, and what was registered before it stays. An importer may act
-    as `broker` for a power of attorney it issued, with the broker's license given."""
+    as `broker` for a power of attorney it issued: `license` is then the broker's, carried
+    beside it (a broker's own license is taken from its collection when not given)."""
     customs = _customs_of(node, customs)
     state = node.state(broker)
     registered = []
-    if license is not None:
+    if license is not None and node.genesis.organization(broker).role == "broker":
         importers = [importer for importer in brokers.power_of_attorney_importers(state, broker)
                      if brokers.find_power_of_attorney(state, importer, broker) is not None]
         private = [PrivateInput("license", brokers.license_collection(broker), {"credential": dict(license)})]
@@ -103,11 +104,10 @@ def register_broker(node: Node, broker: str, license: Mapping[str, Any] | None =
         named = _named(state, subject.get("id") if isinstance(subject, Mapping) else None,
                        "broker the power of attorney names")
         importer = _named(state, issuer_id(power), "power of attorney's issuer")
-        held = license if license is not None and named == broker else brokers.license_credential(state, named)
-        if held is None:
-            raise Refused(f"give the license of {named} with its power of attorney (or register the license first)")
+        held = license if license is not None else brokers.license_credential(state, named)
+        # Without the license the contract refuses, after judging who may register at all.
         private = [PrivateInput("poa", brokers.poa_collection(importer, named),
-                                {"credential": dict(power), "license": dict(held)})]
+                                {"credential": dict(power), "license": dict(held or {})})]
         receipt = node.submit_checked(broker, brokers.NAMESPACE, REGISTER_POWER_OF_ATTORNEY,
                                       {"importer": importer, "broker": named, "customs": customs},
                                       wait=wait, private=private)
