@@ -112,9 +112,12 @@ def test_a_refused_filing_is_one_line_and_changes_nothing(world, tmp_path):
     before = fingerprint(world["net"])
     assert_refused(run("entry", "file", write(tmp_path / "again.json", summary()), "--dir", world["net"],
                        "--as", "importer"), "already filed")
-    assert_refused(run("entry", "file", write(tmp_path / "bad.json", summary(entry_number="NWI-0000102-0",
-                                                                              port_code="23A4")),
-                       "--dir", world["net"], "--as", "importer"), "port_code", "entry_number")
+    # The public arguments are judged first, then the private summary: one reason at a time.
+    assert_refused(run("entry", "file", write(tmp_path / "bad.json", summary(entry_number="NWI-0000102-0")),
+                       "--dir", world["net"], "--as", "importer"), "entry_number")
+    assert_refused(run("entry", "file", write(tmp_path / "port.json", summary(entry_number="NWI-0000102-7",
+                                                                                port_code="23A4")),
+                       "--dir", world["net"], "--as", "importer"), "port_code")
     assert_refused(run("entry", "file", write(tmp_path / "list.json", [summary()]), "--dir", world["net"],
                        "--as", "importer"), "is a JSON object")
     (tmp_path / "broken.json").write_text("{not json")
@@ -156,8 +159,8 @@ def broker(world) -> dict[str, Any]:
 
 
 def test_a_broker_files_only_after_registering_its_license_and_power_of_attorney(world, broker):
-    assert_refused(broker["refusal"], "broker broker has no registered CustomsBrokerLicenseCredential; "
-                                      "register one with `tradeledger entry register-broker`")
+    assert_refused(broker["refusal"], "broker broker holds no PowerOfAttorneyCredential from importer; the importer "
+                                      "issues one naming the broker, registered with `tradeledger entry register-broker`")
     registered = broker["registered"]
     assert [r["action"] for r in registered["registered"]] == ["register_license", "register_power_of_attorney"]
     assert all(r["valid"] is True for r in registered["registered"])

@@ -20,11 +20,16 @@ one line on stderr ("error: ...") and exit 2, and changes nothing.
 A broker files for an importer only with a CustomsBrokerLicenseCredential (from an issuer
 customs trusts) and the importer's PowerOfAttorneyCredential naming it: signed credentials
 (`tradeledger vc issue`), registered once with `entry register-broker`.
+
+An entry's summary is private to its importer, filer and customs, and each flagged agency
+holds only the lines flagged to it: `entry show` at any other organization prints the
+public facts (filed, by whom, when, status) and says that the content is private.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +98,13 @@ def show_command(
         if view is None:
             fail(f"no entry {number} is filed on this network")
             return
+        if not view.visible:
+            # Not an error: the entry's existence and status are public, its content is not.
+            print(view.private_notice(), file=sys.stderr)
+            if history or version is not None:
+                fail(f"the versions of entry {number} are private to its importer, filer and customs")
+            emit(view.to_dict())
+            return
         if history:
             emit([v.to_dict() for v in view.versions])
             return
@@ -155,10 +167,13 @@ def register_broker_command(
                                              help="Your signed CustomsBrokerLicenseCredential."),
     poa_files: list[Path] = typer.Option([], "--poa", metavar="POA.json",
                                          help="An importer's signed PowerOfAttorneyCredential naming you; repeatable."),
+    customs: str | None = typer.Option(None, "--customs", help="The customs authority the broker files with "
+                                                                "(the network's only one by default)."),
     directory: Path = DirOption,
     organization: str = AsOption,
 ) -> None:
-    """Register a broker's license and importers' powers of attorney, verified once on the ledger."""
+    """Register a broker's license and importers' powers of attorney, verified once on the ledger
+    and kept private to the broker, the importer and customs."""
     if license_file is None and not poa_files:
         fail("give --license LICENSE.json, --poa POA.json or both")
     # Every file is read first, so a bad one stops the command before anything is registered.
@@ -166,7 +181,7 @@ def register_broker_command(
                if license_file is not None else None)
     powers = [_object(read_json(path, "credential"), path, "a credential") for path in poa_files]
     with EmbeddedNetwork(directory) as network:
-        emit(register_broker(network, organization, license, powers).to_dict())
+        emit(register_broker(network, organization, license, powers, customs=customs).to_dict())
 
 
 @entry_app.command("broker")
