@@ -43,6 +43,7 @@ BILL = "MARKERBOL778899"
 VALUE_FDA, VALUE_EPA, VALUE_PLAIN = "71234.56", "83456.78", "95678.90"
 DESCRIPTION_PLAIN = "marker widgets of line three"
 MARKERS = (IMPORTER_NUMBER, BILL, VALUE_FDA, VALUE_EPA, VALUE_PLAIN, DESCRIPTION_PLAIN)
+LICENSE_NUMBER = b"BROKER-21044"  # tests/contracts/_brokers.license_for
 _numbers = itertools.count(1)
 
 
@@ -114,7 +115,8 @@ def test_a_non_member_gets_no_summary_and_a_clear_answer(world):
         assert view is not None and not view.visible and view.agency_lines is None
         notice = view.private_notice()
         assert f"entry {number} is filed (status under review" in notice
-        assert "by broker for importer with customs" in notice and "private to its importer, filer and customs" in notice
+        assert "by broker for importer with customs" in notice
+        assert "private to its importer, filer and customs" in notice
         assert not any(marker in str(view.to_dict()) for marker in MARKERS)
 
 
@@ -141,6 +143,12 @@ def test_the_store_of_each_organization_holds_only_the_markers_it_is_entitled_to
         held = folder_bytes(net, organization)
         for marker in MARKERS:
             assert (marker.encode() in held) == (marker in markers), (organization, marker)
+    # The broker's license number: at the broker and customs, and at the importer, whose
+    # power of attorney's collection keeps what the filing check needs of the license.
+    for organization in ("broker", "customs", "importer"):
+        assert LICENSE_NUMBER in folder_bytes(net, organization)
+    for organization in ("exporter", "holder", "fda", "epa"):
+        assert LICENSE_NUMBER not in folder_bytes(net, organization)
     orderer = b"".join(p.read_bytes() for p in net.layout.orderer.parent.rglob("*") if p.is_file())
     assert orderer  # the stream of envelopes: commitments only
     assert not any(marker.encode() in orderer for marker in MARKERS)
