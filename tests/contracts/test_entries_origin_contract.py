@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _entries import submit as submit_entry
 
 from tradeledger.contracts import access, entries, origin
 from tradeledger.domain.entry_number import complete_entry_number
@@ -67,7 +68,7 @@ def file_entry(net, certified: str | None, spi: str | None = "S") -> str:
     number = str(complete_entry_number(f"ORG-{next(_numbers):07d}"))
     today = TODAY.isoformat()
     claim = {"spi": spi} if spi else {}
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
+    submit_entry(net, "importer", "file", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": today, "imported_on": today, "importer_number": "12-345678900",
         "mode_of_transport": "30", "country_of_export": "MX",
@@ -267,9 +268,9 @@ def test_the_determination_is_customs_own_document_of_its_type(net):
 
 def test_an_open_verification_holds_liquidation_until_it_is_determined(net):
     number, _certified, verification = opened(net)
-    net.submit_checked("customs", entries.NAMESPACE, "accept", {"entry_number": number, "reason": ""})
+    submit_entry(net, "customs", "accept", {"entry_number": number, "reason": ""})
     with pytest.raises(Refused, match="open verification of origin on line 1; determine it before liquidating"):
-        net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
+        submit_entry(net, "customs", "liquidate", {"entry_number": number, "reason": ""})
     submit(net, "customs", "determine", verification=verification, commitment=determination(net, verification))
-    net.submit_checked("customs", entries.NAMESPACE, "liquidate", {"entry_number": number, "reason": ""})
+    submit_entry(net, "customs", "liquidate", {"entry_number": number, "reason": ""})
     assert entries.find_entry(net.state("customs"), number).status == "liquidated"
