@@ -1,7 +1,7 @@
 """`tradeledger entry ...`: entry summaries (CBP Form 7501) on the ledger, JSON in and out.
 
     tradeledger entry file ENTRY.json --as importer          file a summary (or --as broker)
-    tradeledger entry show NUMBER [--version N | --history]   the entry as the ledger holds it
+    tradeledger entry show NUMBER [--version N | --history] [--as ORG]   the entry as ORG's peer holds it
     tradeledger entry amend NUMBER SUMMARY.json --reason R --as importer
     tradeledger entry accept|liquidate NUMBER --as customs [--reason R]
     tradeledger entry reject|review NUMBER --reason R --as customs
@@ -90,19 +90,22 @@ def show_command(
     directory: Path = DirOption,
     version: int | None = typer.Option(None, "--version", help="An earlier version, from 1."),
     history: bool = typer.Option(False, "--history", help="Every version, oldest first."),
+    viewer: str | None = typer.Option(None, "--as", help="Read as this organization's peer "
+                                                          "(default: the first organization hosted here)."),
 ) -> None:
-    """Print the entry as the ledger holds it, with its claims, status and verifications."""
+    """Print the entry as the ledger holds it, with its claims, status and verifications; to
+    an organization outside the entry, its public facts and a note that its content is private."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        view = read_entry(network, network.hosted[0], number)
+        view = read_entry(network, viewer or network.hosted[0], number)
         if view is None:
             fail(f"no entry {number} is filed on this network")
             return
         if not view.visible:
+            if history or version is not None:
+                fail(view.private_notice())
             # Not an error: the entry's existence and status are public, its content is not.
             print(view.private_notice(), file=sys.stderr)
-            if history or version is not None:
-                fail(f"the versions of entry {number} are private to its importer, filer and customs")
             emit(view.to_dict())
             return
         if history:
