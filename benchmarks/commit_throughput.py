@@ -15,8 +15,16 @@ The same run reports the node with one submitter waiting for each batch, the nod
 verifying serially, and the embedded network with every demo organization's peer
 sharing this one process.
 
-    .venv/bin/python benchmarks/commit_throughput.py [--envelopes N] [--batch B]
-Last line: commit_tx_per_s=<x> verify_per_s=<y> ratio=<x/y>
+Private mode (DESIGN.md decision 15): on one network of customs, an importer, its broker
+and an exporter, the same run times public anchors and then entry filings by the broker,
+each with a 5-line summary as a private part whose collection has 3 members (importer,
+broker, customs): sealed delivery to each member, the public handler at every peer, the
+summary part (parse, power-of-attorney re-check, claims) at the members, the collections'
+digests signed with the checkpoints. Target: private >= 0.5x public.
+
+    .venv/bin/python benchmarks/commit_throughput.py [--envelopes N] [--batch B] [--filings F]
+Last lines: private_tx_per_s=<p> public_tx_per_s=<q> private_ratio=<p/q>
+            commit_tx_per_s=<x> verify_per_s=<y> ratio=<x/y>
 """
 
 from __future__ import annotations
@@ -25,16 +33,27 @@ import argparse
 import os
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import nacl.signing
 from rich.console import Console
 from rich.progress import Progress
 
+from tradeledger.contracts import brokers, entries
+from tradeledger.credentials import build_credential, issue_credential
+from tradeledger.credentials.data_integrity import default_created
+from tradeledger.credentials.datetimes import utc_now
+from tradeledger.credentials.types import customs_broker_license_subject
+from tradeledger.domain.entry_number import complete_entry_number
+from tradeledger.identity import web_base_of_genesis
+from tradeledger.ledger.collections import commit_part
 from tradeledger.ledger.signatures import PARALLEL_THRESHOLD
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
+from tradeledger.workflows.brokers import register_broker
+from tradeledger.workflows.entries import filing_inputs
 
 console = Console(stderr=True)
 
@@ -100,11 +119,114 @@ def run(organizations, envelopes: int, batch: int, label: str, parallel: bool,
     return envelopes / seconds, envelopes / sign_seconds
 
 
+PRIVATE_PLAN = (
+    OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),
+    OrgPlan("importer", "importer", "Northwind Imports LLC"),
+    OrgPlan("broker", "broker", "Harbor Customs Brokerage Inc."),
+    OrgPlan("exporter", "exporter", "Aceros del Norte S.A. de C.V."),
+)
+
+
+def _empower_broker(net: EmbeddedNetwork) -> None:
+    """The broker's license and the importer's power of attorney, issued and registered."""
+    base = web_base_of_genesis(net.genesis.canonical)
+    for authority, credential_type in (("customs", brokers.LICENSE_TYPE), ("importer", brokers.POWER_OF_ATTORNEY_TYPE)):
+        net.submit_checked(authority, "trust", "trust", {"credential_type": credential_type,
+                                                         "issuer": net.organization_keys(authority).admin.did})
+
+    def issued(issuer: str, credential_type: str, subject: dict) -> dict:
+        keys = net.organization_keys(issuer).admin
+        unsigned = build_credential(credential_type, issuer={"id": keys.did, "name": issuer}, subject=subject,
+                                    valid_until=default_created(utc_now() + timedelta(days=30)))
+        return issue_credential(unsigned, keys, keys.verification_method)
+
+    broker_did = base.organization_did("broker")
+    license = issued("customs", brokers.LICENSE_TYPE, customs_broker_license_subject(
+        id=broker_did, name="Harbor", license_number="21044", filer_code="H7K"))
+    power = issued("importer", brokers.POWER_OF_ATTORNEY_TYPE,
+                   {"type": ["Organization"], "id": broker_did, "name": "Harbor"})
+    register_broker(net, "broker", license, [power], customs="customs")
+
+
+def _filing(index: int) -> dict:
+    lines = [{"line": n, "description": f"electric motors, lot {n}", "hts": "8501.10.4020", "origin": "MX",
+              "entered_value": f"{1000 + 17 * n + index % 97}.50", "mid": "MXACEDEL450MON"} for n in range(1, 6)]
+    return {"entry_number": str(complete_entry_number(f"BEN-{index:07d}")), "filed_with": "customs",
+            "importer": "importer", "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-03",
+            "imported_on": "2026-03-02", "importer_number": "12-345678900", "mode_of_transport": "30",
+            "country_of_export": "MX", "bill_of_lading": f"MAEU{index:09d}", "lines": lines, "documents": []}
+
+
+def run_private(envelopes: int, filings: int, batch: int) -> tuple[float, float]:
+    """(public anchors per second, private 5-line filings per second), loaded, on one network."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp) / "net"
+        create_network(directory, PRIVATE_PLAN, name="bench", max_block_transactions=batch)
+        with EmbeddedNetwork(directory, parallel_verification=True) as net:
+            _empower_broker(net)
+            net.submit([net.sign("importer", "documents", "anchor", {"doc_type": "warm_up"}, [os.urandom(32).hex()])
+                        for _ in range(2 * PARALLEL_THRESHOLD)])
+            public = [net.sign("importer", "documents", "anchor",
+                               {"doc_type": "commercial_invoice", "refs": {"entry": f"B76-{i:07d}-0"}},
+                               [os.urandom(32).hex()]).leaf_bytes() for i in range(envelopes)]
+            public_rate = envelopes / _commit(net, [(leaf, []) for leaf in public], batch, "public anchors")
+            members = {(entries.SUMMARY, entries.entry_collection(_filing(i)["entry_number"])):
+                       ("importer", "broker", "customs") for i in range(filings)}
+            signed = []
+            for i in range(filings):
+                filing = _filing(i)
+                body = {k: v for k, v in filing.items() if k not in ("entry_number", "filed_with", "importer")}
+                flagged, private = filing_inputs(filing["entry_number"], body)
+                parts = [commit_part(p) for p in private]
+                envelope = net.sign("broker", entries.NAMESPACE, "file",
+                                    {"entry_number": filing["entry_number"], "filed_with": "customs",
+                                     "importer": "importer", "flagged_agencies": flagged},
+                                    private=[part.part for part in parts])
+                signed.append((envelope.leaf_bytes(), [part.payload(envelope.txid) for part in parts]))
+            private_rate = filings / _commit(net, signed, batch, "private filings", members)
+            for name in net.peers:
+                assert all(tx.valid for tx in net.ledger(name).txs())
+            assert entries.find_entry(net.state("customs"), _filing(filings - 1)["entry_number"]) is not None
+            assert entries.find_entry(net.state("exporter"), _filing(0)["entry_number"]) is None
+    return public_rate, private_rate
+
+
+def _commit(net: EmbeddedNetwork, items: list, batch: int, label: str, members: dict | None = None) -> float:
+    """Seconds to deliver (sealed, to each member), order and commit to final, loaded."""
+    start = time.perf_counter()
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(f"{label}: committing", total=len(items))
+        for first in range(0, len(items), batch):
+            chunk = items[first:first + batch]
+            payloads = [payload for _leaf, parts in chunk for payload in parts]
+            if payloads:
+                net.deliver("broker", payloads, members or {})
+            wait = "final" if first + batch >= len(items) else "ordered"
+            receipts = net.submit([leaf for leaf, _parts in chunk], wait=wait)
+            assert all(r.status == wait for r in receipts), receipts[0]
+            progress.advance(task, len(receipts))
+    return time.perf_counter() - start
+
+
+def private_mode(filings: int, batch: int) -> None:
+    public_rate, private_rate = run_private(max(filings, batch), filings, batch)
+    print(f"{len(PRIVATE_PLAN)} peers, public anchors:                      {public_rate:10.0f} /s")
+    print(f"{len(PRIVATE_PLAN)} peers, private 5-line filings, 3 members:   {private_rate:10.0f} /s  "
+          f"ratio {private_rate / public_rate:.3f} (target >= 0.5)")
+    print(f"private_tx_per_s={private_rate:.0f} public_tx_per_s={public_rate:.0f} "
+          f"private_ratio={private_rate / public_rate:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--envelopes", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=500, help="envelopes per submit and per block")
+    parser.add_argument("--filings", type=int, default=2_000, help="private entry filings (0: skip the mode)")
+    parser.add_argument("--private-only", action="store_true", help="run the private mode alone")
     args = parser.parse_args()
+    if args.private_only:
+        private_mode(args.filings, args.batch)
+        return
 
     single = (OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),)
     n, b = args.envelopes, args.batch
@@ -125,6 +247,8 @@ def main() -> None:
     )
     for label, rate in rows:
         print(f"committed to final, {label}: {rate:10.0f} /s  ratio {rate / verify_per_s:.3f}")
+    if args.filings:
+        private_mode(args.filings, b)
     print(f"commit_tx_per_s={node_rate:.0f} verify_per_s={verify_per_s:.0f} ratio={node_rate / verify_per_s:.3f}")
 
 

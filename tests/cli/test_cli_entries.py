@@ -108,13 +108,30 @@ def test_show_prints_the_entry_with_its_claims(world):
     assert isinstance(shown["verifications"], list)
 
 
+def test_show_at_an_organization_outside_the_entry_says_it_is_filed_and_its_content_private(world):
+    result = run("entry", "show", NUMBER, "--dir", world["net"], "--as", "exporter")
+    assert_ok(result)
+    shown = json.loads(result.stdout)
+    assert shown["filing"]["filer"] == "importer" and shown["filing"]["status"] == "filed"
+    assert "importer_number" not in result.stdout and "12-345678900" not in result.stdout
+    assert f"entry {NUMBER} is filed (status filed" in shown["content"]
+    assert "private to its importer, filer and customs" in result.stderr
+    agency = ok("entry", "show", NUMBER, "--dir", world["net"], "--as", "agency")
+    assert [line["line"] for line in agency["agency_lines"]["lines"]] == [1]
+    assert_refused(run("entry", "show", NUMBER, "--dir", world["net"], "--as", "exporter", "--history"),
+                   "private to its importer, filer and customs")
+
+
 def test_a_refused_filing_is_one_line_and_changes_nothing(world, tmp_path):
     before = fingerprint(world["net"])
     assert_refused(run("entry", "file", write(tmp_path / "again.json", summary()), "--dir", world["net"],
                        "--as", "importer"), "already filed")
-    assert_refused(run("entry", "file", write(tmp_path / "bad.json", summary(entry_number="NWI-0000102-0",
-                                                                              port_code="23A4")),
-                       "--dir", world["net"], "--as", "importer"), "port_code", "entry_number")
+    # The public arguments are judged first, then the private summary: one reason at a time.
+    assert_refused(run("entry", "file", write(tmp_path / "bad.json", summary(entry_number="NWI-0000102-0")),
+                       "--dir", world["net"], "--as", "importer"), "entry_number")
+    assert_refused(run("entry", "file", write(tmp_path / "port.json", summary(entry_number="NWI-0000102-7",
+                                                                                port_code="23A4")),
+                       "--dir", world["net"], "--as", "importer"), "port_code")
     assert_refused(run("entry", "file", write(tmp_path / "list.json", [summary()]), "--dir", world["net"],
                        "--as", "importer"), "is a JSON object")
     (tmp_path / "broken.json").write_text("{not json")
@@ -156,8 +173,9 @@ def broker(world) -> dict[str, Any]:
 
 
 def test_a_broker_files_only_after_registering_its_license_and_power_of_attorney(world, broker):
-    assert_refused(broker["refusal"], "broker broker has no registered CustomsBrokerLicenseCredential; "
-                                      "register one with `tradeledger entry register-broker`")
+    assert_refused(broker["refusal"], "broker broker holds no PowerOfAttorneyCredential from importer; the "
+                                      "importer issues one naming the broker, registered with "
+                                      "`tradeledger entry register-broker`")
     registered = broker["registered"]
     assert [r["action"] for r in registered["registered"]] == ["register_license", "register_power_of_attorney"]
     assert all(r["valid"] is True for r in registered["registered"])

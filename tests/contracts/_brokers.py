@@ -17,6 +17,7 @@ from tradeledger.credentials.types import customs_broker_license_subject
 from tradeledger.identity import status_entry, status_records, trust, web_base_of_genesis
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
+from tradeledger.workflows.brokers import register_broker
 
 
 def organization_did(net: EmbeddedNetwork, name: str) -> str:
@@ -70,13 +71,19 @@ def power_of_attorney(net: EmbeddedNetwork, importer: str, broker: str, **option
     return issued(net, importer, brokers.POWER_OF_ATTORNEY_TYPE, subject, **options)
 
 
-def register(net: EmbeddedNetwork, organization: str, action: str, credential: dict[str, Any]) -> None:
-    net.submit_checked(organization, brokers.NAMESPACE, action, {"credential": credential})
+def register(net: EmbeddedNetwork, organization: str, action: str, credential: dict[str, Any],
+             customs: str = "customs") -> None:
+    """Register one credential as the workflow does: a license to its private collection (and
+    the powers of attorney it renews), a power of attorney with the broker's license beside it."""
+    if action == "register_license":
+        register_broker(net, organization, credential, customs=customs)
+    else:
+        register_broker(net, organization, None, [credential], customs=customs)
 
 
 def make_broker(net: EmbeddedNetwork, broker: str, importer: str, customs: str = "customs") -> None:
     """Everything a broker needs to file for `importer`: a trusted license, a power of attorney."""
     trusted(net, customs, brokers.LICENSE_TYPE, customs)
     trusted(net, importer, brokers.POWER_OF_ATTORNEY_TYPE, importer)
-    register(net, broker, "register_license", license_for(net, broker, customs))
-    register(net, broker, "register_power_of_attorney", power_of_attorney(net, importer, broker))
+    register(net, broker, "register_license", license_for(net, broker, customs), customs)
+    register(net, broker, "register_power_of_attorney", power_of_attorney(net, importer, broker), customs)

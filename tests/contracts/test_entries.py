@@ -17,12 +17,14 @@ from typing import Any
 
 import pytest
 from _brokers import make_broker
+from _entries import split_args, submit
 
 from tradeledger.contracts import default_contracts, documents, entries
 from tradeledger.contracts.entries import EntryEvent, EntryRecord, LineRecord, LinkedDocument
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, org_key
+from tradeledger.ledger.collections import private_namespace
 from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.keys import state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
@@ -97,7 +99,7 @@ def current(net, number: str) -> EntryRecord:
 
 def file(net, organization: str = "importer", **fields: Any) -> EntryRecord:
     args = summary(**fields)
-    net.submit_checked(organization, entries.NAMESPACE, "file", args)
+    submit(net, organization, "file", args)
     return current(net, args["entry_number"])
 
 
@@ -109,12 +111,12 @@ def refused(net, organization: str, action: str, why: str, args: dict[str, Any])
     """`action` with `args` is refused with a reason matching `why`, and nothing changes."""
     before = snapshot(net)
     with pytest.raises(Refused, match=why):
-        net.submit_checked(organization, entries.NAMESPACE, action, args)
+        submit(net, organization, action, args)
     assert snapshot(net) == before
 
 
 def act(net, organization: str, action: str, number: str, reason: str = "") -> EntryRecord:
-    net.submit_checked(organization, entries.NAMESPACE, action, {"entry_number": number, "reason": reason})
+    submit(net, organization, action, {"entry_number": number, "reason": reason})
     return current(net, number)
 
 
@@ -133,13 +135,12 @@ def test_an_importer_files_its_entry_summary_with_header_lines_and_documents(net
     assert entry.total_entered_value == "30000.50"
     assert [item.flags for item in entry.lines] == [(), ("fda",)]
     assert [d.commitment for d in entry.documents] == [invoice, packing]
-    assert entries.entries_linking(net.state("customs"), invoice) == [entry.entry_number]
     assert entry.history == (EntryEvent("filed", "importer", entry.filed_ms, "", 1, entry.txid),)
 
 
 def test_identifiers_are_kept_in_their_standard_form(net):
     standard = str(complete_entry_number("NWI-0009001"))
-    net.submit_checked("importer", entries.NAMESPACE, "file", summary(
+    submit(net, "importer", "file", summary(
         standard.lower().replace("-", ""), lines=[line(hts="8501104020", mid="mxacedel450mon")]))
     entry = current(net, standard)
     assert entry.entry_number == standard
@@ -259,8 +260,7 @@ def test_a_rejection_says_why_and_the_filer_corrects_by_amending(net):
     refused(net, "customs", "reject", "state the reason", {"entry_number": number, "reason": ""})
     rejected = act(net, "customs", "reject", number, "entered value does not match the invoice")
     assert rejected.status == "rejected" and rejected.status_reason == "entered value does not match the invoice"
-    net.submit_checked("importer", entries.NAMESPACE, "amend",
-                       amendment(number, lines=[line(entered_value="29100")]))
+    submit(net, "importer", "amend", amendment(number, lines=[line(entered_value="29100")]))
     amended = current(net, number)
     assert amended.status == "filed" and amended.version == 2
     assert amended.lines[0].entered_value == "29100"
@@ -297,11 +297,9 @@ def test_deciding_an_entry_that_was_never_filed_is_refused(net):
 def test_an_amendment_is_a_new_version_and_the_earlier_versions_stay_readable(net):
     original = file(net, "broker")
     number = original.entry_number
-    net.submit_checked("broker", entries.NAMESPACE, "amend",
-                       amendment(number, "added a line", lines=[line(1), line(2, hts="8501.20.4000")]))
-    net.submit_checked("importer", entries.NAMESPACE, "amend",
-                       amendment(number, "port of entry corrected", port_code="2304", entry_date="2026-03-04",
-                                 lines=[line(1), line(2, hts="8501.20.4000")]))
+    submit(net, "broker", "amend", amendment(number, "added a line", lines=[line(1), line(2, hts="8501.20.4000")]))
+    submit(net, "importer", "amend", amendment(number, "port of entry corrected", port_code="2304",
+                                               entry_date="2026-03-04", lines=[line(1), line(2, hts="8501.20.4000")]))
     versions = entries.entry_versions(net.state("customs"), number)
     assert [v.version for v in versions] == [1, 2, 3]
     assert versions[0] == original
@@ -339,10 +337,10 @@ def test_a_liquidated_entry_is_not_amended(net):
 def test_an_amendment_relinks_its_documents(net):
     first, second = anchor(net, "importer", "commercial_invoice"), anchor(net, "importer", "commercial_invoice")
     number = file(net, documents=[{"doc_type": "commercial_invoice", "commitment": first}]).entry_number
-    net.submit_checked("importer", entries.NAMESPACE, "amend",
-                       amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
-    assert entries.entries_linking(net.state("customs"), first) == []
-    assert entries.entries_linking(net.state("customs"), second) == [number]
+    submit(net, "importer", "amend",
+           amendment(number, documents=[{"doc_type": "commercial_invoice", "commitment": second}]))
+    assert [d.commitment for d in current(net, number).documents] == [second]
+    assert [d.commitment for d in entries.entry_versions(net.state("customs"), number)[0].documents] == [first]
 
 
 # --- on the in-memory state (tradeledger.ledger.memory) ------------------------------------------
@@ -364,7 +362,10 @@ def harness() -> ContractHarness:
 
 def run(harness: ContractHarness, organization: str, action: str, args: dict[str, Any],
         contract: str = entries.NAMESPACE, commitments: tuple[str, ...] = ()) -> list[str]:
-    events = harness.run(SIGNERS[organization], contract, action, args, commitments, BLOCK_MS)
+    private: list = []
+    if contract == entries.NAMESPACE:
+        args, private = split_args(action, args)
+    events = harness.run(SIGNERS[organization], contract, action, args, commitments, BLOCK_MS, private=private)
     return [event.type for event in events]
 
 
@@ -389,15 +390,16 @@ def test_in_memory_a_filed_entry_is_kept_under_its_composite_key_as_an_entry_rec
     args = summary(documents=[{"doc_type": "commercial_invoice", "commitment": commitment}])
     assert run(harness, "importer", "file", args) == ["filed"]
     number = args["entry_number"]
-    stored = harness.state.get_state(entries.NAMESPACE, state_key("entry", number))
+    stored = harness.state.get_state(private_namespace(entries.NAMESPACE, entries.entry_collection(number)),
+                                     state_key("entry", number))
+    assert harness.state.get_state(entries.NAMESPACE, state_key("entry", number)) is None  # not public
     entry = EntryRecord.from_dict(stored)
     assert entry == kept(harness, number) and entry.to_dict() == stored
     assert (entry.status, entry.version, entry.filed_ms, entry.filer) == ("filed", 1, BLOCK_MS, "importer")
     assert entry.documents == (LinkedDocument("commercial_invoice", commitment),)
     assert entry.line(1) == entry.lines[0] and entry.line(2) is None
-    assert harness.state.get_state(entries.NAMESPACE, state_key("linked", commitment, number)) == \
-        "commercial_invoice"
-    assert entries.entries_linking(harness.state, commitment) == [number]
+    filing = entries.find_filing(harness.state, number)
+    assert filing is not None and (filing.status, filing.filer, filing.flagged_agencies) == ("filed", "importer", ())
 
 
 def test_in_memory_the_lifecycle_and_its_history(harness):
@@ -421,8 +423,8 @@ def test_in_memory_an_amendment_keeps_the_earlier_version_under_its_version_key(
     run(harness, "importer", "file", args)
     original = kept(harness, number)
     run(harness, "importer", "amend", amendment(number, lines=[line(entered_value="29100")]))
-    assert harness.state.get_state(entries.NAMESPACE, state_key("version", number, "000001")) == \
-        original.to_dict()
+    assert harness.state.get_state(private_namespace(entries.NAMESPACE, entries.entry_collection(number)),
+                                   state_key("version", number, "000001")) == original.to_dict()
     versions = entries.entry_versions(harness.state, number)
     assert [v.version for v in versions] == [1, 2] and versions[0] == original
     assert versions[1].lines[0].entered_value == "29100" and versions[1].history[-1].status == "amended"
@@ -449,7 +451,7 @@ def test_in_memory_refusals_change_nothing(harness):
     refused_in_memory(harness, "importer", "file", "already filed", args)
     refused_in_memory(harness, "customs-west", "accept", "only customs", {"entry_number": number, "reason": ""})
     refused_in_memory(harness, "importer-other", "file", "only the importer of record or a broker", summary())
-    refused_in_memory(harness, "broker", "file", "broker broker has no registered CustomsBrokerLicenseCredential",
+    refused_in_memory(harness, "broker", "file", "broker broker holds no PowerOfAttorneyCredential from importer",
                       summary())
     refused_in_memory(harness, "importer", "file", "is not anchored",
                       summary(documents=[{"doc_type": "packing_list", "commitment": "cd" * 32}]))

@@ -24,6 +24,7 @@ from _brokers import (
     status_pointer,
     trusted,
 )
+from _entries import submit
 
 from tradeledger.contracts import brokers, default_contracts, entries
 from tradeledger.contracts.brokers import (
@@ -41,6 +42,7 @@ from tradeledger.crypto import KeyPair
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, KeyRecord, key_key, org_key
+from tradeledger.ledger.collections import PrivateInput, private_namespace
 from tradeledger.ledger.contract import Signer
 from tradeledger.ledger.keys import state_key
 from tradeledger.ledger.memory import ContractHarness, MemoryState
@@ -48,6 +50,7 @@ from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.records import RecordError
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows.brokers import register_broker
 
 ORGANIZATIONS = (
     OrgPlan("customs", "customs", "U.S. Customs and Border Protection"),
@@ -86,7 +89,7 @@ def summary(**fields: Any) -> dict[str, Any]:
 
 def file(net, filer: str, **fields: Any) -> EntryRecord:
     args = summary(**fields)
-    net.submit_checked(filer, entries.NAMESPACE, "file", args)
+    submit(net, filer, "file", args)
     entry = entries.find_entry(net.state("customs"), args["entry_number"])
     assert entry is not None
     return entry
@@ -96,7 +99,7 @@ def refused_filing(net, filer: str, why: str, **fields: Any) -> None:
     """Filing is refused with a reason matching `why`, and no entry is recorded."""
     args = summary(**fields)
     with pytest.raises(Refused, match=why):
-        net.submit_checked(filer, entries.NAMESPACE, "file", args)
+        submit(net, filer, "file", args)
     assert entries.find_entry(net.state("customs"), args["entry_number"]) is None
 
 
@@ -119,7 +122,7 @@ def test_a_broker_with_a_license_and_the_importers_power_of_attorney_files_and_a
     assert (entry.filer, entry.importer, entry.status) == ("harbor", "importer", "filed")
     amendment = {k: v for k, v in summary(entry_number=entry.entry_number).items()
                  if k not in ("filed_with", "importer")}
-    net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
+    submit(net, "harbor", "amend", {**amendment, "reason": "value corrected"})
     amended = entries.find_entry(net.state("customs"), entry.entry_number)
     assert amended is not None and amended.version == 2
 
@@ -149,9 +152,9 @@ def test_another_importer_files_nothing_for_the_importer(net):
     refused_filing(net, "importer-other", "only the importer of record or a broker files its entries")
 
 
-def test_a_broker_without_a_license_is_told_how_to_register_one(net):
-    refused_filing(net, "harbor", "broker harbor has no registered CustomsBrokerLicenseCredential; "
-                                  "register one with `tradeledger entry register-broker`")
+def test_a_broker_without_standing_is_told_how_to_register_it(net):
+    refused_filing(net, "harbor", "broker harbor holds no PowerOfAttorneyCredential from importer; the importer "
+                                  "issues one naming the broker, registered with `tradeledger entry register-broker`")
 
 
 def test_a_licensed_broker_without_the_importers_power_of_attorney_is_refused(net):
@@ -215,7 +218,8 @@ def test_a_license_stops_counting_when_its_validity_ends(net):
 
 def test_another_brokers_license_is_not_registered(net):
     trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
-    refused_registration(net, "harbor", LICENSE, license_for(net, "pier"), "is for .*:orgs:pier.*, not harbor")
+    refused_registration(net, "harbor", LICENSE, license_for(net, "pier"),
+                         "is not for harbor; register the broker's own license")
 
 
 def test_a_license_changed_after_signing_does_not_verify(net):
@@ -230,7 +234,7 @@ def test_a_license_signed_by_a_key_the_registry_does_not_know_is_refused(net):
     trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
     unsigned = {k: v for k, v in license_for(net, "harbor").items() if k != "proof"}
     forged = issue_credential({**unsigned, "issuer": stranger.did}, stranger, stranger.verification_method)
-    refused_registration(net, "harbor", LICENSE, forged, "issuer .* is not an organization of this ledger")
+    refused_registration(net, "harbor", LICENSE, forged, "issuer is not an organization of this ledger")
 
 
 def test_a_license_signed_with_a_revoked_issuer_key_is_refused(net):
@@ -251,11 +255,15 @@ def test_a_power_of_attorney_naming_another_broker_is_not_this_brokers(net):
     for_pier = power_of_attorney(net, "importer", "pier")
     refused_registration(net, "harbor", POA, for_pier, "only pier, the broker it names, or importer, its issuer")
     make_broker(net, "harbor", "importer-other")
-    register(net, "importer", POA, for_pier)  # the importer registers it: it empowers pier, not harbor
+    register(net, "pier", LICENSE, license_for(net, "pier"))
+    # The importer registers it, with the broker's license beside it: it empowers pier, not harbor.
+    register_broker(net, "importer", license_for(net, "pier"), [for_pier], customs="customs")
     refused_filing(net, "harbor", "broker harbor holds no PowerOfAttorneyCredential from importer")
 
 
 def test_a_power_of_attorney_from_an_importer_not_in_the_trust_registry_is_refused(net):
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    register(net, "harbor", LICENSE, license_for(net, "harbor"))
     refused_registration(net, "harbor", POA, power_of_attorney(net, "importer", "harbor"),
                          "not in the trust registry for PowerOfAttorneyCredential")
 
@@ -280,13 +288,15 @@ def test_a_revoked_power_of_attorney_also_stops_amendments(net):
     set_status(net, "importer", "poa-revocation", 12, "broker changed")
     amendment = {k: v for k, v in summary(entry_number=number).items() if k not in ("filed_with", "importer")}
     with pytest.raises(Refused, match="harbor may not act for importer: .* revoked since"):
-        net.submit_checked("harbor", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
-    net.submit_checked("importer", entries.NAMESPACE, "amend", {**amendment, "reason": "value corrected"})
+        submit(net, "harbor", "amend", {**amendment, "reason": "value corrected"})
+    submit(net, "importer", "amend", {**amendment, "reason": "value corrected"})
 
 
 def test_a_status_entry_pointing_at_someone_elses_list_is_refused(net):
     status_list(net, "exporter", "any-list", "revocation")
     trusted(net, "importer", brokers.POWER_OF_ATTORNEY_TYPE, "importer")
+    trusted(net, "customs", brokers.LICENSE_TYPE, "customs")
+    register(net, "harbor", LICENSE, license_for(net, "harbor"))
     credential = power_of_attorney(net, "importer", "harbor",
                                    credential_status=status_pointer(net, "exporter", "any-list", 1))
     refused_registration(net, "harbor", POA, credential, "is not a list of importer, the issuer, on this ledger")
@@ -314,8 +324,21 @@ class Memory:
     def signer(self, name: str) -> Signer:
         return Signer(self.keys[name].did, name, MEMORY_ROLES[name], "admin", True)
 
-    def run(self, name: str, contract: str, action: str, args: dict[str, Any]) -> None:
-        self.harness.run(self.signer(name), contract, action, args, time_ms=self.now_ms)
+    def run(self, name: str, contract: str, action: str, args: dict[str, Any],
+            private: list[PrivateInput] | None = None) -> None:
+        self.harness.run(self.signer(name), contract, action, args, time_ms=self.now_ms, private=private or [])
+
+    def register_license(self, credential: dict[str, Any], importers: tuple[str, ...] = ()) -> None:
+        """As the workflow does: the license to its collection and each power's it renews."""
+        parts = [PrivateInput("license", brokers.license_collection("harbor"), {"credential": credential})]
+        parts += [PrivateInput("license", brokers.poa_collection(importer, "harbor"), {"credential": credential})
+                  for importer in importers]
+        self.run("harbor", brokers.NAMESPACE, LICENSE, {"customs": "customs", "importers": list(importers)}, parts)
+
+    def register_power_of_attorney(self, credential: dict[str, Any], license: dict[str, Any]) -> None:
+        self.run("harbor", brokers.NAMESPACE, POA, {"importer": "importer", "broker": "harbor", "customs": "customs"},
+                 [PrivateInput("poa", brokers.poa_collection("importer", "harbor"),
+                               {"credential": credential, "license": license})])
 
     def issued(self, issuer: str, credential_type: str, subject: dict[str, Any]) -> dict[str, Any]:
         key = self.keys[issuer]
@@ -341,42 +364,59 @@ def memory() -> Memory:
     return Memory()
 
 
-def test_in_memory_a_registered_license_and_power_of_attorney_are_kept_as_records(memory):
+def test_in_memory_a_registered_license_and_power_of_attorney_are_kept_as_private_records(memory):
     memory.trust("customs", brokers.LICENSE_TYPE)
     memory.trust("importer", brokers.POWER_OF_ATTORNEY_TYPE)
-    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
-    memory.run("harbor", brokers.NAMESPACE, POA, {"credential": memory.power_of_attorney()})
+    memory.register_license(memory.license())
+    memory.register_power_of_attorney(memory.power_of_attorney(), memory.license())
     state = memory.harness.state
-    stored = state.get_state(brokers.NAMESPACE, state_key("license", "harbor"))
+    assert state.get_state(brokers.NAMESPACE, state_key("license", "harbor")) is None  # nothing of it is public
+    own = private_namespace(brokers.NAMESPACE, brokers.license_collection("harbor"))
+    stored = state.get_state(own, state_key("license", "harbor"))
     held = brokers.find_license(state, "harbor")
     assert held is not None and held.to_dict() == stored and BrokerLicense.from_dict(stored) == held
     assert (held.broker, held.license_number, held.filer_code, held.replaces) == ("harbor", "21044", "H7K", None)
     assert (held.credential.issuer, held.credential.issuer_organization) == (memory.keys["customs"].did, "customs")
+    assert brokers.license_credential(state, "harbor") == memory.harness.state.get_state(own, "credential")
     power = brokers.find_power_of_attorney(state, "importer", "harbor")
-    assert power is not None and power == PowerOfAttorney.from_dict(
-        state.get_state(brokers.NAMESPACE, state_key("poa", "importer", "harbor")))
+    assert power is not None and power == PowerOfAttorney.from_dict(state.get_state(
+        private_namespace(brokers.NAMESPACE, brokers.poa_collection("importer", "harbor")),
+        state_key("poa", "importer", "harbor")))
     assert brokers.powers_of_attorney_of(state, "harbor") == [power]
+    copy = brokers.find_license(state, "harbor", "importer")  # what the filing check reads
+    assert copy is not None and copy.license_number == "21044"
     standing = brokers.standing(state, "harbor", "importer", memory.now_ms)
     assert standing and standing.may_file and standing.reason == ""
-    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    memory.register_license(memory.license(), importers=("importer",))  # a renewal refreshes the power's copy
     renewed = brokers.find_license(state, "harbor")
     assert renewed is not None and renewed.replaces == held.credential.txid
+    refreshed = brokers.find_license(state, "harbor", "importer")
+    assert refreshed is not None and refreshed.credential.txid == renewed.credential.txid
 
 
 def test_in_memory_a_broker_without_standing_is_refused_with_the_reason_and_nothing_changes(memory):
     state = memory.harness.state
     standing = brokers.standing(state, "harbor", "importer", memory.now_ms)
-    assert not standing and "broker harbor has no registered CustomsBrokerLicenseCredential" in standing.reason
+    assert not standing and "broker harbor holds no PowerOfAttorneyCredential from importer" in standing.reason
     before = dict(state.rows)
     with pytest.raises(Refused, match="not in the trust registry for CustomsBrokerLicenseCredential"):
-        memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+        memory.register_license(memory.license())
     assert state.rows == before
     memory.trust("customs", brokers.LICENSE_TYPE)
     before = dict(state.rows)
-    with pytest.raises(Refused, match="is for .*:orgs:importer.*, not harbor"):
-        memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license("importer")})
+    with pytest.raises(Refused, match="is not for harbor"):
+        memory.register_license(memory.license("importer"))
     assert state.rows == before
-    memory.run("harbor", brokers.NAMESPACE, LICENSE, {"credential": memory.license()})
+    memory.register_license(memory.license())
+    with pytest.raises(Refused, match="importer has registered no power of attorney for harbor"):
+        memory.register_license(memory.license(), importers=("importer",))
+    memory.trust("importer", brokers.POWER_OF_ATTORNEY_TYPE)
+    before = dict(state.rows)
+    with pytest.raises(Refused, match="license travels with its power of attorney"):
+        memory.register_power_of_attorney(memory.power_of_attorney(), {})
+    with pytest.raises(Refused, match="is not for harbor"):
+        memory.register_power_of_attorney(memory.power_of_attorney(), memory.license("importer"))
+    assert state.rows == before
     assert "holds no PowerOfAttorneyCredential from importer" in \
         brokers.standing(state, "harbor", "importer", memory.now_ms).reason
 

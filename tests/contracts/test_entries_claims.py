@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _entries import submit
 
 from tradeledger.contracts import entries
 from tradeledger.domain.entry_number import complete_entry_number
@@ -175,7 +176,7 @@ def file_claim(net, commitment: str | None, spi: str | None = "S", value: str = 
                extra_documents: list[dict[str, str]] | None = None) -> dict[str, Any]:
     number = str(complete_entry_number(f"CLM-{next(_numbers):07d}"))
     documents = ([{"doc_type": "certification_of_origin", "commitment": commitment}] if commitment else [])
-    net.submit_checked("importer", entries.NAMESPACE, "file", {
+    submit(net, "importer", "file", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2304", "entry_date": TODAY.isoformat(), "imported_on": TODAY.isoformat(),
         "importer_number": "12-345678900", "mode_of_transport": "30", "country_of_export": "MX",
@@ -240,7 +241,7 @@ def test_amending_the_line_judges_the_claim_again(net):
         "entry_type", "port_code", "entry_date", "imported_on", "importer_number", "mode_of_transport",
         "country_of_export", "documents")}
     line = {k: v for k, v in entry["lines"][0].items() if k != "claim" and v is not None}
-    net.submit_checked("importer", entries.NAMESPACE, "amend", {
+    submit(net, "importer", "amend", {
         **amended, "entry_number": entry["entry_number"], "reason": "classified under 8501.10",
         "lines": [{**line, "hts": MOTORS}]})
     current = entries.find_entry(net.state("importer"), entry["entry_number"]).to_dict()

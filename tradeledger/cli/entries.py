@@ -1,7 +1,7 @@
 """`tradeledger entry ...`: entry summaries (CBP Form 7501) on the ledger, JSON in and out.
 
     tradeledger entry file ENTRY.json --as importer          file a summary (or --as broker)
-    tradeledger entry show NUMBER [--version N | --history]   the entry as the ledger holds it
+    tradeledger entry show NUMBER [--version N | --history] [--as ORG]   the entry as ORG's peer holds it
     tradeledger entry amend NUMBER SUMMARY.json --reason R --as importer
     tradeledger entry accept|liquidate NUMBER --as customs [--reason R]
     tradeledger entry reject|review NUMBER --reason R --as customs
@@ -20,11 +20,16 @@ one line on stderr ("error: ...") and exit 2, and changes nothing.
 A broker files for an importer only with a CustomsBrokerLicenseCredential (from an issuer
 customs trusts) and the importer's PowerOfAttorneyCredential naming it: signed credentials
 (`tradeledger vc issue`), registered once with `entry register-broker`.
+
+An entry's summary is private to its importer, filer and customs, and each flagged agency
+holds only the lines flagged to it: `entry show` at any other organization prints the
+public facts (filed, by whom, when, status) and says that the content is private.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,13 +90,23 @@ def show_command(
     directory: Path = DirOption,
     version: int | None = typer.Option(None, "--version", help="An earlier version, from 1."),
     history: bool = typer.Option(False, "--history", help="Every version, oldest first."),
+    viewer: str | None = typer.Option(None, "--as", help="Read as this organization's peer "
+                                                          "(default: the first organization hosted here)."),
 ) -> None:
-    """Print the entry as the ledger holds it, with its claims, status and verifications."""
+    """Print the entry as the ledger holds it, with its claims, status and verifications; to
+    an organization outside the entry, its public facts and a note that its content is private."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        view = read_entry(network, network.hosted[0], number)
+        view = read_entry(network, viewer or network.hosted[0], number)
         if view is None:
             fail(f"no entry {number} is filed on this network")
+            return
+        if not view.visible:
+            if history or version is not None:
+                fail(view.private_notice())
+            # Not an error: the entry's existence and status are public, its content is not.
+            print(view.private_notice(), file=sys.stderr)
+            emit(view.to_dict())
             return
         if history:
             emit([v.to_dict() for v in view.versions])
@@ -155,10 +170,13 @@ def register_broker_command(
                                              help="Your signed CustomsBrokerLicenseCredential."),
     poa_files: list[Path] = typer.Option([], "--poa", metavar="POA.json",
                                          help="An importer's signed PowerOfAttorneyCredential naming you; repeatable."),
+    customs: str | None = typer.Option(None, "--customs", help="The customs authority the broker files with "
+                                                                "(the network's only one by default)."),
     directory: Path = DirOption,
     organization: str = AsOption,
 ) -> None:
-    """Register a broker's license and importers' powers of attorney, verified once on the ledger."""
+    """Register a broker's license and importers' powers of attorney, verified once on the ledger
+    and kept private to the broker, the importer and customs."""
     if license_file is None and not poa_files:
         fail("give --license LICENSE.json, --poa POA.json or both")
     # Every file is read first, so a bad one stops the command before anything is registered.
@@ -166,7 +184,7 @@ def register_broker_command(
                if license_file is not None else None)
     powers = [_object(read_json(path, "credential"), path, "a credential") for path in poa_files]
     with EmbeddedNetwork(directory) as network:
-        emit(register_broker(network, organization, license, powers).to_dict())
+        emit(register_broker(network, organization, license, powers, customs=customs).to_dict())
 
 
 @entry_app.command("broker")

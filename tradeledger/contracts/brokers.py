@@ -12,9 +12,30 @@ too much to repeat in every filing, and credentials should not ride in every env
 the broker registers each credential once: it is verified completely at that block, from
 ledger state alone, and its facts are kept (issuer, validity period, status entries). Each
 filing then re-checks them cheaply at its block time (`refusal`): validity not passed,
-issuer still trusted, no status bit set. A license or a power of attorney is not a trade
-secret (CBP publishes licensed brokers; a power of attorney is shown to anyone the broker
-acts before), so the credential travels in the registration's arguments, in the clear.
+issuer still trusted, no status bit set.
+
+What is private, and to whom (DESIGN.md decision 15). A license and a power of attorney
+are the parties' own business, so each is registered in a private collection:
+
+* `license_collection(broker)`, members the broker and the customs authority that watches
+  it: the license and its signed credential;
+* `poa_collection(importer, broker)`, members the importer, the broker and the customs
+  authority the broker files with: the power of attorney, and a copy of what the filing
+  check needs of the broker's license (its facts, not the credential).
+
+The credentials travel as private payloads, never in the log. The entry's summary part
+(members importer, filer = broker, customs) reads the power of attorney's collection under
+the read rule, since each of its members is a member of that one; so the "power of
+attorney at filing" rule holds without anyone else learning the terms. The license copy
+enters the power of attorney's collection from the broker's license credential itself,
+carried in the registration's payload and verified there in full (the importer holds no
+license collection to read it from); a renewed license reaches each such collection with
+`register_license`, which takes one part per collection to refresh.
+
+Public, and why: who registered what with whom (the arguments and the collections'
+membership, which the framework keeps public so that every peer can judge who may send a
+payload), the trust registry and the status lists the re-checks read (public state). Not
+public: license numbers, filer codes, issuers, validity periods, the credentials.
 
 The contract does not know the network's did:web origin, so it reads DIDs and status
 list URLs by their organization segments, as the trust contract does: an issuer or subject
@@ -23,10 +44,13 @@ organization it is registered to; a status list `https://<anything>/orgs/<org>/s
 is list <id> of <org> on this ledger, and it must be the issuer's own list. Any mismatch of
 host is the issuer's own statement, which its proof covers.
 
-State (namespace "brokers"):
+Public state (namespace "brokers"): the collections' membership only
+(`collection/<name>`). Private state, in each collection's own namespace:
 
-    license/<broker>              the broker's current license, a BrokerLicense
-    poa/<importer>/<broker>       the importer's current power of attorney for it, a PowerOfAttorney
+    license_collection(broker):          license/<broker>  the current BrokerLicense
+                                          credential        its signed credential
+    poa_collection(importer, broker):    poa/<importer>/<broker>  the current PowerOfAttorney
+                                          license/<broker>  the license facts the filing check needs
 
 Each keeps the facts of its verification (`RegisteredCredential`: issuer, validity period,
 status entries) for the re-checks, and the registration it replaced.
@@ -63,8 +87,9 @@ from tradeledger.identity.registry import key_record, organization_record
 from tradeledger.identity.status_records import entry_history, find_list, value_at
 from tradeledger.identity.trust import trust_at
 from tradeledger.ledger.authority import utc_text
-from tradeledger.ledger.contract import Args, Contract, TxContext
-from tradeledger.ledger.keys import key_prefix, state_key
+from tradeledger.ledger.collections import COLLECTION, CollectionRecord, private_namespace
+from tradeledger.ledger.contract import Args, Contract, PrivateContext, TxContext, collection_record
+from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.state import StateReader
 from tradeledger.records import FieldReader
 
@@ -81,6 +106,10 @@ __all__ = [
     "contract",
     "find_license",
     "find_power_of_attorney",
+    "license_collection",
+    "license_credential",
+    "poa_collection",
+    "power_of_attorney_importers",
     "powers_of_attorney_of",
     "standing",
 ]
@@ -98,7 +127,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
-LICENSE, POWER_OF_ATTORNEY = "license", "poa"
+LICENSE, POWER_OF_ATTORNEY, CREDENTIAL = "license", "poa", "credential"
 
 
 def license_key(broker: str) -> str:
@@ -268,11 +297,6 @@ def organization_named(state: StateReader, did: Any) -> str | None:
     return None
 
 
-def _role(state: StateReader, organization: str) -> str | None:
-    record = organization_record(state, organization)
-    return record.role if record else None
-
-
 def _status_entries(credential: Mapping[str, Any], issuer_organization: str) -> tuple[StatusPointer, ...]:
     """The credential's status entries as (organization, list id, index, purpose); each must
     be a BitstringStatusListEntry of a list the issuer publishes on this ledger."""
@@ -370,20 +394,20 @@ def _check_signing_key(state: StateReader, verification_method: str, created: st
 
 # --- verifying a credential once, at registration ---------------------------------------------
 
-def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) -> RegisteredCredential:
-    """Verify `credential` completely as of the block time; its facts for the re-checks."""
+def _verified(ctx: PrivateContext, credential: Mapping[str, Any], credential_type: str) -> RegisteredCredential:
+    """Verify `credential` completely as of the block time, from public state (keys, trust
+    registry, status lists); its facts for the re-checks."""
     what = f"the {credential_type}"
     types = credential.get("type")
     ctx.require(isinstance(types, list) and VERIFIABLE_CREDENTIAL in types and credential_type in types,
-                f"the credential is not a {credential_type} (its type is {types!r})")
-    state, at_ms = ctx.state.reader, ctx.block_time_ms
+                f"the credential is not a {credential_type}")
+    state, at_ms = ctx.public, ctx.block_time_ms
     issuer = issuer_id(credential)
     issuer_organization = organization_named(state, issuer)
     if issuer is None or issuer_organization is None:
-        raise Refused(f"{what}'s issuer {issuer!r} is not an organization of this ledger "
-                      "(its did:key or its did:web)")
+        raise Refused(f"{what}'s issuer is not an organization of this ledger (its did:key or its did:web)")
     statuses = _status_entries(credential, issuer_organization)
-    result = verify_credential(credential, resolver=_registered_key_resolver(state, issuer_organization),
+    result = verify_credential(dict(credential), resolver=_registered_key_resolver(state, issuer_organization),
                                status_lookup=_status_lookup(state, statuses, at_ms), now=_moment(at_ms))
     if not result.verified:
         problem = result.errors[0]
@@ -404,50 +428,120 @@ def _verified(ctx: TxContext, credential: dict[str, Any], credential_type: str) 
     )
 
 
-def _subject(ctx: TxContext, credential: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+def _subject(credential: Mapping[str, Any], what: str) -> Mapping[str, Any]:
     subject = credential.get("credentialSubject")
     if not isinstance(subject, Mapping):
         raise Refused(f"the {what} has one credentialSubject object, the broker")
     return subject
 
 
-@contract.action("register_license", RegisterCredential, roles={"broker"})
-def register_license(ctx: TxContext, args: RegisterCredential) -> None:
-    broker = ctx.signer.organization
-    subject = _subject(ctx, args.credential, LICENSE_TYPE)
-    named = organization_named(ctx.state.reader, subject.get("id"))
-    ctx.require(named == broker, f"the {LICENSE_TYPE} is for {subject.get('id')!r}, not {broker}; "
-                                 "register your own license")
+def _organization_of_role(ctx: TxContext, name: str, role: str) -> None:
+    record = organization_record(ctx.state.reader, name)
+    ctx.require(record is not None and record.active and record.role == role,
+                f"{name} is not an active organization of role {role}")
+
+
+def _require_parts(ctx: TxContext, part: str, collections: set[str]) -> None:
+    """The envelope carries exactly one `part` per collection named, and no other part."""
+    sent = [p.collection for p in ctx.private_parts]
+    ctx.require(all(p.part == part for p in ctx.private_parts) and sorted(sent) == sorted(collections),
+                f"this registration carries one private part {part!r} for each of "
+                f"{', '.join(sorted(collections))}, and nothing else")
+
+
+def _verified_license(ctx: PrivateContext, broker: str, credential: Mapping[str, Any]) -> BrokerLicense:
+    subject = _subject(credential, LICENSE_TYPE)
+    named = organization_named(ctx.public, subject.get("id"))
+    ctx.require(named == broker, f"the {LICENSE_TYPE} is not for {broker}; register the broker's own license")
     number, filer_code = subject.get("licenseNumber"), subject.get("filerCode")
     if not isinstance(number, str) or number.strip() == "":
         raise Refused(f"the {LICENSE_TYPE} names no licenseNumber")
     if not isinstance(filer_code, str) or not _FILER_CODE.match(filer_code):
         raise Refused(f"the {LICENSE_TYPE} names no 3-character filerCode")
-    credential = _verified(ctx, args.credential, LICENSE_TYPE)
-    previous = find_license(ctx.state.reader, broker)
-    record = BrokerLicense(broker, number, filer_code, credential, previous.credential.txid if previous else None)
+    registered = _verified(ctx, credential, LICENSE_TYPE)
+    previous = ctx.state.get(license_key(broker))
+    replaces = BrokerLicense.from_dict(previous).credential.txid if previous is not None else None
+    return BrokerLicense(broker, number, filer_code, registered, replaces)
+
+
+class RegisterLicense(Args):
+    customs: str  # the customs authority that sees the license
+    importers: list[str] = []  # importers whose power-of-attorney collections take the renewed license
+
+
+@contract.action("register_license", RegisterLicense, roles={"broker"})
+def register_license(ctx: TxContext, args: RegisterLicense) -> None:
+    broker = ctx.signer.organization
+    _organization_of_role(ctx, args.customs, "customs")
+    collections = {license_collection(broker)}
+    for importer in args.importers:
+        name = poa_collection(importer, broker)
+        record = ctx.collection(name)
+        ctx.require(record is not None and broker in record.members,
+                    f"{importer} has registered no power of attorney for {broker}")
+        collections.add(name)
+    ctx.set_members(license_collection(broker), {broker, args.customs})
+    _require_parts(ctx, "license", collections)
+    ctx.emit("license_registered", broker=broker, customs=args.customs)
+
+
+@contract.private("register_license", "license", RegisterCredential)
+def license_part(ctx: PrivateContext, args: RegisterLicense, payload: RegisterCredential) -> None:
+    broker = ctx.signer.organization
+    record = _verified_license(ctx, broker, payload.credential)
     ctx.state.put(license_key(broker), record.to_dict())
-    ctx.emit("license_registered", broker=broker, issuer=credential.issuer, license_number=number)
+    if ctx.collection == license_collection(broker):
+        ctx.state.put(CREDENTIAL, payload.credential)  # the broker's own copy, to renew its powers with
 
 
-@contract.action("register_power_of_attorney", RegisterCredential, roles={"broker", "importer"})
-def register_power_of_attorney(ctx: TxContext, args: RegisterCredential) -> None:
-    state = ctx.state.reader
-    subject = _subject(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
-    broker = organization_named(state, subject.get("id"))
-    if broker is None or _role(state, broker) != "broker":
-        raise Refused(f"the {POWER_OF_ATTORNEY_TYPE} names {subject.get('id')!r}, which is not a broker "
-                      "of this ledger")
-    credential = _verified(ctx, args.credential, POWER_OF_ATTORNEY_TYPE)
-    importer = credential.issuer_organization
-    ctx.require(_role(state, importer) == "importer",
-                f"a {POWER_OF_ATTORNEY_TYPE} is issued by the importer it speaks for; {importer} is not an importer")
-    ctx.require(ctx.signer.organization in (broker, importer),
-                f"only {broker}, the broker it names, or {importer}, its issuer, registers this power of attorney")
-    previous = find_power_of_attorney(state, importer, broker)
-    record = PowerOfAttorney(importer, broker, credential, previous.credential.txid if previous else None)
-    ctx.state.put(power_of_attorney_key(importer, broker), record.to_dict())
-    ctx.emit("power_of_attorney_registered", importer=importer, broker=broker, issuer=credential.issuer)
+class RegisterPowerOfAttorney(Args):
+    importer: str  # who issued it
+    broker: str  # whom it names
+    customs: str  # the customs authority the broker files with under it
+
+
+class PowerOfAttorneyPayload(RegisterCredential):
+    license: dict[str, Any]  # the broker's signed license credential, whose facts the filing check needs
+
+    @field_validator("license")
+    @classmethod
+    def _license(cls, v: dict[str, Any]) -> dict[str, Any]:
+        if "proof" not in v:
+            raise ValueError("the broker's signed license travels with its power of attorney; register the "
+                             "license first, or give it")
+        return v
+
+
+@contract.action("register_power_of_attorney", RegisterPowerOfAttorney, roles={"broker", "importer"})
+def register_power_of_attorney(ctx: TxContext, args: RegisterPowerOfAttorney) -> None:
+    _organization_of_role(ctx, args.importer, "importer")
+    _organization_of_role(ctx, args.broker, "broker")
+    _organization_of_role(ctx, args.customs, "customs")
+    ctx.require(ctx.signer.organization in (args.broker, args.importer),
+                f"only {args.broker}, the broker it names, or {args.importer}, its issuer, registers this "
+                "power of attorney")
+    name = poa_collection(args.importer, args.broker)
+    ctx.set_members(name, {args.importer, args.broker, args.customs})
+    _require_parts(ctx, "poa", {name})
+    ctx.emit("power_of_attorney_registered", importer=args.importer, broker=args.broker, customs=args.customs)
+
+
+@contract.private("register_power_of_attorney", "poa", PowerOfAttorneyPayload)
+def power_of_attorney_part(ctx: PrivateContext, args: RegisterPowerOfAttorney,
+                           payload: PowerOfAttorneyPayload) -> None:
+    subject = _subject(payload.credential, POWER_OF_ATTORNEY_TYPE)
+    ctx.require(organization_named(ctx.public, subject.get("id")) == args.broker,
+                f"the {POWER_OF_ATTORNEY_TYPE} does not name {args.broker}")
+    credential = _verified(ctx, payload.credential, POWER_OF_ATTORNEY_TYPE)
+    ctx.require(credential.issuer_organization == args.importer,
+                f"a {POWER_OF_ATTORNEY_TYPE} is issued by the importer it speaks for; this one is not "
+                f"issued by {args.importer}")
+    held = _verified_license(ctx, args.broker, payload.license)
+    previous = ctx.state.get(power_of_attorney_key(args.importer, args.broker))
+    replaces = PowerOfAttorney.from_dict(previous).credential.txid if previous is not None else None
+    record = PowerOfAttorney(args.importer, args.broker, credential, replaces)
+    ctx.state.put(power_of_attorney_key(args.importer, args.broker), record.to_dict())
+    ctx.state.put(license_key(args.broker), held.to_dict())
 
 
 # --- the cheap re-check at each filing ---------------------------------------------------------
@@ -472,39 +566,73 @@ def _standing_refusal(state: StateReader, record: RegisteredCredential, at_ms: i
 
 
 def _refusal(state: StateReader, broker: str, importer: str, at_ms: int) -> str | None:
-    held = find_license(state, broker)
-    if held is None:
-        return f"broker {broker} has no registered {LICENSE_TYPE}; register one with `{REGISTER_COMMAND}`"
+    name = poa_collection(importer, broker)
+    if collection_record(state, NAMESPACE, name) is None:
+        return (f"broker {broker} holds no {POWER_OF_ATTORNEY_TYPE} from {importer}; the importer issues one "
+                f"naming the broker, registered with `{REGISTER_COMMAND}`")
+    power = find_power_of_attorney(state, importer, broker)
+    held = find_license(state, broker, importer)
+    if power is None or held is None:
+        return f"the power of attorney of {importer} for {broker} is not visible here"
     why = _standing_refusal(state, held.credential, at_ms, f"the license of broker {broker}")
     if why:
         return why
-    power = find_power_of_attorney(state, importer, broker)
-    if power is None:
-        return (f"broker {broker} holds no {POWER_OF_ATTORNEY_TYPE} from {importer}; the importer issues one "
-                f"naming the broker, registered with `{REGISTER_COMMAND}`")
     return _standing_refusal(state, power.credential, at_ms, f"the power of attorney of {importer} for {broker}")
 
 
 def standing(state: StateReader, broker: str, importer: str, at_ms: int) -> Standing:
-    """May `broker` file for `importer` at `at_ms`: its license and the importer's power of
-    attorney re-checked at that moment."""
+    """May `broker` file for `importer` at `at_ms`: the importer's power of attorney and the
+    broker's license as that power's collection holds it, re-checked at that moment. Read
+    from a member of that collection (an entry's summary part is one); elsewhere the answer
+    says it is not visible."""
     return Standing(broker, importer, at_ms, _refusal(state, broker, importer, at_ms) or "")
 
 
 # --- queries ----------------------------------------------------------------------------------
 
-def find_license(state: StateReader, broker: str) -> BrokerLicense | None:
-    data = state.get_state(NAMESPACE, license_key(broker))
+def license_collection(broker: str) -> str:
+    """The collection of a broker's license: the broker and customs."""
+    return state_key(LICENSE, broker)
+
+
+def poa_collection(importer: str, broker: str) -> str:
+    """The collection of an importer's power of attorney for a broker: both, and customs."""
+    return state_key(POWER_OF_ATTORNEY, importer, broker)
+
+
+def find_license(state: StateReader, broker: str, importer: str | None = None) -> BrokerLicense | None:
+    """The broker's license as its own collection holds it, or (with `importer`) as the
+    power of attorney's collection holds it; None when not registered or not visible."""
+    collection = license_collection(broker) if importer is None else poa_collection(importer, broker)
+    data = state.get_state(private_namespace(NAMESPACE, collection), license_key(broker))
     return None if data is None else BrokerLicense.from_dict(data)
 
 
+def license_credential(state: StateReader, broker: str) -> dict[str, Any] | None:
+    """The broker's signed license credential, at the members of its license collection."""
+    data = state.get_state(private_namespace(NAMESPACE, license_collection(broker)), CREDENTIAL)
+    return data if isinstance(data, dict) else None
+
+
 def find_power_of_attorney(state: StateReader, importer: str, broker: str) -> PowerOfAttorney | None:
-    data = state.get_state(NAMESPACE, power_of_attorney_key(importer, broker))
+    data = state.get_state(private_namespace(NAMESPACE, poa_collection(importer, broker)),
+                           power_of_attorney_key(importer, broker))
     return None if data is None else PowerOfAttorney.from_dict(data)
 
 
+def power_of_attorney_importers(state: StateReader, broker: str) -> list[str]:
+    """The importers whose power-of-attorney collection names `broker` (public membership)."""
+    found = []
+    for key, value in state.scan_state(NAMESPACE, key_prefix(COLLECTION)):
+        kind, parts = split_key(split_key(key)[1][0])
+        if kind == POWER_OF_ATTORNEY and len(parts) == 2 and parts[1] == broker \
+                and broker in CollectionRecord.from_dict(value).members:
+            found.append(parts[0])
+    return found
+
+
 def powers_of_attorney_of(state: StateReader, broker: str) -> list[PowerOfAttorney]:
-    """Every power of attorney registered for `broker`, by importer."""
-    powers = (PowerOfAttorney.from_dict(value)
-              for _key, value in state.scan_state(NAMESPACE, key_prefix(POWER_OF_ATTORNEY)))
-    return [power for power in powers if power.broker == broker]
+    """Every power of attorney registered for `broker` that this state may see, by importer."""
+    powers = (find_power_of_attorney(state, importer, broker)
+              for importer in power_of_attorney_importers(state, broker))
+    return [power for power in powers if power is not None]

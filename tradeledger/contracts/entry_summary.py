@@ -250,3 +250,19 @@ class EntrySummary(Args):
 
     def total_entered_value(self) -> Decimal:
         return sum((Decimal(line.entered_value) for line in self.lines), Decimal(0))
+
+
+class AgencyLines(Args):
+    """The private part "lines" of a filing for one flagged agency: the minimum header an
+    agency needs to act on a line, and the lines flagged to it, nothing of the others."""
+
+    entry_type: str
+    port_code: str
+    entry_date: str
+    imported_on: str
+    lines: list[EntryLine]
+
+    @classmethod
+    def of(cls, summary: EntrySummary, agency: str) -> AgencyLines:
+        return cls(entry_type=summary.entry_type, port_code=summary.port_code, entry_date=summary.entry_date,
+                   imported_on=summary.imported_on, lines=[line for line in summary.lines if agency in line.flags])

@@ -43,6 +43,7 @@ class Overlay:
         self._base = base
         self.writes: dict[StateKey, Any] = {}
         self.encoded: dict[StateKey, str | None] = {}
+        self._namespaces: set[str] = set()  # written here: a scan of any other skips the writes
         self._reads: dict[StateKey, Any] | None = {} if cache_reads else None
 
     def get_state(self, namespace: str, key: str) -> Any | None:
@@ -78,9 +79,10 @@ class Overlay:
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
         merged = dict(self._base.scan_state(namespace, prefix))
-        for (ns, key), value in self.writes.items():
-            if ns == namespace and key.startswith(prefix):
-                merged[key] = value
+        if namespace in self._namespaces:
+            for (ns, key), value in self.writes.items():
+                if ns == namespace and key.startswith(prefix):
+                    merged[key] = value
         for key in sorted(merged):
             if merged[key] is not None:
                 yield key, merged[key]
@@ -90,10 +92,12 @@ class Overlay:
             encoded = canonical_bytes(value).decode("utf-8")
         self.writes[(namespace, key)] = value
         self.encoded[(namespace, key)] = encoded
+        self._namespaces.add(namespace)
 
     def merge_into(self, parent: Overlay) -> None:
         parent.writes.update(self.writes)
         parent.encoded.update(self.encoded)
+        parent._namespaces |= self._namespaces
 
 
 class PrivateStateRead(TradeledgerError, RuntimeError):
