@@ -198,17 +198,21 @@ class EmbeddedNetwork:
     def deliver(self, organization: str, payloads: Sequence[Payload],
                 members: Mapping[tuple[str, str], tuple[str, ...]]) -> None:
         """Hand each payload to every member hosted here, sealed to that member's key and
-        opened by it, as a cluster node's delivery does over NATS; the sender keeps its own."""
+        opened by it, as a cluster node's delivery does over NATS; the sender keeps its own.
+        Each member gets one sealed bundle per call, whatever the number of payloads."""
+        by_member: dict[str, list[Payload]] = {}
         for payload in payloads:
             for member in {organization, *members.get((payload.part, payload.collection), ())}:
                 if member in self.peers:
-                    self._receive(member, payload)
+                    by_member.setdefault(member, []).append(payload)
+        for member, bundle in by_member.items():
+            self._receive(member, bundle)
 
-    def _receive(self, member: str, payload: Payload) -> None:
+    def _receive(self, member: str, payloads: Sequence[Payload]) -> None:
         keys = self.keys[member]
-        sealed = seal_for(keys.admin.public_key, _canonical(payload.to_dict()))
-        received = Payload.from_dict(_parse(open_sealed(keys.admin, sealed)))
-        self.peers[member].store.put_payloads([received])
+        sealed = seal_for(keys.admin.public_key, _canonical([payload.to_dict() for payload in payloads]))
+        received = [Payload.from_dict(item) for item in _parse(open_sealed(keys.admin, sealed))]
+        self.peers[member].store.put_payloads(received)
 
     def fetch_payload(self, member: str, txid: str, contract: str, part: PrivatePart,
                       members: tuple[str, ...]) -> Payload | None:
@@ -227,7 +231,7 @@ class EmbeddedNetwork:
                 continue  # the holder's own view of the collection decides whom it serves
             held = peer.store.payload(txid, part.part, part.collection)
             if held is not None and held.opens(part.commitment):
-                self._receive(member, held)
+                self._receive(member, [held])
                 return held
         if behind and self._patient:
             raise PayloadPending(f"{member} waits for a payload of {txid[:16]}")
