@@ -80,6 +80,7 @@ class NetworkPolicy:
     def __init__(self, genesis: Genesis):
         self.policy = Policy.from_text(genesis.policy)
         self._verifiers = [log.verifier for log in self.policy.logs] + [w.verifier for w in self.policy.witnesses]
+        self._witnesses = {w.verifier.name: w.verifier for w in self.policy.witnesses}
 
     def valid_lines(self, body: str, lines: Iterable[str]) -> list[str]:
         """The lines that are valid signatures over `body` by keys the policy names."""
@@ -97,13 +98,16 @@ class NetworkPolicy:
         return valid
 
     def signed_by(self, body: str, line: str, organization: str, origin: str) -> bool:
-        """Whether `line` is `organization`'s valid witness signature over `body`."""
-        if not self.valid_lines(body, [line]):
+        """Whether `line` is `organization`'s valid witness signature over `body` (checked
+        against that one witness key, not every key the policy names)."""
+        verifier = self._witnesses.get(witness_key_name(origin, organization))
+        if verifier is None:
             return False
         try:
-            return NoteSignature.from_line(line).name == witness_key_name(origin, organization)
+            signature = NoteSignature.from_line(line)
         except NoteError:
             return False
+        return signature.name == verifier.name and SignedNote(body, (signature,)).verify([verifier]).verified
 
     def is_final(self, body: str, lines: Sequence[str]) -> bool:
         return self.verify(body, lines).ok

@@ -43,7 +43,9 @@ class Overlay:
         self._base = base
         self.writes: dict[StateKey, Any] = {}
         self.encoded: dict[StateKey, str | None] = {}
-        self._namespaces: set[str] = set()  # written here: a scan of any other skips the writes
+        # The same writes by namespace, so a scan looks at its own namespace's writes only
+        # (a block writes thousands of keys; each collection digest scans two namespaces).
+        self._by_namespace: dict[str, dict[str, Any]] = {}
         self._reads: dict[StateKey, Any] | None = {} if cache_reads else None
 
     def get_state(self, namespace: str, key: str) -> Any | None:
@@ -79,10 +81,9 @@ class Overlay:
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
         merged = dict(self._base.scan_state(namespace, prefix))
-        if namespace in self._namespaces:
-            for (ns, key), value in self.writes.items():
-                if ns == namespace and key.startswith(prefix):
-                    merged[key] = value
+        for key, value in self._by_namespace.get(namespace, {}).items():
+            if key.startswith(prefix):
+                merged[key] = value
         for key in sorted(merged):
             if merged[key] is not None:
                 yield key, merged[key]
@@ -92,12 +93,13 @@ class Overlay:
             encoded = canonical_bytes(value).decode("utf-8")
         self.writes[(namespace, key)] = value
         self.encoded[(namespace, key)] = encoded
-        self._namespaces.add(namespace)
+        self._by_namespace.setdefault(namespace, {})[key] = value
 
     def merge_into(self, parent: Overlay) -> None:
         parent.writes.update(self.writes)
         parent.encoded.update(self.encoded)
-        parent._namespaces |= self._namespaces
+        for namespace, written in self._by_namespace.items():
+            parent._by_namespace.setdefault(namespace, {}).update(written)
 
 
 class PrivateStateRead(TradeledgerError, RuntimeError):
