@@ -11,6 +11,7 @@ to the whole state because the state is a pure function of the write sets since 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any, Protocol
 
@@ -46,6 +47,7 @@ class Overlay:
         # The same writes by namespace, so a scan looks at its own namespace's writes only
         # (a block writes thousands of keys; each collection digest scans two namespaces).
         self._by_namespace: dict[str, dict[str, Any]] = {}
+        self._sorted: dict[str, list[str]] = {}  # a namespace's written keys in order, until its next write
         self._reads: dict[StateKey, Any] | None = {} if cache_reads else None
 
     def get_state(self, namespace: str, key: str) -> Any | None:
@@ -81,9 +83,15 @@ class Overlay:
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
         merged = dict(self._base.scan_state(namespace, prefix))
-        for key, value in self._by_namespace.get(namespace, {}).items():
-            if key.startswith(prefix):
-                merged[key] = value
+        written = self._by_namespace.get(namespace)
+        if written:
+            keys = self._sorted.get(namespace)
+            if keys is None:
+                keys = self._sorted[namespace] = sorted(written)
+            for key in keys[bisect_left(keys, prefix):]:
+                if not key.startswith(prefix):
+                    break
+                merged[key] = written[key]
         for key in sorted(merged):
             if merged[key] is not None:
                 yield key, merged[key]
@@ -94,12 +102,14 @@ class Overlay:
         self.writes[(namespace, key)] = value
         self.encoded[(namespace, key)] = encoded
         self._by_namespace.setdefault(namespace, {})[key] = value
+        self._sorted.pop(namespace, None)
 
     def merge_into(self, parent: Overlay) -> None:
         parent.writes.update(self.writes)
         parent.encoded.update(self.encoded)
         for namespace, written in self._by_namespace.items():
             parent._by_namespace.setdefault(namespace, {}).update(written)
+            parent._sorted.pop(namespace, None)
 
 
 class PrivateStateRead(TradeledgerError, RuntimeError):
