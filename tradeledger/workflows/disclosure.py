@@ -3,7 +3,10 @@
 The workflow (DESIGN.md decisions 10 and 11), on any runtime's `Node`:
 1. an owner grants (`grant`, `revoke`); a requester signs an `access.request` (what, which
    fields, why) into the ledger (`request`); a default rule or a live grant approves it
-   at once, else the owner approves or denies it (`approve`, `deny`);
+   at once, else the owner approves or denies it (`approve`, `deny`); the terms, what is
+   asked and why, and the decisions go, as private parts, to the collection of the owner,
+   the other party and customs (`contracts.access`); anyone else learns only that the
+   parties dealt, and `visible_request` tells it the request is private to them;
 2. the requester's node asks the owner's node for the payload with a *signed access
    request*, through one `Transfer` interface (in-process here; node to node in a
    cluster), never through the ordering stream (`disclose`);
@@ -31,6 +34,9 @@ from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_d
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.collections import PrivateInput
+from tradeledger.ledger.contract import collection_record
+from tradeledger.ledger.state import StateReader
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
@@ -182,10 +188,13 @@ class RequestResult:
 def grant(node: Node, grantor: str, grantee: str, purpose: str, *, commitment: str | None = None,
           ref: str | None = None, fields: Sequence[str] = (), expires_ms: int | None = None) -> GrantResult:
     """Let `grantee` see one of `grantor`'s documents (`commitment`), or every one carrying
-    a reference (`ref`, NAME=VALUE); only `fields` of it when given, until `expires_ms`."""
-    args: dict[str, Any] = {"grantee": grantee, "fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
-    args.update({"commitment": commitment} if commitment is not None else {"ref": ref})
-    return GrantResult(node.submit_checked(grantor, access.NAMESPACE, "grant", args))
+    a public reference (`ref`, NAME=VALUE); only `fields` of it when given, until
+    `expires_ms`. The terms go to the pair's collection (grantor, grantee, customs)."""
+    terms: dict[str, Any] = {"fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
+    terms.update({"commitment": commitment} if commitment is not None else {"ref": ref})
+    private = [PrivateInput(access.TERMS, access.pair_collection(grantor, grantee), terms)]
+    return GrantResult(node.submit_checked(grantor, access.NAMESPACE, "grant", {"grantee": grantee},
+                                           private=private))
 
 
 def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
@@ -194,29 +203,63 @@ def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
 
 
 def request(node: Node, requester: str, commitment: str, purpose: str, fields: Sequence[str] = ()) -> RequestResult:
-    """Ask a document's owner for access (to `fields` only, when given)."""
-    receipt = node.submit_checked(requester, access.NAMESPACE, "request",
-                                  {"commitment": commitment, "fields": list(fields), "purpose": purpose})
+    """Ask a document's owner for access (to `fields` only, when given); what is asked and
+    why go to the pair's collection (owner, requester, customs)."""
+    anchored = documents.find_by_commitment(node.state(requester), commitment)
+    if anchored is None:
+        raise Refused(f"no document with commitment {commitment} is anchored")
+    ask = {"commitment": commitment, "fields": list(fields), "purpose": purpose}
+    private = [PrivateInput(access.ASK, access.pair_collection(anchored.owner, requester), ask)]
+    receipt = node.submit_checked(requester, access.NAMESPACE, "request", {"owner": anchored.owner},
+                                  private=private)
     return RequestResult(receipt, access.find_request(node.state(requester), receipt.txid))
+
+
+def _decide(node: Node, owner: str, action: str, request_id: str, decision: dict[str, Any]) -> Receipt:
+    filing = access.find_request_filing(node.state(owner), request_id)
+    if filing is None:
+        raise Refused(f"no access request {request_id} is on the ledger")
+    return node.submit_checked(owner, access.NAMESPACE, action, {"request_id": request_id},
+                               private=[PrivateInput(access.DECISION, filing.collection, decision)])
 
 
 def approve(node: Node, owner: str, request_id: str, expires_ms: int | None = None) -> GrantResult:
     """Approve a pending request: a grant to the requester for the fields it asked."""
-    return GrantResult(node.submit_checked(owner, access.NAMESPACE, "approve",
-                                           {"request_id": request_id, "expires_ms": expires_ms}))
+    return GrantResult(_decide(node, owner, "approve", request_id, {"expires_ms": expires_ms}))
 
 
 def deny(node: Node, owner: str, request_id: str, reason: str) -> Receipt:
-    return node.submit_checked(owner, access.NAMESPACE, "deny", {"request_id": request_id, "reason": reason})
+    """Deny a pending request; the reason stays with the pair's collection."""
+    return _decide(node, owner, "deny", request_id, {"reason": reason})
 
 
 def find_request(node: Node, viewer: str, request_id: str) -> RequestRecord | None:
+    """The request as `viewer` sees it: None when there is none, or when `viewer` is not
+    one of its parties (`visible_request` says which)."""
     return access.find_request(node.state(viewer), request_id)
 
 
+def visible_request(node: Node, viewer: str, request_id: str) -> RequestRecord:
+    """The request, or a refusal saying whether it does not exist or is private to others."""
+    state = node.state(viewer)
+    filing = access.find_request_filing(state, request_id)
+    if filing is None:
+        raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+    record = access.find_request(state, request_id)
+    if record is None:
+        raise AccessRefused(f"access request {request_id} is private to its parties "
+                            f"({', '.join(collection_members(state, filing.collection))}); {viewer} is not one of them")
+    return record
+
+
+def collection_members(state: StateReader, collection: str) -> tuple[str, ...]:
+    record = collection_record(state, access.NAMESPACE, collection)
+    return record.members if record is not None else ()
+
+
 def access_log(node: Node, viewer: str, commitment: str | None = None) -> list[AccessRecord]:
-    """Every recorded access (of one document, when given) in `viewer`'s copy of the ledger:
-    who saw what, when, under which grant or rule."""
+    """Every recorded access (of one document, when given) that `viewer` is a party to
+    (customs: all of them): who saw what, when, under which grant or rule."""
     return access.access_records(node.state(viewer), commitment)
 
 
@@ -258,9 +301,12 @@ def serve(node: Node, owner: str, request: SignedAccessRequest) -> Delivery:
     # The access is on the ledger before any byte leaves the vault; the contract accepts
     # the record only while a rule or a live grant covers the request.
     try:
+        filing = access.find_request_filing(state, request.request_id)
+        assert filing is not None  # the record was found through it
         receipt = node.submit_checked(owner, access.NAMESPACE, "record_access",
                                       {"request_id": request.request_id, "nonce": request.nonce},
-                                      wait="committed")
+                                      wait="committed",
+                                      private=[PrivateInput(access.RECORD, filing.collection, {})])
     except (Refused, NetworkError) as exc:
         raise AccessRefused(str(exc)) from None
     if disclosures:
@@ -317,9 +363,7 @@ def disclose(node: Node, request_id: str, requester: str | None = None,
     """Fetch an approved request's payload from its owner and keep it in the requester's
     vault (the request's requester by default, which this node must host)."""
     viewer = requester or node.hosted[0]
-    record = access.find_request(node.state(viewer), request_id)
-    if record is None:
-        raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+    record = visible_request(node, viewer, request_id)
     requester = requester or record.requester
     signed = sign_access_request(node, requester, request_id)
     delivery = (transfer or LocalTransfer(node)).fetch(record.owner, signed)
