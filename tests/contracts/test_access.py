@@ -87,25 +87,8 @@ def anchor(net, doc_type: str = "commercial_invoice", refs: dict[str, str] | Non
 
 
 def split_call(state, organization: str, action: str, args: dict) -> tuple[dict, list[PrivateInput]]:
-    """An access action's arguments as the contract takes them: the public ones, and the
-    private part for the pair's collection (as the disclosure workflow builds them)."""
-    args = dict(args)
-    if action == "grant":
-        grantee = args.pop("grantee")
-        return {"grantee": grantee}, [PrivateInput(access.TERMS, access.pair_collection(organization, grantee), args)]
-    if action == "request":
-        document = documents.find_by_commitment(state, args["commitment"]) if "commitment" in args else None
-        owner = document.owner if document else args.pop("owner", "importer")
-        return {"owner": owner}, [PrivateInput(access.ASK, access.pair_collection(owner, organization), args)]
-    if action in ("approve", "deny", "record_access"):
-        public = {"request_id": args.pop("request_id")}
-        if action == "record_access":
-            public["nonce"] = args.pop("nonce")
-        filing = access.find_request_filing(state, public["request_id"])
-        collection = filing.collection if filing else access.pair_collection(organization, "nobody")
-        part = access.RECORD if action == "record_access" else access.DECISION
-        return public, [PrivateInput(part, collection, args)]
-    return args, []
+    """An access action's public arguments and private part, as the disclosure workflow builds them."""
+    return disclosure.access_inputs(state, organization, action, args)
 
 
 def act(net, organization: str, action: str, **args) -> str:
@@ -133,8 +116,8 @@ def snapshot(net) -> tuple[int, dict]:
 def refused(net, organization: str, action: str, why: str, /, **args) -> None:
     """`action` with `args` is refused with a reason matching `why`, and nothing changes."""
     before = snapshot(net)
-    public, private = split_call(net.state(organization), organization, action, args)
     with pytest.raises(Refused, match=why):
+        public, private = split_call(net.state(organization), organization, action, args)
         net.submit_checked(organization, access.NAMESPACE, action, public, private=private)
     assert snapshot(net) == before
 
@@ -586,8 +569,8 @@ def run(memory: ContractHarness, organization: str, action: str, commitments: tu
 
 def memory_refused(memory: ContractHarness, organization: str, action: str, why: str, **args) -> None:
     before = dict(memory.state.rows)
-    public, private = split_call(memory.state, organization, action, args)
     with pytest.raises(Refused, match=why):
+        public, private = split_call(memory.state, organization, action, args)
         memory.run(_signer(organization, MEMORY_ORGS[organization]), access.NAMESPACE, action, public, (), 2_000,
                    private=private)
     assert memory.state.rows == before

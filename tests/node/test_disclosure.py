@@ -33,8 +33,10 @@ from tradeledger.workflows.disclosure import (
     receive,
     serve,
     sign_access_request,
+    submit_access,
 )
 from tradeledger.workflows.documents import anchor_documents, prove_document
+from tradeledger.workflows.entries import file_entry
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"
@@ -45,7 +47,7 @@ def net(tmp_path: Path):
     """The demo organizations, with entry ENTRY filed with customs by the importer."""
     create_network(tmp_path / "net")
     with EmbeddedNetwork(tmp_path / "net") as network:
-        network.submit_checked("importer", "entries", "file", {
+        file_entry(network, "importer", {
             "entry_number": ENTRY, "filed_with": "customs", "importer": "importer", "imported_on": "2026-03-02",
             "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-02", "importer_number": "12-345678900",
             "mode_of_transport": "30", "country_of_export": "MX",
@@ -72,8 +74,8 @@ def anchor(net, content: bytes, structured: bool = False, doc_type: str = "comme
 
 
 def request(net, requester: str, commitment: str, fields: list[str] | None = None) -> str:
-    return net.submit_checked(requester, access.NAMESPACE, "request",
-                              {"commitment": commitment, "fields": fields or [], "purpose": "entry review"}).txid
+    return submit_access(net, requester, "request",
+                         {"commitment": commitment, "fields": fields or [], "purpose": "entry review"}).txid
 
 
 def vault_bytes(net, organization: str) -> bytes:
@@ -176,7 +178,7 @@ def test_a_pending_request_is_not_served(net):
 
 def test_a_denied_request_is_not_served_and_says_why(net):
     request_id = request(net, "exporter", anchor(net, marker().encode()))
-    net.submit_checked("importer", access.NAMESPACE, "deny", {"request_id": request_id, "reason": "not a party"})
+    submit_access(net, "importer", "deny", {"request_id": request_id, "reason": "not a party"})
     refused_without_trace(net, lambda: disclose(net, request_id), "is denied: not a party", "exporter")
 
 
@@ -197,7 +199,11 @@ def test_fields_a_document_does_not_have_are_not_served(net):
 
 def test_someone_else_cannot_collect_a_request(net):
     request_id = request(net, "customs", anchor(net, marker().encode()))
+    # Its own node does not even see the request: it is private to its parties ...
     refused_without_trace(net, lambda: disclose(net, request_id, requester="exporter"),
+                          r"is private to its parties \(customs, importer\); exporter is not one of them", "exporter")
+    # ... and the owner's node refuses a signed access request of the exporter for it.
+    refused_without_trace(net, lambda: serve(net, "importer", sign_access_request(net, "exporter", request_id)),
                           f"no request {request_id} by exporter", "exporter")
 
 

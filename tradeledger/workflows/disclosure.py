@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,7 +40,7 @@ from tradeledger.ledger.state import StateReader
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
-from tradeledger.runtime.receipts import Receipt
+from tradeledger.runtime.receipts import Receipt, WaitLevel
 from tradeledger.vault.store import ReceivedDocument
 
 REQUEST_FORMAT = "tradeledger-access-request/1"
@@ -185,16 +185,57 @@ class RequestResult:
                 "basis": self.basis.to_dict() if self.basis else None, **self.receipt.to_dict()}
 
 
+ACTIONS_WITH_PARTS = {"grant": access.TERMS, "request": access.ASK, "approve": access.DECISION,
+                      "deny": access.DECISION, "record_access": access.RECORD}
+
+
+def access_inputs(state: StateReader, organization: str, action: str,
+                  args: Mapping[str, Any]) -> tuple[dict[str, Any], list[PrivateInput]]:
+    """An access action's arguments, split as the contract takes them: the public ones, and
+    the private part for the pair's collection. `args` are the action's whole arguments as
+    one party states them (a grant's grantee and terms, a request's document, fields and
+    purpose, a decision's request and expiry or reason, a record's request and nonce);
+    `state` is `organization`'s own view, where the document's owner or the request's
+    collection is found."""
+    rest = dict(args)
+    part = ACTIONS_WITH_PARTS.get(action)
+    if part is None:  # revoke, purge: public only
+        return rest, []
+    if action == "grant":
+        grantee = str(rest.pop("grantee", ""))
+        return {"grantee": grantee}, [PrivateInput(part, access.pair_collection(organization, grantee), rest)]
+    if action == "request":
+        commitment = rest.get("commitment")
+        anchored = documents.find_by_commitment(state, commitment) if isinstance(commitment, str) else None
+        if anchored is None:
+            raise Refused(f"no document with commitment {commitment} is anchored")
+        return {"owner": anchored.owner}, [PrivateInput(part, access.pair_collection(anchored.owner, organization),
+                                                        rest)]
+    request_id = str(rest.pop("request_id", ""))
+    filing = access.find_request_filing(state, request_id)
+    if filing is None:
+        raise Refused(f"no access request {request_id} is on the ledger")
+    public: dict[str, Any] = {"request_id": request_id}
+    if action == "record_access":
+        public["nonce"] = rest.pop("nonce", "")
+    return public, [PrivateInput(part, filing.collection, rest)]
+
+
+def submit_access(node: Node, organization: str, action: str, args: Mapping[str, Any],
+                  wait: WaitLevel = "final") -> Receipt:
+    """Submit one access action with its private part (`access_inputs`), checked first."""
+    public, private = access_inputs(node.state(organization), organization, action, args)
+    return node.submit_checked(organization, access.NAMESPACE, action, public, wait=wait, private=private)
+
+
 def grant(node: Node, grantor: str, grantee: str, purpose: str, *, commitment: str | None = None,
           ref: str | None = None, fields: Sequence[str] = (), expires_ms: int | None = None) -> GrantResult:
     """Let `grantee` see one of `grantor`'s documents (`commitment`), or every one carrying
     a public reference (`ref`, NAME=VALUE); only `fields` of it when given, until
     `expires_ms`. The terms go to the pair's collection (grantor, grantee, customs)."""
-    terms: dict[str, Any] = {"fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
-    terms.update({"commitment": commitment} if commitment is not None else {"ref": ref})
-    private = [PrivateInput(access.TERMS, access.pair_collection(grantor, grantee), terms)]
-    return GrantResult(node.submit_checked(grantor, access.NAMESPACE, "grant", {"grantee": grantee},
-                                           private=private))
+    args: dict[str, Any] = {"grantee": grantee, "fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
+    args.update({"commitment": commitment} if commitment is not None else {"ref": ref})
+    return GrantResult(submit_access(node, grantor, "grant", args))
 
 
 def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
@@ -205,32 +246,19 @@ def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
 def request(node: Node, requester: str, commitment: str, purpose: str, fields: Sequence[str] = ()) -> RequestResult:
     """Ask a document's owner for access (to `fields` only, when given); what is asked and
     why go to the pair's collection (owner, requester, customs)."""
-    anchored = documents.find_by_commitment(node.state(requester), commitment)
-    if anchored is None:
-        raise Refused(f"no document with commitment {commitment} is anchored")
-    ask = {"commitment": commitment, "fields": list(fields), "purpose": purpose}
-    private = [PrivateInput(access.ASK, access.pair_collection(anchored.owner, requester), ask)]
-    receipt = node.submit_checked(requester, access.NAMESPACE, "request", {"owner": anchored.owner},
-                                  private=private)
+    receipt = submit_access(node, requester, "request",
+                            {"commitment": commitment, "fields": list(fields), "purpose": purpose})
     return RequestResult(receipt, access.find_request(node.state(requester), receipt.txid))
-
-
-def _decide(node: Node, owner: str, action: str, request_id: str, decision: dict[str, Any]) -> Receipt:
-    filing = access.find_request_filing(node.state(owner), request_id)
-    if filing is None:
-        raise Refused(f"no access request {request_id} is on the ledger")
-    return node.submit_checked(owner, access.NAMESPACE, action, {"request_id": request_id},
-                               private=[PrivateInput(access.DECISION, filing.collection, decision)])
 
 
 def approve(node: Node, owner: str, request_id: str, expires_ms: int | None = None) -> GrantResult:
     """Approve a pending request: a grant to the requester for the fields it asked."""
-    return GrantResult(_decide(node, owner, "approve", request_id, {"expires_ms": expires_ms}))
+    return GrantResult(submit_access(node, owner, "approve", {"request_id": request_id, "expires_ms": expires_ms}))
 
 
 def deny(node: Node, owner: str, request_id: str, reason: str) -> Receipt:
     """Deny a pending request; the reason stays with the pair's collection."""
-    return _decide(node, owner, "deny", request_id, {"reason": reason})
+    return submit_access(node, owner, "deny", {"request_id": request_id, "reason": reason})
 
 
 def find_request(node: Node, viewer: str, request_id: str) -> RequestRecord | None:
@@ -301,12 +329,8 @@ def serve(node: Node, owner: str, request: SignedAccessRequest) -> Delivery:
     # The access is on the ledger before any byte leaves the vault; the contract accepts
     # the record only while a rule or a live grant covers the request.
     try:
-        filing = access.find_request_filing(state, request.request_id)
-        assert filing is not None  # the record was found through it
-        receipt = node.submit_checked(owner, access.NAMESPACE, "record_access",
-                                      {"request_id": request.request_id, "nonce": request.nonce},
-                                      wait="committed",
-                                      private=[PrivateInput(access.RECORD, filing.collection, {})])
+        receipt = submit_access(node, owner, "record_access",
+                                {"request_id": request.request_id, "nonce": request.nonce}, wait="committed")
     except (Refused, NetworkError) as exc:
         raise AccessRefused(str(exc)) from None
     if disclosures:
