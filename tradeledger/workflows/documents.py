@@ -113,7 +113,9 @@ def anchor_documents(
         parts: list[CommittedPart] = []
         if private:
             refs_salt = os.urandom(32).hex()
-            args.update(refs_digest=documents.references_digest(private, refs_salt), members=list(share_with))
+            args["refs_digest"] = documents.references_digest(private, refs_salt)
+            if share_with:
+                args["members"] = list(share_with)
             parts.append(commit_part(PrivateInput(documents.REFERENCES, documents.document_collection(commitment),
                                                   {"refs": private, "salt": refs_salt})))
         envelope = node.sign(organization, documents.NAMESPACE, "anchor", args, [commitment],
