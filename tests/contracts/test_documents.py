@@ -19,8 +19,8 @@ from tradeledger.contracts.documents import (
 from tradeledger.crypto import sha256
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import REGISTRY, org_key
-from tradeledger.ledger.collections import PrivateInput, commit_part
-from tradeledger.ledger.contract import ContractSet, Signer
+from tradeledger.ledger.collections import PrivateInput, commit_part, membership_key, private_namespace
+from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, Signer, TxContext
 from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.workflows.documents import anchor_documents
@@ -228,3 +228,50 @@ def test_document_records_round_trip_and_malformed_ones_are_refused():
         AnchoredDocument.from_dict({**document.to_dict(), "refs_digest": "BOL-IN-CLEAR"})
     with pytest.raises(DocumentRecordError):
         documents.PrivateReferences.from_dict({"refs": {"bol": 1}, "salt": "ab"})
+
+
+# --- what another contract's private part may read of a document ---------------------------
+
+probe = Contract("probe")
+
+
+class Look(Args):
+    commitment: str
+    members: list[str]
+
+
+class Seen(Args):
+    pass
+
+
+@probe.action("look", Look)
+def look(ctx: TxContext, args: Look) -> None:
+    seen = documents.find_visible(ctx.state.reader, args.commitment)  # a public handler: public facts only
+    ctx.emit("public", refs=dict(seen.refs))
+    ctx.set_members("c", args.members)
+
+
+@probe.private("look", "seen", Seen)
+def look_privately(ctx: PrivateContext, args: Look, _seen: Seen) -> None:
+    ctx.state.put("refs", dict(documents.find_visible(ctx.public, args.commitment).refs))
+
+
+def test_find_visible_reads_private_references_only_where_the_read_rule_admits_them():
+    rows = {(REGISTRY, org_key(name)): {"name": name, "role": name, "display_name": name, "status": "active",
+                                        "since_ms": 0} for name in ("importer", "customs", "exporter")}
+    harness = ContractHarness(ContractSet([documents.contract, probe]), MemoryState(rows))
+    salt = "ab" * 32
+    harness.run(IMPORTER, "documents", "anchor",
+                {"doc_type": "commercial_invoice", "refs": {"entry": "E/3"},
+                 "refs_digest": documents.references_digest({"invoice": INVOICE}, salt), "members": ["customs"]},
+                commitments=("0e" * 32,),
+                private=[PrivateInput(documents.REFERENCES, documents.document_collection("0e" * 32),
+                                      {"refs": {"invoice": INVOICE}, "salt": salt})])
+    for members, expected in ((["importer", "customs"], {"entry": "E/3", "invoice": INVOICE}),
+                              (["importer", "exporter"], {"entry": "E/3"})):
+        harness.state.rows.pop((private_namespace("probe", "c"), "refs"), None)
+        harness.state.rows.pop(("probe", membership_key("c")), None)
+        [event] = harness.run(IMPORTER, "probe", "look", {"commitment": "0e" * 32, "members": members},
+                              private=[PrivateInput("seen", "c", {})])
+        assert event.data == {"refs": {"entry": "E/3"}}  # the public handler never sees a private reference
+        assert harness.state.get_state(private_namespace("probe", "c"), "refs") == expected, members

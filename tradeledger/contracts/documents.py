@@ -17,6 +17,12 @@ the public anchor holds only `refs_digest`, a salted digest of those references,
 a member can later prove them to a party or a contract that cannot read them
 (`references_prove`: the references and the salt are stated, the digest is checked).
 
+For other contracts: `find_by_commitment` gives the public facts, at every peer, public
+handlers included. `find_visible` adds the private references where the reader may read
+them: a member's store, or a private part of a collection whose members all hold the
+document's collection (the framework's read rule; e.g. an entry's part, when the entry's
+importer, filer and customs office are all members), else it answers the public facts.
+
 Public state, under composite keys (`tradeledger.ledger.keys`):
 - `document/<commitment>`: an `AnchoredDocument` (type, public references, owner, leaf,
   time, the digest of its private references if any);
@@ -38,19 +44,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import field_validator
 
 from tradeledger.contracts import entries
 from tradeledger.crypto import canonical_bytes, sha256_hex
-from tradeledger.errors import TradeledgerError
+from tradeledger.errors import Refused, TradeledgerError
 from tradeledger.identity.registry import organization_record
 from tradeledger.ledger.collections import private_namespace
 from tradeledger.ledger.contract import ANY_ROLE, Args, Contract, PrivateContext, TxContext, collection_record
 from tradeledger.ledger.keys import key_prefix, split_key, state_key
-from tradeledger.ledger.state import StateReader
+from tradeledger.ledger.state import PrivateStateRead, StateReader
 
 NAMESPACE = "documents"
 contract = Contract(NAMESPACE, "anchored document commitments")
@@ -336,8 +342,31 @@ def private_references(state: StateReader, commitment: str) -> PrivateReferences
 
 def all_references(state: StateReader, document: AnchoredDocument) -> dict[str, str]:
     """Public and (where `state` holds them) private references of a document."""
-    private = private_references(state, document.commitment) if document.refs_digest else None
+    private = _readable_references(state, document)
     return {**dict(document.refs), **(dict(private.refs) if private else {})}
+
+
+def _readable_references(state: StateReader, document: AnchoredDocument) -> PrivateReferences | None:
+    if document.refs_digest is None:
+        return None
+    try:
+        return private_references(state, document.commitment)
+    except (PrivateStateRead, Refused):
+        # A public handler, or a private part whose read rule does not admit the
+        # document's collection: the same answer at every peer that runs it.
+        return None
+
+
+def find_visible(state: StateReader, commitment: str) -> AnchoredDocument | None:
+    """The anchored document with every reference `state` may read: the public ones, and
+    the private ones where `state` is a member's store or a private part whose read rule
+    admits the document's collection (then all of its executing peers hold them). Never
+    write the result to public state; elsewhere it equals `find_by_commitment`."""
+    document = find_by_commitment(state, commitment)
+    if document is None:
+        return None
+    private = _readable_references(state, document)
+    return replace(document, refs={**dict(document.refs), **dict(private.refs)}) if private else document
 
 
 def references_prove(document: AnchoredDocument, refs: Mapping[str, str], salt: str) -> bool:
