@@ -766,3 +766,18 @@ def test_grant_and_request_filings_round_trip_and_malformed_ones_are_refused():
         access.GrantFiling.from_dict({"id": "g"})
     with pytest.raises(access.AccessRecordError):
         access.GrantTerms.from_dict({**typed[1].to_dict(), "target": {"ref_name": "entry"}})
+
+
+def test_a_request_that_bypasses_the_workflow_is_judged_by_the_pairs_members(net):
+    mine = anchor(net, refs={}, owner="broker")
+    before = snapshot(net)
+    unknown = PrivateInput(access.ASK, access.pair_collection("importer", "exporter"),
+                           {"commitment": "cd" * 32, "purpose": PURPOSE})
+    with pytest.raises(Refused, match="is anchored"):
+        net.submit_checked("exporter", access.NAMESPACE, "request", {"owner": "importer"}, private=[unknown])
+    # a request naming the wrong owner: the public part cannot tell, the members refuse it
+    wrong = PrivateInput(access.ASK, access.pair_collection("importer", "exporter"),
+                         {"commitment": mine, "purpose": PURPOSE})
+    with pytest.raises(Refused, match="the document is broker's, not importer's"):
+        net.submit_checked("exporter", access.NAMESPACE, "request", {"owner": "importer"}, private=[wrong])
+    assert snapshot(net) == before

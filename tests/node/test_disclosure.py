@@ -541,3 +541,25 @@ def test_fields_of_a_document_anchored_whole_cannot_be_proved(net):
 def test_fields_a_document_does_not_have_cannot_be_proved(net, structured_file):
     with pytest.raises(NetworkError, match=r"no fields \['seller'\]"):
         prove_document(net, structured_file, fields=["seller", "total"])
+
+
+# --- the record of a disclosure stays with its parties ----------------------------------------
+
+def test_a_disclosures_purpose_fields_and_record_stay_with_its_parties(net):
+    purpose, field_name = marker(), "field01"
+    commitment = anchor(net, json.dumps(invoice_fields(3)).encode(), structured=True)
+    request_id = submit_access(net, "customs", "request",
+                               {"commitment": commitment, "fields": [field_name], "purpose": purpose}).txid
+    disclose(net, request_id)
+    [record] = access.access_records(net.state("importer"), commitment)
+    assert record.purpose == purpose and record.fields == (field_name,)
+    for outsider in ("exporter", "agency", "broker"):
+        assert access.access_records(net.state(outsider)) == []
+        assert access.find_request(net.state(outsider), request_id) is None
+    net.sync()
+    net.close()
+    for outsider in ("exporter", "agency", "broker"):
+        held = b"".join(p.read_bytes() for p in net.layout.store(outsider).parent.rglob("*") if p.is_file())
+        assert purpose.encode() not in held, outsider
+    importer = b"".join(p.read_bytes() for p in net.layout.store("importer").parent.rglob("*") if p.is_file())
+    assert purpose.encode() in importer

@@ -694,8 +694,7 @@ def _open_pair(ctx: TxContext, owner: str, party: str) -> str:
 
 def _one_part(ctx: TxContext, part: str, collection: str) -> None:
     parts = ctx.parts_named(part)
-    ctx.require(len(parts) == 1 and len(ctx.private_parts) == 1,
-                f"{ctx.state.namespace} carries its private terms as one part {part}")
+    ctx.require(len(parts) == 1 and len(ctx.private_parts) == 1, f"this action carries one part {part}")
     ctx.require(parts[0].collection == collection, f"the part {part} goes to collection {collection}")
 
 
@@ -742,7 +741,7 @@ def revoke(ctx: TxContext, args: Revoke) -> None:
 @contract.action("request", Request)
 def request(ctx: TxContext, args: Request) -> None:
     requester = ctx.signer.organization
-    _active_org(ctx, args.owner)
+    ctx.require(organization_record(ctx.state.reader, args.owner) is not None, f"{args.owner} is not an organization")
     ctx.require(args.owner != requester, "the owner already holds its document")
     collection = pair_collection(args.owner, requester)
     _one_part(ctx, ASK, collection)
