@@ -939,10 +939,10 @@ def pair_collections(state: StateReader) -> list[str]:
 def access_records(state: StateReader, commitment: str | None = None) -> list[AccessRecord]:
     """Every recorded access (of one document, when given) that `state` holds: a member's
     store holds those of its pairs; customs, a member of every pair, holds them all."""
-    records = [AccessRecord.from_dict(value)
+    by_leaf = [(int(split_key(key)[1][1]), AccessRecord.from_dict(value))
                for name in pair_collections(state)
-               for _key, value in state.scan_state(private_namespace(NAMESPACE, name), record_prefix(commitment))]
-    return sorted(records, key=lambda r: (r.at_ms, r.txid))
+               for key, value in state.scan_state(private_namespace(NAMESPACE, name), record_prefix(commitment))]
+    return [record for _leaf, record in sorted(by_leaf, key=lambda pair: pair[0])]  # log order
 
 
 def purge_record(state: StateReader, commitment: str) -> PurgeRecord | None:
