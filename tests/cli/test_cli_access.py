@@ -222,6 +222,21 @@ def test_disclosing_a_request_of_others_says_it_is_private(world: AccessNetwork)
                           "private to its parties")
 
 
+def test_private_references_are_shared_with_whom_the_owner_names(world: AccessNetwork, tmp_path: Path):
+    document = tmp_path / "bol.txt"
+    document.write_bytes(b"bill of lading MAEU-CLI-4411")
+    anchored = run("anchor", document, "--dir", world.net, "--as", "importer", "--type", "bill_of_lading",
+                   "--ref", "bol=MAEU-CLI-4411", "--share-with", "customs")
+    found = run("find", "--dir", world.net, "--ref", "bol=MAEU-CLI-4411", "--as", "customs")
+    assert found["commitment"] == anchored["commitment"] and found["private_refs"] == {"bol": "MAEU-CLI-4411"}
+    refused_and_unchanged(world.net, ["find", "--dir", world.net, "--ref", "bol=MAEU-CLI-4411", "--as", "broker"],
+                          "private to each document's collection")
+    refused_and_unchanged(world.net, ["anchor", document, "--dir", world.net, "--as", "importer",
+                                      "--ref", "bol=X", "--share-with", "smuggler"], "smuggler")
+    refused_and_unchanged(world.net, ["anchor", document, "--dir", world.net, "--as", "importer",
+                                      "--ref", f"entry={ENTRY}", "--share-with", "customs"], "has none")
+
+
 # --- proofs that disclose fields or nothing --------------------------------------------------
 
 def test_a_proof_of_chosen_fields_verifies_alone_and_with_the_file(base: AccessNetwork, tmp_path: Path):
