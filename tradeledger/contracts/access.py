@@ -10,7 +10,7 @@ collection per ordered pair of parties, `between/<owner>/<party>` (`pair_collect
 whose members are the owner, the other party (grantee or requester) and the customs
 authorities (every active organization of role customs when the pair's collection
 opens; a collection with private history gains no member later). Every peer keeps only:
-- `collection/between/<owner>/<party>`: the collection's members (the framework's record);
+- `collection/<pair collection>`: the collection's members (the framework's record);
 - `grant/<id>`: a `GrantFiling`: that the owner granted the party something, and whether
   the grant is active or revoked (a revocation is the grantor's public act; the
   disclosure path needs nothing more of it publicly); `grant_to/<grantee>/<id>` indexes

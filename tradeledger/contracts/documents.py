@@ -31,7 +31,7 @@ Public state, under composite keys (`tradeledger.ledger.keys`):
 - `member/<organization>/<commitment>`: the leaf index, for each member of a document's
   collection (membership is public): the index a member's `find` walks for the private
   references it holds;
-- `collection/document/<commitment>`: the collection's members (the framework's record).
+- `collection/<document collection>`: the collection's members (the framework's record).
 
 Private state, in `documents#document/<commitment>` at its members: `references`, a
 `PrivateReferences` (the references and the salt of their digest).
