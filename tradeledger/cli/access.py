@@ -23,7 +23,8 @@ from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused
 from tradeledger.workflows.documents import purge_document
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
-PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
+PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger, private to "
+                                                    "the owner, the other party and customs).")
 FieldsOption = typer.Option("", "--fields", help="Comma-separated field names (default: the whole document).")
 ExpiresOption = typer.Option(None, "--expires",
                              help="When the grant ends: an ISO date-time (UTC if no zone) or +N[d|h|m].")
@@ -106,7 +107,8 @@ def approve(request_id: str = typer.Argument(...), directory: Path = DirOption, 
 
 
 def deny(request_id: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption,
-         reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger).")) -> None:
+         reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger, private to the "
+                                                         "owner, the requester and customs).")) -> None:
     """Deny a pending request to your document."""
     with EmbeddedNetwork(directory) as network:
         receipt = disclosure.deny(network, organization, request_id, reason)

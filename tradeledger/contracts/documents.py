@@ -49,7 +49,6 @@ from typing import Any
 
 from pydantic import field_validator
 
-from tradeledger.contracts import entries
 from tradeledger.crypto import canonical_bytes, sha256_hex
 from tradeledger.errors import Refused, TradeledgerError
 from tradeledger.identity.registry import organization_record
@@ -268,6 +267,8 @@ def collection_members(state: StateReader, owner: str, named: list[str] | tuple[
                        entry_number: str | None) -> tuple[str, ...]:
     """Who holds a document's private references: its owner, whom it names and, when the
     document names a filed entry, that entry's importer, filer and customs office."""
+    from tradeledger.contracts import entries  # entries imports this module; imported here, no cycle at load
+
     members = {owner, *named}
     filing = entries.find_filing(state, entry_number) if entry_number else None
     if filing is not None:
