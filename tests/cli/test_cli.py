@@ -103,8 +103,11 @@ def test_anchor_records_type_and_references(shared: SharedNetwork):
     result = tl("show", anchored["txid"], "--dir", shared.net)
     assert_ok(result)
     shown = json.loads(result.stdout)
-    assert shown["envelope"]["args"] == {"doc_type": DOCUMENTS["invoice"][1],
-                                         "refs": {"entry": ENTRY, "bol": BILL_OF_LADING}}
+    args = shown["envelope"]["args"]
+    # The entry number is public; the bill of lading travels sealed, with only its salted digest public.
+    assert args["doc_type"] == DOCUMENTS["invoice"][1] and args["refs"] == {"entry": ENTRY}
+    assert len(args["refs_digest"]) == 64 and BILL_OF_LADING not in result.stdout
+    assert [p["part"] for p in shown["envelope"]["private"]] == ["references"]
     assert shown["envelope"]["commitments"] == [anchored["commitment"]]
 
 
@@ -336,6 +339,17 @@ def test_show_accepts_a_txid_prefix(shared: SharedNetwork):
     assert json.loads(result.stdout)["txid"] == anchored["txid"]
 
 
+def test_a_private_reference_is_found_only_by_members_and_others_are_told_it_is_private(shared: SharedNetwork):
+    outsider = tl("find", "--dir", shared.net, "--ref", f"bol={BILL_OF_LADING}", "--as", "exporter")
+    assert_refused(outsider, "reference bol is private to each document's collection")
+    assert BILL_OF_LADING not in outsider.stdout
+    by_commitment = tl("find", "--dir", shared.net, "--commitment", shared.anchors["invoice"]["commitment"],
+                       "--as", "exporter")
+    assert_ok(by_commitment)
+    [record] = json_lines(by_commitment.stdout)
+    assert record["refs"] == {"entry": ENTRY} and record["private_refs"] == "private to importer"
+
+
 @pytest.mark.parametrize("txid", ["0" * 64, "deadbeefdeadbeef", "zz" * 32])
 def test_show_of_an_unknown_txid_fails(shared: SharedNetwork, txid: str):
     assert_refused(tl("show", txid, "--dir", shared.net), "no transaction")
@@ -360,10 +374,12 @@ def test_find_by_reference_lists_the_anchored_documents(shared: SharedNetwork):
 
 
 def test_find_by_another_reference(shared: SharedNetwork):
-    result = tl("find", "--dir", shared.net, "--ref", f"bol={BILL_OF_LADING}")
+    result = tl("find", "--dir", shared.net, "--ref", f"bol={BILL_OF_LADING}", "--as", "importer")
     assert_ok(result)
-    assert sorted(r["commitment"] for r in json_lines(result.stdout)) == sorted(
+    found = json_lines(result.stdout)
+    assert sorted(r["commitment"] for r in found) == sorted(
         shared.anchors[name]["commitment"] for name in ("invoice", "packing_list"))
+    assert all(r["private_refs"] == {"bol": BILL_OF_LADING} for r in found)
     result = tl("find", "--dir", shared.net, "--ref", f"entry={OTHER_ENTRY}")
     assert_ok(result)
     assert [r["commitment"] for r in json_lines(result.stdout)] == [shared.anchors["filing"]["commitment"]]

@@ -23,10 +23,10 @@ from _cli_helpers import (
     tl,
 )
 
-from tradeledger.contracts import entries
 from tradeledger.contracts.access import default_access_policy
 from tradeledger.ledger.access_policy import AccessPolicy
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.workflows.entries import file_entry as workflow_file_entry
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 INVOICE = {"invoiceNumber": "INV-1000288", "total": "28500.00", "currency": "USD",
@@ -44,9 +44,9 @@ class AccessNetwork:
 
 
 def file_entry(net: Path) -> None:
-    """No command files entries yet; the entries contract is driven directly."""
+    """No command files entries yet; the entries workflow is driven directly."""
     with EmbeddedNetwork(net) as network:
-        network.submit_checked("importer", entries.NAMESPACE, "file", {
+        workflow_file_entry(network, "importer", {
             "entry_number": ENTRY, "filed_with": "customs", "importer": "importer", "imported_on": "2026-03-02",
             "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-02", "importer_number": "12-345678900",
             "mode_of_transport": "30", "country_of_export": "MX",
@@ -188,14 +188,53 @@ def test_a_revoked_grant_stops_later_disclosures(world: AccessNetwork):
 
 
 def test_a_grant_by_reference_covers_documents_anchored_later(world: AccessNetwork, tmp_path: Path):
-    run("grant", "--dir", world.net, "--as", "importer", "--to", "exporter", "--ref", "bol=MAEU240551873",
+    run("grant", "--dir", world.net, "--as", "importer", "--to", "exporter", "--ref", "entry=B76-0000001-1",
         "--purpose", "shipment audit")
     later = tmp_path / "bill_of_lading.txt"
     later.write_bytes(b"bill of lading MAEU240551873")
     [anchored] = json_lines(tl("anchor", later, "--dir", world.net, "--as", "importer", "--type", "bill_of_lading",
-                               "--ref", "bol=MAEU240551873").stdout)
+                               "--ref", "entry=B76-0000001-1", "--ref", "bol=MAEU240551873").stdout)
     request = run("request", anchored["commitment"], "--dir", world.net, "--as", "exporter", "--purpose", "audit")
     assert request["request_status"] == "approved" and "grant" in request["basis"]
+
+
+def test_a_grant_by_a_private_reference_is_refused_and_changes_nothing(world: AccessNetwork):
+    refused_and_unchanged(world.net, ["grant", "--dir", world.net, "--as", "importer", "--to", "exporter",
+                                      "--ref", "bol=MAEU240551873", "--purpose", "shipment audit"],
+                          "names a public reference")
+
+
+def test_an_outsiders_access_log_is_empty_and_customs_sees_every_access(world: AccessNetwork):
+    request = run("request", world.invoice_commitment, "--dir", world.net, "--as", "customs", "--fields", "total",
+                  "--purpose", "valuation review")
+    assert_ok(tl("disclose", request["request_id"], "--dir", world.net))
+    assert [r["purpose"] for r in json_lines(tl("access-log", "--dir", world.net, "--as", "customs").stdout)] \
+        == ["valuation review"]
+    outsider = tl("access-log", "--dir", world.net, "--as", "exporter")
+    assert_ok(outsider)
+    assert json_lines(outsider.stdout) == [] and "valuation review" not in outsider.stdout
+
+
+def test_disclosing_a_request_of_others_says_it_is_private(world: AccessNetwork):
+    request = run("request", world.packing_list_commitment, "--dir", world.net, "--as", "customs",
+                  "--purpose", "cargo examination")
+    refused_and_unchanged(world.net, ["disclose", request["request_id"], "--dir", world.net, "--as", "exporter"],
+                          "private to its parties")
+
+
+def test_private_references_are_shared_with_whom_the_owner_names(world: AccessNetwork, tmp_path: Path):
+    document = tmp_path / "bol.txt"
+    document.write_bytes(b"bill of lading MAEU-CLI-4411")
+    anchored = run("anchor", document, "--dir", world.net, "--as", "importer", "--type", "bill_of_lading",
+                   "--ref", "bol=MAEU-CLI-4411", "--share-with", "customs")
+    found = run("find", "--dir", world.net, "--ref", "bol=MAEU-CLI-4411", "--as", "customs")
+    assert found["commitment"] == anchored["commitment"] and found["private_refs"] == {"bol": "MAEU-CLI-4411"}
+    refused_and_unchanged(world.net, ["find", "--dir", world.net, "--ref", "bol=MAEU-CLI-4411", "--as", "broker"],
+                          "private to each document's collection")
+    refused_and_unchanged(world.net, ["anchor", document, "--dir", world.net, "--as", "importer",
+                                      "--ref", "bol=X", "--share-with", "smuggler"], "smuggler")
+    refused_and_unchanged(world.net, ["anchor", document, "--dir", world.net, "--as", "importer",
+                                      "--ref", f"entry={ENTRY}", "--share-with", "customs"], "has none")
 
 
 # --- proofs that disclose fields or nothing --------------------------------------------------

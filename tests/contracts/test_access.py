@@ -8,6 +8,7 @@ and the access state does not move."""
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import os
 import time
@@ -15,24 +16,27 @@ from pathlib import Path
 
 import pytest
 
-from tradeledger.contracts import access, documents
+from tradeledger.contracts import access, documents, entries
 from tradeledger.contracts.access import AccessBasis, GrantTarget, RequestRecord, default_access_policy
 from tradeledger.domain.entry_number import complete_entry_number
 from tradeledger.errors import Refused
 from tradeledger.ledger.access_policy import AccessPolicy, AccessPolicyError, AccessRule
 from tradeledger.ledger.authority import ACCESS_POLICY_KEY, REGISTRY, org_key
 from tradeledger.ledger.bundle import verify_bundle
-from tradeledger.ledger.contract import ContractSet, Signer
+from tradeledger.ledger.collections import PrivateInput, private_namespace
+from tradeledger.ledger.contract import ContractSet, Signer, collection_record
 from tradeledger.ledger.memory import ContractHarness, MemoryState
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
+from tradeledger.workflows import disclosure
 from tradeledger.workflows.documents import (
     anchor_documents,
     prove_commitment,
     purge_document,
 )
+from tradeledger.workflows.entries import file_entry as workflow_file_entry
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"  # flat-rolled iron or non-alloy steel, a real HTS-10 line
@@ -64,7 +68,7 @@ def short_retention_net(tmp_path: Path):
 
 def file_entry(net, entry: str = ENTRY, filed_with: str = "customs", flags: tuple[str, ...] = (),
                imported_on: str = "2026-03-02") -> None:
-    net.submit_checked("importer", "entries", "file", {
+    workflow_file_entry(net, "importer", {
         "entry_number": entry, "filed_with": filed_with, "importer": "importer", "imported_on": imported_on,
         "entry_type": "01", "port_code": "2304", "entry_date": imported_on, "importer_number": "12-345678900",
         "mode_of_transport": "30", "country_of_export": "MX",
@@ -82,9 +86,15 @@ def anchor(net, doc_type: str = "commercial_invoice", refs: dict[str, str] | Non
     return result.commitment
 
 
+def split_call(state, organization: str, action: str, args: dict) -> tuple[dict, list[PrivateInput]]:
+    """An access action's public arguments and private part, as the disclosure workflow builds them."""
+    return disclosure.access_inputs(state, organization, action, args)
+
+
 def act(net, organization: str, action: str, **args) -> str:
     """Submit an access action that must be valid; its transaction id."""
-    return net.submit_checked(organization, access.NAMESPACE, action, args).txid
+    public, private = split_call(net.state(organization), organization, action, args)
+    return net.submit_checked(organization, access.NAMESPACE, action, public, private=private).txid
 
 
 def request(net, requester: str, commitment: str, fields: list[str] | None = None) -> RequestRecord:
@@ -93,16 +103,22 @@ def request(net, requester: str, commitment: str, fields: list[str] | None = Non
 
 
 def snapshot(net) -> tuple[int, dict]:
-    """The log size and the whole access state, to prove that a refusal changed nothing."""
+    """The log size and the whole access state, public and private (customs is a member of
+    every pair's collection), to prove that a refusal changed nothing."""
     net.sync()
-    return net.reader.head.log_size, dict(net.state("customs").scan_state(access.NAMESPACE, ""))
+    state = net.state("customs")
+    rows = dict(state.scan_state(access.NAMESPACE, ""))
+    for name in access.pair_collections(state):
+        rows[name] = dict(state.scan_state(private_namespace(access.NAMESPACE, name), ""))
+    return net.reader.head.log_size, rows
 
 
 def refused(net, organization: str, action: str, why: str, /, **args) -> None:
     """`action` with `args` is refused with a reason matching `why`, and nothing changes."""
     before = snapshot(net)
     with pytest.raises(Refused, match=why):
-        net.submit_checked(organization, access.NAMESPACE, action, args)
+        public, private = split_call(net.state(organization), organization, action, args)
+        net.submit_checked(organization, access.NAMESPACE, action, public, private=private)
     assert snapshot(net) == before
 
 
@@ -432,14 +448,13 @@ def test_a_purge_before_the_retention_period_ends_is_refused(net):
     assert net.vault("importer").has_document(record.document_sha256)
 
 
-def test_retention_runs_from_the_date_of_importation(net):
+def test_retention_runs_from_the_entrys_filing_a_public_fact_not_the_private_date_of_importation(net):
     old_entry = new_entry()
-    file_entry(net, entry=old_entry, imported_on="2019-01-02")  # five years ended in January 2024
-    purged = purge_document(net, "importer", anchor(net, refs={"entry": old_entry}))
-    assert purged.removed_bytes is True
-    file_entry(net, entry=(recent := new_entry()), imported_on="2025-06-30")
-    with pytest.raises(Refused, match="must be kept until 2030-07-01"):
-        purge_document(net, "importer", anchor(net, refs={"entry": recent}))
+    file_entry(net, entry=old_entry, imported_on="2019-01-02")  # importation precedes filing: the filing counts
+    filing = entries.find_filing(net.state("exporter"), old_entry)
+    kept_until = datetime.datetime.fromtimestamp(filing.filed_ms / 1000 + 1827 * 86_400, datetime.UTC)
+    with pytest.raises(Refused, match=f"must be kept until {kept_until:%Y-%m-%d}"):
+        purge_document(net, "importer", anchor(net, refs={"entry": old_entry}))
 
 
 def test_a_purge_after_retention_drops_the_bytes_and_keeps_the_commitment(short_retention_net):
@@ -545,15 +560,19 @@ def run(memory: ContractHarness, organization: str, action: str, commitments: tu
         time_ms: int = 1_000, **args) -> str:
     """Run an access or documents action; the id of the grant or request it made, if any."""
     contract = "documents" if action == "anchor" else access.NAMESPACE
-    [*_events, last] = memory.run(_signer(organization, MEMORY_ORGS[organization]), contract, action, args,
-                                  commitments, time_ms) or [None]
+    public, private = split_call(memory.state, organization, action, args) if contract == access.NAMESPACE \
+        else (args, [])
+    [*_events, last] = memory.run(_signer(organization, MEMORY_ORGS[organization]), contract, action, public,
+                                  commitments, time_ms, private=private) or [None]
     return (last.data.get("grant") or last.data.get("request") or "") if last else ""
 
 
 def memory_refused(memory: ContractHarness, organization: str, action: str, why: str, **args) -> None:
     before = dict(memory.state.rows)
     with pytest.raises(Refused, match=why):
-        memory.run(_signer(organization, MEMORY_ORGS[organization]), access.NAMESPACE, action, args, (), 2_000)
+        public, private = split_call(memory.state, organization, action, args)
+        memory.run(_signer(organization, MEMORY_ORGS[organization]), access.NAMESPACE, action, public, (), 2_000,
+                   private=private)
     assert memory.state.rows == before
 
 
@@ -642,3 +661,123 @@ def test_a_policy_naming_an_unknown_relation_is_refused_when_the_network_is_made
     with pytest.raises(AccessPolicyError, match="relation 'entry_filed_by' is unknown"):
         create_network(tmp_path / "net", ORGANIZATIONS, access=policy)
     assert not (tmp_path / "net").exists()
+
+
+# --- privacy: grants, requests, decisions and access records stay with their parties ------
+
+PURPOSE = "valuation review PURPOSE-7f3a91"
+FIELD = "unitPrice-FIELD-c02d"
+REASON = "trade secret REASON-55e0b1"
+MARKERS = (PURPOSE, FIELD, REASON)
+
+
+def store_bytes(net, organization: str) -> bytes:
+    return b"".join(p.read_bytes() for p in net.layout.store(organization).parent.rglob("*") if p.is_file())
+
+
+def test_a_pairs_collection_is_the_owner_the_other_party_and_the_customs_authorities(net):
+    commitment = anchor(net, refs={})
+    record = request(net, "exporter", commitment)
+    filing = access.find_request_filing(net.state("broker"), record.id)  # public: that they dealt
+    assert (filing.requester, filing.owner) == ("exporter", "importer")
+    members = collection_record(net.state("broker"), access.NAMESPACE, filing.collection).members
+    assert members == ("customs", "customs-west", "exporter", "importer")
+
+
+def test_purposes_fields_and_reasons_reach_the_parties_and_customs_and_no_one_else(net):
+    commitment = anchor(net, refs={})
+    grant_id = act(net, "importer", "grant", grantee="exporter", commitment=commitment, fields=[FIELD],
+                   purpose=PURPOSE)
+    asked = act(net, "exporter", "request", commitment=commitment, fields=[FIELD], purpose=PURPOSE)
+    pending = act(net, "exporter", "request", commitment=commitment, purpose=PURPOSE)
+    act(net, "importer", "deny", request_id=pending, reason=REASON)
+    act(net, "importer", "record_access", request_id=asked, nonce=os.urandom(16).hex())
+    for member in ("importer", "exporter", "customs", "customs-west"):
+        state = net.state(member)
+        assert access.find_grant(state, grant_id).purpose == PURPOSE
+        assert access.find_request(state, asked).basis == AccessBasis(grant=grant_id)
+        assert access.find_request(state, pending).reason == REASON
+        assert [r.purpose for r in access.access_records(state, commitment)] == [PURPOSE]
+    for outsider in ("broker", "agency"):
+        state = net.state(outsider)
+        assert access.find_grant(state, grant_id) is None and access.find_request(state, asked) is None
+        assert access.find_grant_filing(state, grant_id).status == "active"  # public: that a grant stands
+        assert access.access_records(state) == []
+    net.sync()
+    net.close()
+    for member in ("importer", "exporter", "customs"):
+        assert all(marker.encode() in store_bytes(net, member) for marker in MARKERS)
+    for outsider in ("broker", "agency"):
+        held = store_bytes(net, outsider)
+        assert not any(marker.encode() in held for marker in MARKERS), outsider
+    orderer = b"".join(p.read_bytes() for p in net.layout.orderer.parent.rglob("*") if p.is_file())
+    assert not any(marker.encode() in orderer for marker in MARKERS)
+
+
+def test_the_public_events_of_access_actions_carry_no_purpose_field_or_document(net):
+    commitment = anchor(net, refs={})
+    act(net, "importer", "grant", grantee="exporter", commitment=commitment, fields=[FIELD], purpose=PURPOSE)
+    act(net, "exporter", "request", commitment=commitment, fields=[FIELD], purpose=PURPOSE)
+    net.sync()
+    events = [e for e in net.reader.store.events(0) if e[1] == access.NAMESPACE]
+    assert {e[2] for e in events} >= {"granted", "requested"}
+    assert not any(commitment in str(e[3]) or PURPOSE in str(e[3]) or FIELD in str(e[3]) for e in events)
+
+
+def test_a_non_party_reading_a_request_is_told_it_is_private(net):
+    record = request(net, "exporter", anchor(net, refs={}))
+    assert disclosure.find_request(net, "broker", record.id) is None
+    with pytest.raises(disclosure.AccessRefused, match="private to its parties .*broker is not one of them"):
+        disclosure.visible_request(net, "broker", record.id)
+    with pytest.raises(disclosure.AccessRefused, match="no access request"):
+        disclosure.visible_request(net, "broker", "ab" * 32)
+
+
+def test_a_grant_by_a_private_reference_is_refused(net):
+    refused(net, "importer", "grant", "names a public reference", grantee="exporter", ref="bol=MAEU1",
+            purpose="entry review")
+
+
+def test_an_action_whose_terms_go_to_another_collection_or_are_missing_is_refused(net):
+    commitment = anchor(net, refs={})
+    before = snapshot(net)
+    wrong = PrivateInput(access.TERMS, access.pair_collection("importer", "broker"),
+                         {"commitment": commitment, "purpose": PURPOSE})
+    with pytest.raises(Refused, match="goes to collection"):
+        net.submit_checked("importer", access.NAMESPACE, "grant", {"grantee": "exporter"}, private=[wrong])
+    with pytest.raises(Refused, match="one part terms"):
+        net.submit_checked("importer", access.NAMESPACE, "grant", {"grantee": "exporter"})
+    record = request(net, "exporter", commitment)
+    before = snapshot(net)
+    with pytest.raises(Refused, match="one part decision"):
+        net.submit_checked("importer", access.NAMESPACE, "approve", {"request_id": record.id})
+    assert snapshot(net) == before
+
+
+def test_grant_and_request_filings_round_trip_and_malformed_ones_are_refused():
+    target = GrantTarget(commitment="c" * 64)
+    typed = (access.GrantFiling("g" * 64, "importer", "customs", "between/importer/customs", "active", 5,
+                                "r" * 64, 9),
+             access.GrantTerms("g" * 64, target, ("total",), "audit", None),
+             access.RequestFiling("r" * 64, "customs", "importer", "between/importer/customs", 5))
+    for record in typed:
+        assert type(record).from_dict(record.to_dict()) == record
+    with pytest.raises(access.AccessRecordError):
+        access.GrantFiling.from_dict({"id": "g"})
+    with pytest.raises(access.AccessRecordError):
+        access.GrantTerms.from_dict({**typed[1].to_dict(), "target": {"ref_name": "entry"}})
+
+
+def test_a_request_that_bypasses_the_workflow_is_judged_by_the_pairs_members(net):
+    mine = anchor(net, refs={}, owner="broker")
+    before = snapshot(net)
+    unknown = PrivateInput(access.ASK, access.pair_collection("importer", "exporter"),
+                           {"commitment": "cd" * 32, "purpose": PURPOSE})
+    with pytest.raises(Refused, match="is anchored"):
+        net.submit_checked("exporter", access.NAMESPACE, "request", {"owner": "importer"}, private=[unknown])
+    # a request naming the wrong owner: the public part cannot tell, the members refuse it
+    wrong = PrivateInput(access.ASK, access.pair_collection("importer", "exporter"),
+                         {"commitment": mine, "purpose": PURPOSE})
+    with pytest.raises(Refused, match="the document is broker's, not importer's"):
+        net.submit_checked("exporter", access.NAMESPACE, "request", {"owner": "importer"}, private=[wrong])
+    assert snapshot(net) == before

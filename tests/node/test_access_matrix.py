@@ -36,11 +36,13 @@ from pathlib import Path
 import pytest
 
 from tradeledger.contracts import access
+from tradeledger.ledger.collections import commit_part
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
-from tradeledger.workflows.disclosure import AccessRefused, disclose
+from tradeledger.workflows.disclosure import AccessRefused, access_inputs, disclose
 from tradeledger.workflows.documents import anchor_documents
+from tradeledger.workflows.entries import file_entry
 
 OWNER = "importer"
 ORGANIZATIONS = (
@@ -95,8 +97,19 @@ class Matrix:
 
 
 def sign_all(net, actions: list[tuple[str, str, dict]]) -> list[str]:
-    """Submit many access actions in one batch; every one must be valid. Their txids."""
-    envelopes = [net.sign(org, access.NAMESPACE, action, args) for org, action, args in actions]
+    """Submit many access actions in one batch, each with its private part delivered to the
+    pair's collection first; every one must be valid. Their txids."""
+    envelopes = []
+    for org, action, args in actions:
+        public, private = access_inputs(net.state(org), org, action, args)
+        parts = [commit_part(p) for p in private]
+        envelope = net.sign(org, access.NAMESPACE, action, public, private=[p.part for p in parts])
+        payloads = [p.payload(envelope.txid) for p in parts]
+        preview = net.preview(org, envelope, payloads)
+        assert preview.valid, preview.reason
+        if payloads:
+            net.deliver(org, payloads, preview.members)
+        envelopes.append(envelope)
     receipts = net.submit(envelopes, wait="final")
     assert all(r.valid for r in receipts), [r.reason for r in receipts if not r.valid]
     return [r.txid for r in receipts]
@@ -107,7 +120,7 @@ def matrix(tmp_path_factory) -> Matrix:
     directory = tmp_path_factory.mktemp("matrix") / "net"
     create_network(directory, ORGANIZATIONS)
     with EmbeddedNetwork(directory) as net:
-        net.submit_checked(OWNER, "entries", "file", {
+        file_entry(net, OWNER, {
             "entry_number": ENTRIES["filed"], "filed_with": "customs", "importer": OWNER,
             "imported_on": "2026-03-02", "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-02",
             "importer_number": "12-345678900", "mode_of_transport": "30", "country_of_export": "MX",

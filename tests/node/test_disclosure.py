@@ -33,8 +33,10 @@ from tradeledger.workflows.disclosure import (
     receive,
     serve,
     sign_access_request,
+    submit_access,
 )
 from tradeledger.workflows.documents import anchor_documents, prove_document
+from tradeledger.workflows.entries import file_entry
 
 ENTRY = "B76-0324527-8"  # CATAIR Appendix E's worked example (shared/domain/FACTS.md 1.2)
 HTS = "7208.51.0030"
@@ -45,7 +47,7 @@ def net(tmp_path: Path):
     """The demo organizations, with entry ENTRY filed with customs by the importer."""
     create_network(tmp_path / "net")
     with EmbeddedNetwork(tmp_path / "net") as network:
-        network.submit_checked("importer", "entries", "file", {
+        file_entry(network, "importer", {
             "entry_number": ENTRY, "filed_with": "customs", "importer": "importer", "imported_on": "2026-03-02",
             "entry_type": "01", "port_code": "2304", "entry_date": "2026-03-02", "importer_number": "12-345678900",
             "mode_of_transport": "30", "country_of_export": "MX",
@@ -72,8 +74,8 @@ def anchor(net, content: bytes, structured: bool = False, doc_type: str = "comme
 
 
 def request(net, requester: str, commitment: str, fields: list[str] | None = None) -> str:
-    return net.submit_checked(requester, access.NAMESPACE, "request",
-                              {"commitment": commitment, "fields": fields or [], "purpose": "entry review"}).txid
+    return submit_access(net, requester, "request",
+                         {"commitment": commitment, "fields": fields or [], "purpose": "entry review"}).txid
 
 
 def vault_bytes(net, organization: str) -> bytes:
@@ -176,7 +178,7 @@ def test_a_pending_request_is_not_served(net):
 
 def test_a_denied_request_is_not_served_and_says_why(net):
     request_id = request(net, "exporter", anchor(net, marker().encode()))
-    net.submit_checked("importer", access.NAMESPACE, "deny", {"request_id": request_id, "reason": "not a party"})
+    submit_access(net, "importer", "deny", {"request_id": request_id, "reason": "not a party"})
     refused_without_trace(net, lambda: disclose(net, request_id), "is denied: not a party", "exporter")
 
 
@@ -197,7 +199,11 @@ def test_fields_a_document_does_not_have_are_not_served(net):
 
 def test_someone_else_cannot_collect_a_request(net):
     request_id = request(net, "customs", anchor(net, marker().encode()))
+    # Its own node does not even see the request: it is private to its parties ...
     refused_without_trace(net, lambda: disclose(net, request_id, requester="exporter"),
+                          r"is private to its parties \(customs, importer\); exporter is not one of them", "exporter")
+    # ... and the owner's node refuses a signed access request of the exporter for it.
+    refused_without_trace(net, lambda: serve(net, "importer", sign_access_request(net, "exporter", request_id)),
                           f"no request {request_id} by exporter", "exporter")
 
 
@@ -535,3 +541,25 @@ def test_fields_of_a_document_anchored_whole_cannot_be_proved(net):
 def test_fields_a_document_does_not_have_cannot_be_proved(net, structured_file):
     with pytest.raises(NetworkError, match=r"no fields \['seller'\]"):
         prove_document(net, structured_file, fields=["seller", "total"])
+
+
+# --- the record of a disclosure stays with its parties ----------------------------------------
+
+def test_a_disclosures_purpose_fields_and_record_stay_with_its_parties(net):
+    purpose, field_name = marker(), "field01"
+    commitment = anchor(net, json.dumps(invoice_fields(3)).encode(), structured=True)
+    request_id = submit_access(net, "customs", "request",
+                               {"commitment": commitment, "fields": [field_name], "purpose": purpose}).txid
+    disclose(net, request_id)
+    [record] = access.access_records(net.state("importer"), commitment)
+    assert record.purpose == purpose and record.fields == (field_name,)
+    for outsider in ("exporter", "agency", "broker"):
+        assert access.access_records(net.state(outsider)) == []
+        assert access.find_request(net.state(outsider), request_id) is None
+    net.sync()
+    net.close()
+    for outsider in ("exporter", "agency", "broker"):
+        held = b"".join(p.read_bytes() for p in net.layout.store(outsider).parent.rglob("*") if p.is_file())
+        assert purpose.encode() not in held, outsider
+    importer = b"".join(p.read_bytes() for p in net.layout.store("importer").parent.rglob("*") if p.is_file())
+    assert purpose.encode() in importer

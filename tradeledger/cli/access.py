@@ -1,4 +1,7 @@
-"""Access commands: grant, revoke, request, approve, deny, disclose, access-log, purge."""
+"""Access commands: grant, revoke, request, approve, deny, disclose, access-log, purge.
+
+Grants, requests, decisions and access records are private to the owner, the other party
+and customs (`contracts.access`); a command read by anyone else says so."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import typer
 
 from tradeledger.cli.common import DirOption, when
 from tradeledger.cli.errors import fail, friendly_errors
+from tradeledger.contracts import access
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.runtime.clock import now_ms
 from tradeledger.workflows import disclosure
@@ -19,7 +23,8 @@ from tradeledger.workflows.disclosure import AccessRefused, DeliveryRefused
 from tradeledger.workflows.documents import purge_document
 
 AsOption = typer.Option(..., "--as", help="The organization acting.")
-PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger).")
+PurposeOption = typer.Option(..., "--purpose", help="Why access is needed (recorded on the ledger, private to "
+                                                    "the owner, the other party and customs).")
 FieldsOption = typer.Option("", "--fields", help="Comma-separated field names (default: the whole document).")
 ExpiresOption = typer.Option(None, "--expires",
                              help="When the grant ends: an ISO date-time (UTC if no zone) or +N[d|h|m].")
@@ -55,7 +60,8 @@ def grant(
     organization: str = AsOption,
     grantee: str = typer.Option(..., "--to", help="The organization that may see the document."),
     commitment: str | None = typer.Option(None, "--commitment", help="One document, by its commitment."),
-    ref: str | None = typer.Option(None, "--ref", help="Every document of yours with this reference KEY=VALUE."),
+    ref: str | None = typer.Option(None, "--ref", help="Every document of yours with this public reference "
+                                                       "KEY=VALUE (entry, verification or issuer)."),
     fields: str = FieldsOption,
     purpose: str = PurposeOption,
     expires: str | None = ExpiresOption,
@@ -101,7 +107,8 @@ def approve(request_id: str = typer.Argument(...), directory: Path = DirOption, 
 
 
 def deny(request_id: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption,
-         reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger).")) -> None:
+         reason: str = typer.Option(..., "--reason", help="Why (recorded on the ledger, private to the "
+                                                         "owner, the requester and customs).")) -> None:
     """Deny a pending request to your document."""
     with EmbeddedNetwork(directory) as network:
         receipt = disclosure.deny(network, organization, request_id, reason)
@@ -118,8 +125,8 @@ def disclose_command(
     if output is not None and not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        record = disclosure.find_request(network, network.hosted[0], request_id)
-        requester = organization or (record.requester if record else "")
+        filing = access.find_request_filing(network.state(network.hosted[0]), request_id)  # public
+        requester = organization or (filing.requester if filing else "")
         try:
             received = disclosure.disclose(network, request_id, requester or None)
         except (AccessRefused, DeliveryRefused) as exc:
@@ -135,11 +142,16 @@ def disclose_command(
 
 
 def access_log(directory: Path = DirOption,
-               commitment: str | None = typer.Option(None, "--commitment", help="Only this document's.")) -> None:
-    """Every recorded access: who saw what, when, under which grant or rule (JSON lines)."""
+               commitment: str | None = typer.Option(None, "--commitment", help="Only this document's."),
+               organization: str | None = typer.Option(None, "--as", help="Whose copy of the ledger to read "
+                                                                          "(default: the first hosted here).")) -> None:
+    """Every recorded access the reader is a party to (customs: all): who saw what, when,
+    under which grant or rule (JSON lines). Others' accesses are private to their parties."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        records = disclosure.access_log(network, network.hosted[0], commitment)
+        viewer = organization or network.hosted[0]
+        network.organization_keys(viewer)  # an unknown organization is refused with the known ones
+        records = disclosure.access_log(network, viewer, commitment)
     for record in records:
         _print({**record.to_dict(), "at": when(record.at_ms)})
 

@@ -1,7 +1,7 @@
 """The demo's access steps: documents stay home. Customs sees only the invoice fields the
 importer granted, a denied request delivers nothing, a request no rule covers waits for
 the owner; once the entry is filed the genesis rules approve customs at once, and every
-access is on the ledger."""
+access is on the ledger, private to the owner, the requester and customs."""
 
 from __future__ import annotations
 
@@ -57,4 +57,9 @@ def after_filing_step(demo: DemoRun) -> None:
         why = f"grant {basis.grant[:12]}…" if basis.grant else f"rule {basis.relation}"
         say(f"    {utc_text(record.at_ms)}  {record.requester} saw {record.doc_type} "
             f"fields {list(record.fields) or 'all'} ({why}; purpose: {record.purpose})")
-    say("  by hand: tradeledger access-log --dir DIR; tradeledger proof FILE --fields a,b -o B.json")
+    try:
+        disclosure.visible_request(net, "exporter", asked.request_id)
+    except AccessRefused as private:
+        say(f"  the exporter holds {len(disclosure.access_log(net, 'exporter'))} of these records and no purpose: "
+            f"{private}")
+    say("  by hand: tradeledger access-log --dir DIR [--as ORG]; tradeledger proof FILE --fields a,b -o B.json")

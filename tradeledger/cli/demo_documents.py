@@ -1,5 +1,6 @@
 """The demo's documents steps: the importer anchors an entry's documents (they stay in its
-vault), customs finds them by entry number in its own copy of the ledger, and a proof
+vault; the bill of lading travels sealed to customs only), customs finds them by entry
+number (public) or bill of lading (private) in its own copy of the ledger, and a proof
 bundle for the invoice verifies offline, and fails for an altered invoice."""
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def anchor_step(demo: DemoRun) -> None:
              "only salted commitments enter the ledger; the files stay in its vault")
     table = Table("document", "leaf", "block", "status", "commitment")
     for doc_type, path in demo.files.items():
+        # The entry number is public; the bill of lading is trade data: it goes sealed to the
+        # importer and customs (the entry's members once it is filed), and no one else.
         [result] = anchor_documents(demo.net, "importer", [(path, path.read_bytes())], doc_type,
-                                    {"entry": ENTRY_NUMBER, "bol": BILL_OF_LADING}, structured=True)
+                                    {"entry": ENTRY_NUMBER, "bol": BILL_OF_LADING}, structured=True,
+                                    share_with=["customs"])
         demo.commitments[doc_type] = result.commitment
         r = result.receipt
         table.add_row(doc_type, str(r.leaf_index), str(r.height), r.status, result.commitment[:20] + "…")
@@ -40,6 +44,10 @@ def lookup_step(demo: DemoRun) -> None:
     demo.say(f"\n[bold]3. Customs looks up entry {ENTRY_NUMBER}[/bold] in its own copy of the ledger")
     for document in find_by_reference(demo.net, "customs", "entry", ENTRY_NUMBER):
         demo.say(f"  leaf {document.leaf_index}: {document.doc_type} anchored by {document.owner}")
+    by_bol = find_by_reference(demo.net, "customs", "bol", BILL_OF_LADING)
+    elsewhere = find_by_reference(demo.net, "exporter", "bol", BILL_OF_LADING)
+    demo.say(f"  by bill of lading, a private reference: customs finds {len(by_bol)} documents; "
+             f"the exporter, not a member, finds {len(elsewhere)} and holds no trace of it")
 
 
 def proof_step(demo: DemoRun) -> None:

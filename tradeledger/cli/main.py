@@ -19,6 +19,7 @@ from tradeledger.cli.network import network_app
 from tradeledger.cli.origin import entry_tools_app, origin_app
 from tradeledger.cli.origin_ledger import verification_app
 from tradeledger.cli.vc import vc_app
+from tradeledger.contracts.documents import is_public_ref
 from tradeledger.identity.registry import key_record
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
@@ -32,6 +33,7 @@ from tradeledger.workflows.documents import (
     prove_commitment,
     prove_document,
     read_files,
+    shown,
 )
 
 app = typer.Typer(
@@ -63,7 +65,11 @@ def anchor(
     directory: Path = DirOption,
     organization: str | None = typer.Option(None, "--as", help="Organization that anchors (default: importer)."),
     doc_type: str = typer.Option("document", "--type", help="Document type, e.g. commercial_invoice."),
-    ref: list[str] = typer.Option([], "--ref", help="Business reference KEY=VALUE, repeatable."),
+    ref: list[str] = typer.Option([], "--ref", help="Business reference KEY=VALUE, repeatable; only entry, "
+                                                    "verification and issuer are public, the others private."),
+    share_with: list[str] = typer.Option([], "--share-with",
+                                         help="An organization that holds the private references too, repeatable "
+                                              "(the named entry's members always do, once it is filed)."),
     wait: str = typer.Option("final", help="Wait until ordered, committed or final."),
     structured: bool = typer.Option(False, "--structured",
                                     help="Commit a JSON object field by field, to disclose chosen fields later."),
@@ -73,7 +79,9 @@ def anchor(
     contents = read_files(files)
     with EmbeddedNetwork(directory) as network:
         org = organization or _default_org(network)
-        results = anchor_documents(network, org, contents, doc_type, refs, wait, structured)
+        for member in share_with:
+            network.organization_keys(member)  # an unknown organization is refused with the known ones
+        results = anchor_documents(network, org, contents, doc_type, refs, wait, structured, share_with)
     failed = False
     for result in results:
         print(json.dumps(result.to_dict(), sort_keys=True))
@@ -273,12 +281,17 @@ def find(
     directory: Path = DirOption,
     ref: str | None = typer.Option(None, "--ref", help="Business reference KEY=VALUE, e.g. entry=B76-0324527-8."),
     commitment: str | None = typer.Option(None, help="A document commitment (64 hex digits)."),
+    organization: str | None = typer.Option(None, "--as", help="Whose copy of the ledger to read (default: the "
+                                                               "first organization hosted here)."),
 ) -> None:
-    """Find anchored documents by reference or commitment; prints JSON lines."""
+    """Find anchored documents by reference or commitment; prints JSON lines. A private
+    reference is found only in the stores of the document's collection members."""
     if (ref is None) == (commitment is None):
         fail("give exactly one of --ref KEY=VALUE or --commitment HEX")
+    name = ""
     with EmbeddedNetwork(directory) as network:
-        viewer = _viewer(network)
+        viewer = organization or _viewer(network)
+        network.organization_keys(viewer)  # an unknown organization is refused with the known ones
         if ref is not None:
             [(name, value)] = parse_refs([ref]).items()
             found = find_by_reference(network, viewer, name, value)
@@ -287,10 +300,14 @@ def find(
                 fail("--commitment takes 64 lowercase hex digits")
             record = find_by_commitment(network, viewer, commitment or "")
             found = [record] if record else []
-    for document in found:
-        print(json.dumps(document.to_dict(), sort_keys=True))
+        lines = [shown(network, viewer, document) for document in found]
+    for line in lines:
+        print(json.dumps(line, sort_keys=True))
     if not found:
-        fail("nothing is anchored under that reference or commitment", 1)
+        private = ref is not None and not is_public_ref(name)
+        fail("nothing is anchored under that reference or commitment"
+             + (f" that {viewer} may see: reference {name} is private to each document's collection "
+                "(its owner, whom it shares with and its entry's members)" if private else ""), 1)
 
 
 @app.command()

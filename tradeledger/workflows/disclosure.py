@@ -3,7 +3,10 @@
 The workflow (DESIGN.md decisions 10 and 11), on any runtime's `Node`:
 1. an owner grants (`grant`, `revoke`); a requester signs an `access.request` (what, which
    fields, why) into the ledger (`request`); a default rule or a live grant approves it
-   at once, else the owner approves or denies it (`approve`, `deny`);
+   at once, else the owner approves or denies it (`approve`, `deny`); the terms, what is
+   asked and why, and the decisions go, as private parts, to the collection of the owner,
+   the other party and customs (`contracts.access`); anyone else learns only that the
+   parties dealt, and `visible_request` tells it the request is private to them;
 2. the requester's node asks the owner's node for the payload with a *signed access
    request*, through one `Transfer` interface (in-process here; node to node in a
    cluster), never through the ordering stream (`disclose`);
@@ -21,7 +24,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,10 +34,13 @@ from tradeledger.crypto import canonical_bytes, commitment_of, public_key_from_d
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, open_fields
 from tradeledger.errors import Refused
 from tradeledger.ledger.authority import resolve_signer
+from tradeledger.ledger.collections import PrivateInput
+from tradeledger.ledger.contract import collection_record
+from tradeledger.ledger.state import StateReader
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
-from tradeledger.runtime.receipts import Receipt
+from tradeledger.runtime.receipts import Receipt, WaitLevel
 from tradeledger.vault.store import ReceivedDocument
 
 REQUEST_FORMAT = "tradeledger-access-request/1"
@@ -179,13 +185,57 @@ class RequestResult:
                 "basis": self.basis.to_dict() if self.basis else None, **self.receipt.to_dict()}
 
 
+ACTIONS_WITH_PARTS = {"grant": access.TERMS, "request": access.ASK, "approve": access.DECISION,
+                      "deny": access.DECISION, "record_access": access.RECORD}
+
+
+def access_inputs(state: StateReader, organization: str, action: str,
+                  args: Mapping[str, Any]) -> tuple[dict[str, Any], list[PrivateInput]]:
+    """An access action's arguments, split as the contract takes them: the public ones, and
+    the private part for the pair's collection. `args` are the action's whole arguments as
+    one party states them (a grant's grantee and terms, a request's document, fields and
+    purpose, a decision's request and expiry or reason, a record's request and nonce);
+    `state` is `organization`'s own view, where the document's owner or the request's
+    collection is found."""
+    rest = dict(args)
+    part = ACTIONS_WITH_PARTS.get(action)
+    if part is None:  # revoke, purge: public only
+        return rest, []
+    if action == "grant":
+        grantee = str(rest.pop("grantee", ""))
+        return {"grantee": grantee}, [PrivateInput(part, access.pair_collection(organization, grantee), rest)]
+    if action == "request":
+        commitment = rest.get("commitment")
+        anchored = documents.find_by_commitment(state, commitment) if isinstance(commitment, str) else None
+        if anchored is None:
+            raise Refused(f"no document with commitment {commitment} is anchored")
+        return {"owner": anchored.owner}, [PrivateInput(part, access.pair_collection(anchored.owner, organization),
+                                                        rest)]
+    request_id = str(rest.pop("request_id", ""))
+    filing = access.find_request_filing(state, request_id)
+    if filing is None:
+        raise Refused(f"no access request {request_id} is on the ledger")
+    public: dict[str, Any] = {"request_id": request_id}
+    if action == "record_access":
+        public["nonce"] = rest.pop("nonce", "")
+    return public, [PrivateInput(part, filing.collection, rest)]
+
+
+def submit_access(node: Node, organization: str, action: str, args: Mapping[str, Any],
+                  wait: WaitLevel = "final") -> Receipt:
+    """Submit one access action with its private part (`access_inputs`), checked first."""
+    public, private = access_inputs(node.state(organization), organization, action, args)
+    return node.submit_checked(organization, access.NAMESPACE, action, public, wait=wait, private=private)
+
+
 def grant(node: Node, grantor: str, grantee: str, purpose: str, *, commitment: str | None = None,
           ref: str | None = None, fields: Sequence[str] = (), expires_ms: int | None = None) -> GrantResult:
     """Let `grantee` see one of `grantor`'s documents (`commitment`), or every one carrying
-    a reference (`ref`, NAME=VALUE); only `fields` of it when given, until `expires_ms`."""
+    a public reference (`ref`, NAME=VALUE); only `fields` of it when given, until
+    `expires_ms`. The terms go to the pair's collection (grantor, grantee, customs)."""
     args: dict[str, Any] = {"grantee": grantee, "fields": list(fields), "purpose": purpose, "expires_ms": expires_ms}
     args.update({"commitment": commitment} if commitment is not None else {"ref": ref})
-    return GrantResult(node.submit_checked(grantor, access.NAMESPACE, "grant", args))
+    return GrantResult(submit_access(node, grantor, "grant", args))
 
 
 def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
@@ -194,29 +244,50 @@ def revoke(node: Node, grantor: str, grant_id: str) -> Receipt:
 
 
 def request(node: Node, requester: str, commitment: str, purpose: str, fields: Sequence[str] = ()) -> RequestResult:
-    """Ask a document's owner for access (to `fields` only, when given)."""
-    receipt = node.submit_checked(requester, access.NAMESPACE, "request",
-                                  {"commitment": commitment, "fields": list(fields), "purpose": purpose})
+    """Ask a document's owner for access (to `fields` only, when given); what is asked and
+    why go to the pair's collection (owner, requester, customs)."""
+    receipt = submit_access(node, requester, "request",
+                            {"commitment": commitment, "fields": list(fields), "purpose": purpose})
     return RequestResult(receipt, access.find_request(node.state(requester), receipt.txid))
 
 
 def approve(node: Node, owner: str, request_id: str, expires_ms: int | None = None) -> GrantResult:
     """Approve a pending request: a grant to the requester for the fields it asked."""
-    return GrantResult(node.submit_checked(owner, access.NAMESPACE, "approve",
-                                           {"request_id": request_id, "expires_ms": expires_ms}))
+    return GrantResult(submit_access(node, owner, "approve", {"request_id": request_id, "expires_ms": expires_ms}))
 
 
 def deny(node: Node, owner: str, request_id: str, reason: str) -> Receipt:
-    return node.submit_checked(owner, access.NAMESPACE, "deny", {"request_id": request_id, "reason": reason})
+    """Deny a pending request; the reason stays with the pair's collection."""
+    return submit_access(node, owner, "deny", {"request_id": request_id, "reason": reason})
 
 
 def find_request(node: Node, viewer: str, request_id: str) -> RequestRecord | None:
+    """The request as `viewer` sees it: None when there is none, or when `viewer` is not
+    one of its parties (`visible_request` says which)."""
     return access.find_request(node.state(viewer), request_id)
 
 
+def visible_request(node: Node, viewer: str, request_id: str) -> RequestRecord:
+    """The request, or a refusal saying whether it does not exist or is private to others."""
+    state = node.state(viewer)
+    filing = access.find_request_filing(state, request_id)
+    if filing is None:
+        raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+    record = access.find_request(state, request_id)
+    if record is None:
+        raise AccessRefused(f"access request {request_id} is private to its parties "
+                            f"({', '.join(collection_members(state, filing.collection))}); {viewer} is not one of them")
+    return record
+
+
+def collection_members(state: StateReader, collection: str) -> tuple[str, ...]:
+    record = collection_record(state, access.NAMESPACE, collection)
+    return record.members if record is not None else ()
+
+
 def access_log(node: Node, viewer: str, commitment: str | None = None) -> list[AccessRecord]:
-    """Every recorded access (of one document, when given) in `viewer`'s copy of the ledger:
-    who saw what, when, under which grant or rule."""
+    """Every recorded access (of one document, when given) that `viewer` is a party to
+    (customs: all of them): who saw what, when, under which grant or rule."""
     return access.access_records(node.state(viewer), commitment)
 
 
@@ -258,9 +329,8 @@ def serve(node: Node, owner: str, request: SignedAccessRequest) -> Delivery:
     # The access is on the ledger before any byte leaves the vault; the contract accepts
     # the record only while a rule or a live grant covers the request.
     try:
-        receipt = node.submit_checked(owner, access.NAMESPACE, "record_access",
-                                      {"request_id": request.request_id, "nonce": request.nonce},
-                                      wait="committed")
+        receipt = submit_access(node, owner, "record_access",
+                                {"request_id": request.request_id, "nonce": request.nonce}, wait="committed")
     except (Refused, NetworkError) as exc:
         raise AccessRefused(str(exc)) from None
     if disclosures:
@@ -317,9 +387,7 @@ def disclose(node: Node, request_id: str, requester: str | None = None,
     """Fetch an approved request's payload from its owner and keep it in the requester's
     vault (the request's requester by default, which this node must host)."""
     viewer = requester or node.hosted[0]
-    record = access.find_request(node.state(viewer), request_id)
-    if record is None:
-        raise AccessRefused(f"no access request {request_id} is on the ledger; make one with `tradeledger request`")
+    record = visible_request(node, viewer, request_id)
     requester = requester or record.requester
     signed = sign_access_request(node, requester, request_id)
     delivery = (transfer or LocalTransfer(node)).fetch(record.owner, signed)

@@ -1,6 +1,11 @@
 """Documents: anchor files, find them, prove them, purge them; on any runtime's `Node`.
 
 The file stays in its owner's vault; only its salted commitment is signed into the log.
+Its references are split (`contracts.documents`): the public ones (entry, verification,
+issuer) go in the envelope; the others (a bill of lading, an invoice number ...) travel
+sealed, as the anchor's private part, to the owner, the organizations it shares them with
+and the members of the entry it names, so `find` by such a reference works in their
+stores only.
 A proof bundle for a file is found from the file itself: its SHA-256 leads to the
 commitment and salt in a vault, the commitment to its leaf, the leaf to a final checkpoint.
 A purge is recorded on the ledger (the access contract refuses it before the retention
@@ -10,16 +15,20 @@ period ends) before the owner's vault drops the bytes; the commitment stays prov
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from tradeledger.contracts import access, documents
 from tradeledger.contracts.documents import AnchoredDocument
 from tradeledger.crypto import commit_document, sha256
 from tradeledger.crypto.disclosure import DisclosureError, FieldSummary, commit_fields
 from tradeledger.ledger.bundle import DisclosedDocument, DisclosedFields, ProofBundle
+from tradeledger.ledger.collections import CommittedPart, PrivateInput, commit_part
 from tradeledger.ledger.proving import NotProvable, build_bundle
 from tradeledger.runtime.errors import NetworkError
 from tradeledger.runtime.node import Node
@@ -78,10 +87,18 @@ def anchor_documents(
     refs: dict[str, str],
     wait: str = "final",
     structured: bool = False,
+    share_with: Sequence[str] = (),
 ) -> list[AnchorResult]:
     """Anchor each file's salted commitment; `structured` commits a JSON object field by
-    field, so that chosen fields can be disclosed later."""
+    field, so that chosen fields can be disclosed later. Private references are shared
+    with the organizations in `share_with` (and the named entry's members)."""
     level = wait_level(wait)
+    public, private = documents.split_refs(refs)
+    if share_with and not private:
+        raise NetworkError("share-with names whom the private references go to; this anchor has none "
+                           f"(public references: {', '.join(sorted(documents.PUBLIC_REFS))})")
+    if private:
+        _check_private_refs(private)
     vault = node.vault(organization)
     prepared = []
     for path, content in files:
@@ -92,16 +109,31 @@ def anchor_documents(
             fields = {name: d.encoded for name, d in structure.disclosures.items()}
             committed = structure.summary.document_bytes()
         commitment, salt, _digest = commit_document(committed)
-        envelope = node.sign(organization, documents.NAMESPACE, "anchor",
-                             {"doc_type": doc_type, "refs": refs}, [commitment])
-        prepared.append((path, content, commitment, salt, fields, envelope))
+        args: dict[str, Any] = {"doc_type": doc_type, "refs": public}
+        parts: list[CommittedPart] = []
+        if private:
+            refs_salt = os.urandom(32).hex()
+            args["refs_digest"] = documents.references_digest(private, refs_salt)
+            if share_with:
+                args["members"] = list(share_with)
+            parts.append(commit_part(PrivateInput(documents.REFERENCES, documents.document_collection(commitment),
+                                                  {"refs": private, "salt": refs_salt})))
+        envelope = node.sign(organization, documents.NAMESPACE, "anchor", args, [commitment],
+                             private=[p.part for p in parts])
+        prepared.append((path, content, commitment, salt, fields, envelope, parts))
     # The salt is kept before the envelope is ordered: a crash after ordering must not
     # lose the only means of proving the document against its commitment.
-    for _path, content, commitment, salt, fields, _env in prepared:
+    for _path, content, commitment, salt, fields, _env, _parts in prepared:
         digest = vault.put_document(content)
         vault.record_commitment(CommitmentRecord(commitment, digest, salt, doc_type))
         if fields:
             vault.record_field_disclosures(commitment, fields)
+    for *_rest, envelope, parts in prepared:
+        if parts:  # the sealed references reach the members before the envelope is ordered
+            payloads = [p.payload(envelope.txid) for p in parts]
+            preview = node.preview(organization, envelope, payloads)
+            if preview.valid:
+                node.deliver(organization, payloads, preview.members)
     receipts = node.submit([p[5] for p in prepared], wait=level, viewer=organization)
     results = []
     for (path, content, commitment, *_rest), receipt in zip(prepared, receipts, strict=True):
@@ -112,6 +144,16 @@ def anchor_documents(
                 vault.remove_document(digest_hex)
         results.append(AnchorResult(str(path), commitment, receipt))
     return results
+
+
+def _check_private_refs(private: dict[str, str]) -> None:
+    """The private part's own rules, checked before anything is signed: a private part
+    refused at the members would leave a valid anchor whose references nobody holds."""
+    try:
+        documents.References.model_validate({"refs": private, "salt": "0" * 64})
+    except ValidationError as exc:
+        problems = "; ".join(str(err["msg"]) for err in exc.errors())  # the messages name no value
+        raise NetworkError(f"the private references are refused: {problems}") from None
 
 
 def _json_object(path: Path, content: bytes) -> dict[str, Any]:
@@ -131,12 +173,28 @@ def _json_object(path: Path, content: bytes) -> dict[str, Any]:
 # --- find --------------------------------------------------------------------------------
 
 def find_by_reference(node: Node, viewer: str, name: str, value: str) -> list[AnchoredDocument]:
-    """The documents anchored with reference `name`=`value`, in `viewer`'s copy of the ledger."""
-    return documents.find_by_reference(node.state(viewer), name, value)
+    """The documents anchored with reference `name`=`value`, in `viewer`'s copy of the
+    ledger: a private reference only among the documents `viewer` holds the references of."""
+    return documents.find_by_reference(node.state(viewer), name, value, viewer)
 
 
 def find_by_commitment(node: Node, viewer: str, commitment: str) -> AnchoredDocument | None:
     return documents.find_by_commitment(node.state(viewer), commitment)
+
+
+def shown(node: Node, viewer: str, document: AnchoredDocument) -> dict[str, Any]:
+    """A document as `viewer` may see it: its public facts, with its private references
+    when `viewer` holds them, else a note that they are private to the collection."""
+    data = document.to_dict()
+    if document.refs_digest is None:
+        return data
+    state = node.state(viewer)
+    private = documents.private_references(state, document.commitment)
+    if private is not None:
+        data["private_refs"] = dict(private.refs)
+    else:
+        data["private_refs"] = f"private to {', '.join(documents.document_members(state, document.commitment))}"
+    return data
 
 
 # --- prove -------------------------------------------------------------------------------
