@@ -166,8 +166,10 @@ def ledger_terms(**changes: str | None) -> dict[str, str]:
 
 
 def anchor(net, owner: str, doc_type: str, refs: dict[str, str]) -> str:
+    # The references are private to the document's collection: the owner shares them with
+    # the importer (who states them in its filing) and customs.
     [result] = anchor_documents(net, owner, [(Path("doc.json"), f"{doc_type} {next(_numbers)}".encode())],
-                                doc_type, refs)
+                                doc_type, refs, share_with=sorted({"importer", "customs"} - {owner}))
     assert result.receipt.valid is True
     return result.commitment
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _entries import split_args
 
 from tradeledger.contracts import entries, ipr
 from tradeledger.contracts.ipr import block_day, recheck_entry
@@ -560,11 +561,12 @@ def test_in_memory_a_termination_is_recorded_beside_the_license_it_ends(harness)
 def file_in_memory(harness: ContractHarness, number: str, *marked_quantities: int) -> None:
     lines = [{"line": n, "description": "boots", "hts": BOOT_HTS, "origin": "VN", "entered_value": "1000.00",
               "mid": SAIGON_MID, "marks": [MARK]} for n in range(1, len(marked_quantities) + 1)]
-    harness.run(SIGNERS["importer"], "entries", "file", {
+    public, private = split_args("file", {
         "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
         "port_code": "2704", "entry_date": DAY.isoformat(), "imported_on": DAY.isoformat(),
         "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": "VN", "lines": lines,
-    }, time_ms=DAY_MS)
+    })
+    harness.run(SIGNERS["importer"], "entries", "file", public, time_ms=DAY_MS, private=private)
 
 
 def check_in_memory(harness: ContractHarness, number: str, lines: list[dict[str, Any]]) -> None:

@@ -427,15 +427,24 @@ def _filer_may_file(ctx: PrivateContext, importer: str) -> None:
 
 
 def _linked_documents(ctx: PrivateContext, summary: EntrySummary) -> dict[str, documents.AnchoredDocument]:
-    """The anchored records (public) of the linked documents, each of the type it is linked as."""
+    """The anchored records of the linked documents, each of the type it is linked as, with
+    their private references where this part may read them: from the document's collection
+    when every member of the entry's is a member of it, else as the filer states them,
+    checked against the anchor's public references digest."""
     found = {}
     for linked in summary.documents:
-        record = documents.find_by_commitment(ctx.public, linked.commitment)
+        record = documents.find_visible(ctx.public, linked.commitment)
         if record is None:
             raise Refused(f"supporting document {linked.commitment[:12]}… is not anchored; anchor it first")
         ctx.require(record.doc_type == linked.doc_type,
                     f"supporting document {linked.commitment[:12]}… was anchored as a {record.doc_type}, "
                     f"not a {linked.doc_type}")
+        stated = linked.references
+        if stated is not None:
+            ctx.require(documents.references_prove(record, stated.refs, stated.salt),
+                        f"the references stated for supporting document {linked.commitment[:12]}… are not "
+                        "those it was anchored with")
+            record = dataclasses.replace(record, refs={**dict(record.refs), **stated.refs})
         found[linked.commitment] = record
     return found
 

@@ -85,9 +85,20 @@ def reason_text(value: str) -> str:
     return value
 
 
+class StatedReferences(Args):
+    """A document's private references as the filer states them, with the salt of their
+    public digest: for a filer that is not a member of the document's collection (a broker
+    given the certification's terms by the importer). The contract checks them against the
+    document's public references digest."""
+
+    refs: dict[str, str]
+    salt: str
+
+
 class SupportingDocument(Args):
     doc_type: str  # one of LINKABLE_DOCUMENTS
     commitment: str  # the document's anchored commitment
+    references: StatedReferences | None = None
 
     @field_validator("doc_type")
     @classmethod

@@ -107,7 +107,7 @@ class NetworkPolicy:
             signature = NoteSignature.from_line(line)
         except NoteError:
             return False
-        return signature.name == verifier.name and SignedNote(body, (signature,)).verify([verifier]).verified
+        return signature.name == verifier.name and bool(SignedNote(body, (signature,)).verify([verifier]).verified)
 
     def is_final(self, body: str, lines: Sequence[str]) -> bool:
         return self.verify(body, lines).ok

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tradeledger.contracts import entries, origin
+from tradeledger.contracts import documents, entries, origin
 from tradeledger.contracts.entries import AgencyView, EntryFiling, EntryRecord
 from tradeledger.domain.entry_number import validate_entry_number
 from tradeledger.domain.errors import IdentifierError
@@ -99,12 +99,31 @@ def _change(node: Node, organization: str, action: str, entry_number: str, args:
     return EntryOutcome(entry_number, entries.find_entry(node.state(organization), entry_number), receipt)
 
 
+def _with_references(node: Node, organization: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The summary with the private references of each linked document the filer holds
+    (a certification's terms, an invoice number) stated beside it, so that the entry's
+    members judge the claims on them even when not all of them may read the document's
+    collection; the contract checks them against the anchor's digest."""
+    linked = body.get("documents")
+    if not isinstance(linked, list):
+        return body
+    state = node.state(organization)
+    stated = []
+    for item in linked:
+        if isinstance(item, dict) and "references" not in item and isinstance(item.get("commitment"), str):
+            held = documents.private_references(state, item["commitment"])
+            if held is not None:
+                item = {**item, "references": held.to_dict()}
+        stated.append(item)
+    return {**body, "documents": stated}
+
+
 def file_entry(node: Node, organization: str, summary: Mapping[str, Any],
                wait: WaitLevel = "final") -> EntryOutcome:
     """File `summary` (entry_number, filed_with, importer and the summary itself) as
     `organization`: the importer of record, or a broker empowered by it."""
     number = str(summary.get("entry_number"))
-    body = {k: v for k, v in summary.items() if k not in _FIXED_AT_FILING}
+    body = _with_references(node, organization, {k: v for k, v in summary.items() if k not in _FIXED_AT_FILING})
     flagged, private = filing_inputs(number, body)
     args = {"entry_number": summary.get("entry_number"), "filed_with": summary.get("filed_with"),
             "importer": summary.get("importer"), "flagged_agencies": flagged}
@@ -114,7 +133,8 @@ def file_entry(node: Node, organization: str, summary: Mapping[str, Any],
 def amend_entry(node: Node, organization: str, entry_number: str, summary: Mapping[str, Any], reason: str,
                 wait: WaitLevel = "final") -> EntryOutcome:
     """Replace the entry's summary with `summary`, saying why; the parties stay those of the filing."""
-    body = {k: v for k, v in summary.items() if k not in _FIXED_AT_FILING}
+    body = _with_references(node, organization,
+                            {k: v for k, v in summary.items() if k not in _FIXED_AT_FILING})
     flagged, private = filing_inputs(entry_number, {**body, "reason": reason})
     return _change(node, organization, "amend", entry_number,
                    {"entry_number": entry_number, "flagged_agencies": flagged}, wait, private)

@@ -49,6 +49,7 @@ from tradeledger.domain.origin.determination import (
 )
 from tradeledger.domain.origin.terms import CERTIFICATION_DOC_TYPE
 from tradeledger.errors import Refused
+from tradeledger.identity.registry import organizations
 from tradeledger.identity.verification import check_with_ledger
 from tradeledger.ledger.collections import PrivateInput
 from tradeledger.runtime.node import Node
@@ -61,9 +62,10 @@ BILL_OF_MATERIALS = "bill_of_materials"
 
 
 def _anchor_one(node: Node, organization: str, name: str, content: bytes, doc_type: str, refs: dict[str, str],
-                wait: WaitLevel = "final") -> AnchorResult:
+                wait: WaitLevel = "final", share_with: Sequence[str] = ()) -> AnchorResult:
     """Anchor one document, refused (nothing kept) when the ledger would not accept it."""
-    [result] = anchor_documents(node, organization, [(Path(name), content)], doc_type, refs, wait=wait)
+    [result] = anchor_documents(node, organization, [(Path(name), content)], doc_type, refs, wait=wait,
+                                share_with=share_with)
     if result.receipt.valid is False:
         raise Refused(result.receipt.reason or "the anchoring was refused")
     return result
@@ -91,9 +93,10 @@ class IssuedCertification:
                 **self.receipt.to_dict()}
 
 
-def certify(node: Node, certifier: str, certification: CertificationOfOrigin,
+def certify(node: Node, certifier: str, certification: CertificationOfOrigin, importer: str | None = None,
             wait: WaitLevel = "final") -> IssuedCertification:
-    """Sign the certification with the certifier organization's key and anchor it."""
+    """Sign the certification with the certifier organization's key and anchor it; its
+    terms (the anchor's private references) go to `importer` and every customs authority."""
     role = node.genesis.organization(certifier).role
     if role != certification.certifier_role:
         raise Refused(f"{certifier} is a {role}, but the certification says its certifier is the "
@@ -103,8 +106,10 @@ def certify(node: Node, certifier: str, certification: CertificationOfOrigin,
     credential = issue_credential(certification.to_credential(keys.admin.did), keys.admin,
                                   keys.admin.verification_method)
     refs = certification.terms().to_refs()
+    customs = [o.name for o in organizations(node.state(certifier)) if o.role == "customs" and o.active]
+    share = sorted({*customs, *([importer] if importer else [])} - {certifier})
     anchored = _anchor_one(node, certifier, f"{certification.credential_id}.json", canonical_bytes(credential),
-                           CERTIFICATION_DOC_TYPE, refs, wait=wait)
+                           CERTIFICATION_DOC_TYPE, refs, wait=wait, share_with=share)
     return IssuedCertification(credential, anchored.commitment, refs, anchored.receipt)
 
 
@@ -285,7 +290,7 @@ def _check_certification(node: Node, customs: str, case: VerificationCase, line:
     anchored = documents.find_by_commitment(state, commitment)
     checked = check_with_ledger(credential, state)
     return check_certification(commitment, credential, anchored_by=anchored.owner if anchored else None,
-                               anchored_refs=dict(anchored.refs) if anchored else {},
+                               anchored_refs=documents.all_references(state, anchored) if anchored else {},
                                proof_problems=[p.message for p in checked.errors],
                                issuer_organization=checked.issuer_organization, hts=line.hts, origin=line.origin)
 
