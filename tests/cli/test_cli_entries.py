@@ -86,6 +86,7 @@ def world(tmp_path_factory) -> dict[str, Any]:
     net = root / "net"
     create_network(net)
     issued = ok("origin", "certify", write(root / "cert.json", CERTIFICATION), "--dir", net, "--as", "exporter",
+                "--importer", "importer",
                 "-o", root / "credential.json")
     filed = ok("entry", "file", write(root / "entry.json", summary(issued["commitment"])), "--dir", net,
                "--as", "importer")

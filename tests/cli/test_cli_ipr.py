@@ -22,6 +22,7 @@ from tradeledger.contracts.ipr import block_day
 from tradeledger.node import EmbeddedNetwork, NetworkError, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import DEMO_ORGANIZATIONS, OrgPlan
+from tradeledger.workflows import entries as entry_flows
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 app.add_typer(ipr_app, name="ipr")
@@ -157,7 +158,7 @@ def test_chain_prints_json_and_draws_svg(network, tmp_path):
 
 def file_entry(network: Path, number: str, day: date) -> None:
     with EmbeddedNetwork(network) as net:
-        net.submit_checked("importer", "entries", "file", {
+        entry_flows.file_entry(net, "importer", {
             "entry_number": number, "filed_with": "customs", "importer": "importer", "entry_type": "01",
             "port_code": "2704", "entry_date": day.isoformat(), "imported_on": day.isoformat(),
             "importer_number": "12-345678900", "mode_of_transport": "11", "country_of_export": "VN",

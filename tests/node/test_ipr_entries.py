@@ -31,6 +31,7 @@ from tradeledger.ledger.keys import key_prefix, split_key
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.setup import OrgPlan
+from tradeledger.workflows import entries as entry_flows
 from tradeledger.workflows import ipr as workflow
 
 ORGANIZATIONS = (
@@ -100,10 +101,10 @@ def line(number: int, hts: str = BOOTS, origin: str = "VN", marks: tuple[str, ..
 def file_entry(net, *lines: dict[str, Any], imported_on: date | None = None) -> str:
     """An entry summary (CBP Form 7501) of the importer, filed with customs."""
     number = str(complete_entry_number(f"B76-{next(_numbers):07d}"))
-    submit(net, "importer", "entries", "file", entry_number=number, filed_with="customs", importer="importer",
-           entry_type="01", port_code="2704", entry_date=today().isoformat(),
-           imported_on=(imported_on or today()).isoformat(), importer_number="12-345678900",
-           mode_of_transport="11", country_of_export="VN", lines=list(lines))
+    entry_flows.file_entry(net, "importer", dict(
+        entry_number=number, filed_with="customs", importer="importer", entry_type="01", port_code="2704",
+        entry_date=today().isoformat(), imported_on=(imported_on or today()).isoformat(),
+        importer_number="12-345678900", mode_of_transport="11", country_of_export="VN", lines=list(lines)))
     return number
 
 
@@ -226,10 +227,10 @@ def test_asking_again_about_an_entry_gives_the_original_answer_line_by_line(net)
 def test_an_amendment_after_the_check_leaves_the_checked_version_to_be_asked_again(net):
     number = file_entry(net, line(1))
     result = check(net, number, facts(1, 100))
-    submit(net, "importer", "entries", "amend", entry_number=number, reason="a second line was missing",
-           entry_type="01", port_code="2704", entry_date=today().isoformat(), imported_on=today().isoformat(),
-           importer_number="12-345678900", mode_of_transport="11", country_of_export="VN",
-           lines=[line(1), line(2, origin="IT")])
+    entry_flows.amend_entry(net, "importer", number, dict(
+        entry_type="01", port_code="2704", entry_date=today().isoformat(), imported_on=today().isoformat(),
+        importer_number="12-345678900", mode_of_transport="11", country_of_export="VN",
+        lines=[line(1), line(2, origin="IT")]), reason="a second line was missing")
     assert result["entry_version"] == 1
     again = recheck_entry(net.state("customs"), number).to_dict()
     assert [judged["line"] for judged in again["lines"]] == [1] and again["lines"] == result["lines"]

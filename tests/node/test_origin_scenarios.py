@@ -122,7 +122,7 @@ def pump(net) -> dict[str, Any]:
 
 def run_scenario(net, hts: str, hs: str, case: dict[str, Any], approve: bool = True,
                  answer: bool = True) -> dict[str, Any]:
-    issued = flows.certify(net, "exporter", certification(hs))
+    issued = flows.certify(net, "exporter", certification(hs), importer="importer")
     number = file_entry(net, hts, issued.commitment)
     return {"issued": issued, "number": number, "case": case,
             **verify_entry(net, number, "verification of a USMCA claim", case, approve, answer)}
@@ -279,7 +279,7 @@ def test_public_terms_that_the_signed_certification_contradicts_deny_the_claim(n
     credential = issue_credential(forged.to_credential(keys.admin.did), keys.admin, keys.admin.verification_method)
     refs = {**forged.terms().to_refs(), "hs": "850110"}
     [anchored] = anchor_documents(net, "exporter", [(Path("cert.json"), canonical_bytes(credential))],
-                                  "certification_of_origin", refs)
+                                  "certification_of_origin", refs, share_with=["customs", "importer"])
     number = file_entry(net, "8501.10.4020", anchored.commitment)
     assert entries.find_entry(net.state("importer"), number).lines[0].claim.status == "supported"
     determination = verify_entry(net, number, "terms check", worked("tv-pass"))["determination"]
@@ -294,7 +294,8 @@ def test_a_credential_signed_by_someone_other_than_the_anchoring_certifier_denie
     signed = certification("8501.10").with_credential_id()
     credential = issue_credential(signed.to_credential(stranger.did), stranger, stranger.verification_method)
     [anchored] = anchor_documents(net, "exporter", [(Path("cert.json"), canonical_bytes(credential))],
-                                  "certification_of_origin", signed.terms().to_refs())
+                                  "certification_of_origin", signed.terms().to_refs(),
+                                  share_with=["customs", "importer"])
     number = file_entry(net, "8501.10.4020", anchored.commitment)
     determination = verify_entry(net, number, "issuer check", worked("tv-pass"))["determination"]
     assert determination.outcome == "denied"
@@ -303,7 +304,7 @@ def test_a_credential_signed_by_someone_other_than_the_anchoring_certifier_denie
 
 
 def test_the_officer_may_overrule_the_assessment_with_a_reason(net):
-    issued = flows.certify(net, "exporter", certification("8501.10"))
+    issued = flows.certify(net, "exporter", certification("8501.10"), importer="importer")
     number = file_entry(net, "8501.10.4020", issued.commitment)
     verification = flows.open_verification(net, "customs", number, 1, "site visit", parties=("producer",))
     flows.answer_verification(net, "producer", verification, worked("tv-pass"))
@@ -326,7 +327,7 @@ def test_a_malformed_bill_of_materials_is_refused_before_anything_is_anchored(ne
 def test_certify_refuses_a_certifier_of_another_role(net):
     with pytest.raises(Refused, match="producer is a producer, but the certification says its "
                                                         "certifier is the exporter"):
-        flows.certify(net, "producer", certification("8501.10"))
+        flows.certify(net, "producer", certification("8501.10"), importer="importer")
 
 
 def test_an_answer_the_contract_would_refuse_is_refused_before_anything_is_anchored(net, motor):
@@ -334,7 +335,7 @@ def test_an_answer_the_contract_would_refuse_is_refused_before_anything_is_ancho
     with pytest.raises(Refused, match="already determined; answers are closed"):
         flows.answer_verification(net, "producer", motor["verification"], worked("tv-pass"))
     assert net.reader.head.log_size == size
-    issued = flows.certify(net, "exporter", certification("8501.10"))
+    issued = flows.certify(net, "exporter", certification("8501.10"), importer="importer")
     verification = flows.open_verification(net, "customs", file_entry(net, "8501.10.4020", issued.commitment),
                                            1, "who answers")
     size = net.reader.head.log_size
@@ -351,7 +352,7 @@ def test_a_verification_is_determined_once(net, motor):
 
 
 def test_an_overrule_that_is_no_outcome_is_refused_before_any_request_reaches_the_log(net):
-    issued = flows.certify(net, "exporter", certification("8501.10"))
+    issued = flows.certify(net, "exporter", certification("8501.10"), importer="importer")
     number = file_entry(net, "8501.10.4020", issued.commitment)
     verification = flows.open_verification(net, "customs", number, 1, "site visit")
     size = net.reader.head.log_size

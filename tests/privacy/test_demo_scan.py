@@ -25,7 +25,9 @@ from tradeledger.cli.demo_scenario import ACEROS_MID, BILL_OF_LADING
 
 ENTRY = {"importer", "customs"}  # the entry collection: importer, filer (the importer itself here), customs
 FLAGGED = ENTRY | {"agency"}  # an entry line flagged to the agency: the agency sees that line
-ORIGIN_VERIFICATION = {"exporter", "importer", "customs"}  # certifier, importer, customs
+# certifier, importer, customs, and the agency the verified line is flagged to (it reads the
+# determination of a line of its own, as before collections existed)
+ORIGIN_VERIFICATION = {"exporter", "importer", "customs", "agency"}
 IPR_CHAIN = {"brand", "exporter", "importer", "customs"}  # the license chain's parties (owner, maker, licensee)
 AGENCY_ACCESS = {"importer", "agency", "customs"}  # owner, requester, customs
 
@@ -38,7 +40,9 @@ ENTITLED: dict[str, tuple[set[str], str]] = {
     "7208.51.0030": (ENTRY, "HTS of the steel line"),
     ACEROS_MID: (ENTRY, "MID of the steel line"),
     # the IPR entries (boots from Vietnam); the boots' MID is in the public recordation
-    BOOT_HTS: (ENTRY, "HTS of the boot lines"),
+    # The IPR check states each checked line's tariff number to the license chain, whose
+    # members judge it against the license's scope (its HTS prefixes) before debiting usage.
+    BOOT_HTS: (ENTRY | IPR_CHAIN, "HTS of the boot lines (checked against the licenses' scope)"),
     "36000.00": (ENTRY, "entered value of the boot lines"),
     '"quantity_cap":50000': (IPR_CHAIN, "license cap of L-1"),
     '"quantity_cap":10000': (IPR_CHAIN, "license cap of L-2"),

@@ -85,7 +85,7 @@ def entry_summary(number: str, today: datetime.date, description: str, hts: str,
 def _scenario(net: EmbeddedNetwork, say: Callable[..., Any], number: str, description: str, hts: str,
               value: str, case: dict[str, Any]) -> str:
     today = datetime.datetime.now(datetime.UTC).date()
-    issued = flows.certify(net, "exporter", certification(description, hts[:7], today))
+    issued = flows.certify(net, "exporter", certification(description, hts[:7], today), importer="importer")
     say(f"  the exporter certifies USMCA origin of {description}s (HS {hts[:7]}, criterion B) for {today.year} "
         f"as a verifiable credential; anchored {issued.commitment[:12]}… with its terms "
         f"{json.dumps({k: v for k, v in issued.refs.items() if k != 'credential'})}")

@@ -57,8 +57,12 @@ def certify_command(
     directory: Path = DirOption,
     organization: str = AsOption,
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the signed credential here."),
+    importer: str | None = typer.Option(None, "--importer", metavar="ORG",
+                                        help="The importer that will claim it: its terms are shared with it "
+                                             "(and with customs), so its entries can be judged on them."),
 ) -> None:
-    """Issue a certification of origin as a verifiable credential and anchor it with its public terms."""
+    """Issue a certification of origin as a verifiable credential and anchor it; its terms
+    are private to the certifier, customs and the importer named with --importer."""
     if output is not None and not output.parent.is_dir():
         fail(f"cannot write {output}: folder {output.parent} does not exist")
     data = read_json(certification_file, "certification of origin")
@@ -68,7 +72,7 @@ def certify_command(
         fail(f"{certification_file}: {exc}")
     with EmbeddedNetwork(directory) as network:
         try:
-            issued = flows.certify(network, organization, certification)
+            issued = flows.certify(network, organization, certification, importer=importer)
         except CredentialError as exc:
             fail(f"{certification_file}: the credential cannot be issued: {exc}")
     if output is not None:

@@ -813,13 +813,15 @@ def prepare_check(state: StateReader, customs: str, entry_number: str, facts: Se
     """Customs' check of an entry, judged over its own view (`state`: customs is a member of
     the entry's and of every license collection), as the transaction that records it.
     Raises Refused, with the reason, for an entry that cannot be checked; nothing is written."""
+    filing = entries.find_filing(state, entry_number)
+    if filing is None:
+        raise Refused(f"entry {entry_number} is not filed; the importer files it first")
+    if filing.filed_with != customs:
+        raise Refused(f"entry {entry_number} was filed with {filing.filed_with}, not {customs}")
     record = entries.find_entry(state, entry_number)
     if record is None:
-        raise Refused(f"entry {entry_number} is not filed; the importer files it first")
-    filing = entries.find_filing(state, entry_number)
-    if filing is None or filing.filed_with != customs:
-        raise Refused(f"entry {entry_number} was filed with {filing.filed_with if filing else 'another office'}, "
-                      f"not {customs}")
+        raise Refused(f"entry {entry_number} is private to its importer, filer and {filing.filed_with}; "
+                      f"{customs} does not hold it")
     earlier = find_check_mark(state, entry_number)
     if earlier is not None:
         raise Refused(f"entry {entry_number} was already checked (leaf {earlier.leaf_index}); its result stands "
