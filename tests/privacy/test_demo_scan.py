@@ -50,7 +50,8 @@ ENTITLED: dict[str, tuple[set[str], str]] = {
     # origin may state the line's tariff number to the certifier
     "8501.10.4020": (FLAGGED | ORIGIN_VERIFICATION, "HTS of the motor line"),
     "8413.70.2004": (FLAGGED | ORIGIN_VERIFICATION, "HTS of the pump line"),
-    "41200": (FLAGGED, "entered value of the pump line"),
+    # quoted as the JSON string it is stored as: bare, five digits turn up in timestamps
+    '"41200"': (FLAGGED, "entered value of the pump line"),
     "MXACEDEL450MON": (FLAGGED, "MID of the origin lines"),
     "TFMX0000101": (ENTRY, "bill of lading of the motor entry"),
     # origin verification: the exporter's bill of materials, to customs
