@@ -49,6 +49,7 @@ class Overlay:
         self._by_namespace: dict[str, dict[str, Any]] = {}
         self._sorted: dict[str, list[str]] = {}  # a namespace's written keys in order, until its next write
         self._reads: dict[StateKey, Any] | None = {} if cache_reads else None
+        self._scans: dict[StateKey, list[tuple[str, Any]]] | None = {} if cache_reads else None
 
     def get_state(self, namespace: str, key: str) -> Any | None:
         value = self.writes.get((namespace, key), _DELETED)
@@ -82,7 +83,7 @@ class Overlay:
                 self._reads[key] = found.get(key)
 
     def scan_state(self, namespace: str, prefix: str) -> Iterator[tuple[str, Any]]:
-        merged = dict(self._base.scan_state(namespace, prefix))
+        merged = dict(self._base_scan(namespace, prefix))
         written = self._by_namespace.get(namespace)
         if written:
             keys = self._sorted.get(namespace)
@@ -95,6 +96,16 @@ class Overlay:
         for key in sorted(merged):
             if merged[key] is not None:
                 yield key, merged[key]
+
+    def _base_scan(self, namespace: str, prefix: str) -> Iterable[tuple[str, Any]]:
+        # Under `cache_reads` the base does not change, so a scan repeated in the block (the
+        # trust registry at every filing) is one query; this overlay's writes go on top.
+        if self._scans is None:
+            return self._base.scan_state(namespace, prefix)
+        found = self._scans.get((namespace, prefix))
+        if found is None:
+            found = self._scans[(namespace, prefix)] = list(self._base.scan_state(namespace, prefix))
+        return found
 
     def put(self, namespace: str, key: str, value: Any | None, encoded: str | None = None) -> None:
         if value is not None and encoded is None:
