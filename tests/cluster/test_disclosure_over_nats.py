@@ -183,6 +183,8 @@ def test_a_non_member_holds_nothing_of_the_pairs_grant_request_or_record(running
     assert access.find_request_filing(state, granted.request_id) is not None  # that the parties dealt: public
     assert access.find_grant_filing(state, granted.grant.grant_id) is not None
     namespace = private_namespace(access.NAMESPACE, PAIR)
+    for member in PAIR_MEMBERS:  # what a member holds there, the outsider lacks
+        assert list(running.nodes[member].state(member).scan_state(namespace, ""))
     assert list(state.scan_state(namespace, "")) == []
     assert state.get_state(namespace, access.request_key(granted.request_id)) is None
     assert state.get_state(namespace, access.grant_key(granted.grant.grant_id)) is None
