@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,10 @@ def access_log(directory: Path = DirOption,
         records = disclosure.access_log(network, viewer, commitment)
     for record in records:
         _print({**record.to_dict(), "at": when(record.at_ms)})
+    if not records:
+        # Not an error, but an empty answer alone would read as "no access happened".
+        print(f"no access record that {viewer} is a party to; each record is private to the document's "
+              "owner, the requester and customs (`--as ORG` reads another organization's copy)", file=sys.stderr)
 
 
 def purge(commitment: str = typer.Argument(...), directory: Path = DirOption, organization: str = AsOption) -> None:

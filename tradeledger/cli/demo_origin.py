@@ -131,5 +131,5 @@ def origin_demo_step(net: EmbeddedNetwork, say: Callable[..., Any]) -> None:
               MOTOR_CASE)
     say("[bold]b. A pump from Mexico: regional value content short, the claim is denied[/bold]")
     _scenario(net, say, str(complete_entry_number("NWI-0000102")), "pump", "8413.70.2004", "41200", PUMP_CASE)
-    say("  by hand: tradeledger origin certify | entry file | origin verify-open | verify-request | "
+    say("  by hand: tradeledger origin certify --importer ORG | entry file | origin verify-open | verify-request | "
         "verify-answer | determine | determination")

@@ -6,7 +6,7 @@
     tradeledger entry accept|liquidate NUMBER --as customs [--reason R]
     tradeledger entry reject|review NUMBER --reason R --as customs
     tradeledger entry register-broker --license LICENSE.json --poa POA.json --as broker
-    tradeledger entry broker BROKER [--for IMPORTER]         its license, powers of attorney, standing
+    tradeledger entry broker BROKER [--for IMPORTER] [--as ORG]   its license, powers of attorney, standing
 
 ENTRY.json holds entry_number, filed_with, importer and the summary: entry_type,
 port_code, entry_date, imported_on, importer_number, mode_of_transport, country_of_export,
@@ -37,6 +37,8 @@ import typer
 
 from tradeledger.cli.common import DirOption, read_json
 from tradeledger.cli.errors import fail, friendly_errors
+from tradeledger.contracts import brokers
+from tradeledger.ledger.contract import collection_record
 from tradeledger.node import EmbeddedNetwork
 from tradeledger.workflows.brokers import broker_report, register_broker
 from tradeledger.workflows.entries import (
@@ -193,8 +195,19 @@ def broker_command(
     broker: str = typer.Argument(..., metavar="BROKER", help="The broker organization."),
     directory: Path = DirOption,
     importer: str | None = typer.Option(None, "--for", help="Say only whether it may file for this importer now."),
+    viewer: str | None = typer.Option(None, "--as", help="Read as this organization's peer "
+                                                          "(default: the first organization hosted here)."),
 ) -> None:
-    """Print a broker's registered license and powers of attorney, and for whom it may file now."""
+    """Print a broker's registered license and powers of attorney, and for whom it may file now,
+    as the reader's peer holds them: they are private to the broker, each importer and customs."""
     with EmbeddedNetwork(directory) as network:
         network.sync()
-        emit(broker_report(network, network.hosted[0], broker, importer).to_dict())
+        reader = viewer or network.hosted[0]
+        network.organization_keys(reader)  # an unknown organization is refused with the known ones
+        report = broker_report(network, reader, broker, importer)
+        registered = collection_record(network.state(reader), brokers.NAMESPACE, brokers.license_collection(broker))
+    emit(report.to_dict())
+    if report.license is None and registered is not None and reader not in registered.members:
+        # Not an error: that a license is registered, and with whom, is public; its terms are not.
+        print(f"{broker}'s license is registered, private to {', '.join(sorted(registered.members))}; "
+              f"{reader} is not one of them and holds none of it", file=sys.stderr)

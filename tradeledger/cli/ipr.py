@@ -22,6 +22,7 @@ and nothing reaches the ledger.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -249,8 +250,13 @@ def chain(
     if svg is not None and not svg.parent.is_dir():
         fail(f"cannot write {svg}: folder {svg.parent} does not exist")
     with EmbeddedNetwork(directory) as network:
-        tree = workflow.chain(network, _viewer(network, viewer), subject, day, max_licenses,
-                              draw=svg is not None)
+        reader = _viewer(network, viewer)
+        tree = workflow.chain(network, reader, subject, day, max_licenses, draw=svg is not None)
+        partial = network.genesis.organization(reader).role != "customs"
     if svg is not None and tree.svg is not None:
         svg.write_text(tree.svg, encoding="utf-8")
     _print(tree.document)
+    if partial:
+        # Not an error, but a tree short of licenses would read as "there are none".
+        print(f"as {reader}: licenses are private to their chain's parties and customs; this tree shows only "
+              f"those {reader} is a party to", file=sys.stderr)

@@ -1,7 +1,8 @@
 """Certifications and verifications of origin on the ledger, JSON in and out.
 
     certify CERT.json --as exporter                 issue a USMCA / CAFTA-DR certification (a
-                                                    verifiable credential) and anchor it
+            [--importer ORG]                        verifiable credential) and anchor it; its
+                                                    terms shared with ORG, which claims it
     verify-open NUMBER LINE --reason R --as customs open a verification of a claiming line
                 [--party ORG ...]                   (the certifier and the agencies the line is
                                                     flagged to are parties; name producers asked)
@@ -25,6 +26,7 @@ exit 2; an organization that is not a party is refused with exit 1.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -78,6 +80,10 @@ def certify_command(
     if output is not None:
         output.write_text(json.dumps(issued.credential, indent=2, ensure_ascii=False) + "\n")
     emit(issued.to_dict())
+    if importer is None:
+        # Without it, an importer's claim on this certification is flagged: it cannot read the terms.
+        print(f"note: its terms are private to {organization} and customs; an importer's entry claiming it is "
+              "judged on them only if the importer holds them: certify with --importer ORG", file=sys.stderr)
 
 
 @verification_app.command("verify-open")
