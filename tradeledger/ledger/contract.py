@@ -221,7 +221,9 @@ class PartSpec:
         try:
             return self.payload.model_validate(raw)
         except ValidationError as exc:
-            raise Refused(f"invalid private payload for part {self.name}: {_problems(exc)}") from None
+            raise Refused(f"invalid {self.name.replace('_', ' ')}: {_problems(exc)}") from None
+
+
 # The state keys an action will read, guessed from its raw arguments and commitments
 # before the block executes, so the block fetches them in bulk. A hint only: a wrong or
 # failing guess costs a query, never an outcome.
@@ -253,7 +255,9 @@ class Action(Generic[A]):
 
 def _problems(exc: ValidationError) -> str:
     # Pydantic's input echo is left out: a private payload's values must not reach a reason.
-    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}" for err in exc.errors())
+    # A validator's own message is the reason; Pydantic's "Value error, " prefix is noise.
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg'].removeprefix('Value error, ')}"
+                     for err in exc.errors())
 
 
 class Contract:
