@@ -8,6 +8,7 @@ from tradeledger.errors import Refused
 from tradeledger.ledger.collections import HALTED, OUTCOMES, PrivateInput, halted_key, private_namespace
 from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
 from tradeledger.node import EmbeddedNetwork, create_network
+from tradeledger.node.audit import audit_network
 from tradeledger.runtime.setup import OrgPlan
 
 notes = Contract("notes")
@@ -179,6 +180,10 @@ def test_a_payload_no_member_has_halts_the_collection_loudly(net):
     outcomes = dict(net.state("customs").scan_state(OUTCOMES, ""))
     assert [o["status"] for o in outcomes.values()] == ["halted"]
     assert net.state("exporter").get_state(HALTED, halted_key("notes", "n1")) is None
+    reports, _ = audit_network(net)
+    by_name = {report.organization: report for report in reports}
+    assert any("collection notes:n1 is halted here" in p for p in by_name["customs"].problems)
+    assert by_name["exporter"].ok
 
 
 def test_a_payload_that_does_not_open_its_commitment_is_not_taken(net):

@@ -22,6 +22,7 @@ from tradeledger.cli.vc import vc_app
 from tradeledger.contracts.documents import is_public_ref
 from tradeledger.identity.registry import key_record
 from tradeledger.ledger.bundle import BundleError, ProofBundle, verify_bundle
+from tradeledger.ledger.collections import halted_collections
 from tradeledger.ledger.envelope import COMMITMENT_PATTERN, decode_envelope
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
@@ -209,6 +210,12 @@ def sync(directory: Path = DirOption) -> None:
             final = bool(checkpoint and checkpoint.final)
             console.print(f"{name}: height {head.height}, log size {head.log_size}, "
                           f"root {head.log_root.hex()[:16]}…, {'final' if final else 'not final'}")
+            halted = halted_collections(network.state(name))
+            if halted:
+                # Loud: a member that could not get a payload stopped those collections
+                # rather than diverge (docs/privacy.md); the rest of its ledger goes on.
+                console.print(f"[bold red]{name}: HALTED collections {', '.join(halted)}[/]: a private payload "
+                              "could not be had from any member; `tradeledger audit` names the leaf")
 
 
 @app.command("log")

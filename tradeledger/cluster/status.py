@@ -16,11 +16,9 @@ from typing import TYPE_CHECKING
 from tradeledger.cluster.messages import ForkSummary, NodeStatus, Progress, encode
 from tradeledger.cluster.messaging import Publish
 from tradeledger.cluster.subjects import NetworkSubjects
-from tradeledger.ledger.collections import HALTED, qualified
-from tradeledger.ledger.keys import key_prefix, split_key
+from tradeledger.ledger.collections import halted_collections
 from tradeledger.ledger.peer import Peer
 from tradeledger.runtime.clock import now_ms
-from tradeledger.store.base import LedgerReader
 
 if TYPE_CHECKING:  # cosigning reports into NodeHealth, defined here
     from tradeledger.cluster.cosigning import Cosigning
@@ -109,13 +107,3 @@ class StatusBoard:
                    "payloads_pending": health.payloads_pending},
             halted=halted_collections(ledger),
         )
-
-
-def halted_collections(ledger: LedgerReader) -> tuple[str, ...]:
-    """The collections ("contract:name") this node's peer stopped executing, by name."""
-    names = []
-    for key, _value in ledger.scan_state(HALTED, key_prefix("halted")):
-        _kind, parts = split_key(key)
-        if len(parts) == 2:
-            names.append(qualified(parts[0], parts[1]))
-    return tuple(sorted(names))

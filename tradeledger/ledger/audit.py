@@ -26,7 +26,14 @@ from typing import Protocol
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
 from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body, collection_statement
-from tradeledger.ledger.collections import OUTCOMES, Payload, PrivatePart, is_private_namespace, outcome_key
+from tradeledger.ledger.collections import (
+    OUTCOMES,
+    Payload,
+    PrivatePart,
+    halted_collections,
+    is_private_namespace,
+    outcome_key,
+)
 from tradeledger.ledger.contract import ContractSet
 from tradeledger.ledger.executor import TxOutcome
 from tradeledger.ledger.genesis import Genesis
@@ -155,6 +162,10 @@ def audit_store(
     _compare_tiles(report, store, replay)
     for height, rows in sorted(signed.items()):
         report.problem(f"block {height}: {len(rows)} collection signature row(s) for a block the store lacks")
+    for name in halted_collections(store):
+        # Not tampering, but this member's copy of the collection is known to stop short.
+        report.problem(f"collection {name} is halted here: a private payload could not be had from any member, "
+                       "so its later parts were not executed")
     for fork in store.forks():
         if "collection" in fork:
             report.problem(f"FORK evidence at block {fork['height']}: {fork.get('sender')} signed a different "

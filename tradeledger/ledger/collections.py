@@ -29,7 +29,7 @@ from tradeledger.crypto import (
     sha256,
 )
 from tradeledger.errors import Refused, TradeledgerError
-from tradeledger.ledger.keys import key_prefix, state_key
+from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.records import FieldReader, RecordError
 
 PRIVATE_MARK = "#"  # never in a contract name, so a private namespace is never a public one
@@ -62,6 +62,17 @@ def outcomes_prefix(contract: str, collection: str) -> str:
 
 def halted_key(contract: str, collection: str) -> str:
     return state_key("halted", contract, collection)
+
+
+def halted_collections(state: Any) -> tuple[str, ...]:
+    """The collections ("contract:name") a peer stopped executing, from its own state (a
+    `StateReader`): what its status, health and the CLI report."""
+    names = []
+    for key, _value in state.scan_state(HALTED, key_prefix("halted")):
+        _kind, parts = split_key(key)
+        if len(parts) == 2:
+            names.append(qualified(parts[0], parts[1]))
+    return tuple(sorted(names))
 
 
 def qualified(contract: str, collection: str) -> str:
