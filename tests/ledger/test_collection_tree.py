@@ -44,11 +44,14 @@ def test_a_proof_names_no_other_collection_nor_its_digest():
             assert name.encode().hex() not in proof and digest not in proof
 
 
-def test_inclusion_root_agrees_with_the_tree_root():
+def test_all_inclusion_proofs_and_inclusion_root_agree_with_the_tree_root():
     for size in range(1, 12):
         leaves = [collection_leaf(f"c:{i}", f"{i:02x}" * 32) for i in range(size)]
         root = merkle.root_hash(leaves)
+        all_root, proofs = merkle.all_inclusion_proofs(leaves)
+        assert all_root == root
         for index in range(size):
             proof = merkle.inclusion_proof(index, leaves)
+            assert proofs[index] == proof
             assert merkle.inclusion_root(index, size, leaves[index], proof) == root
         assert merkle.inclusion_root(size, size, leaves[0], []) is None

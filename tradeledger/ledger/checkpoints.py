@@ -81,9 +81,8 @@ def collection_tree(origin: str, height: int, digests: Mapping[str, str]) -> Col
     """The tree and statement over `digests` (collection -> digest hex), leaves sorted."""
     leaves = sorted((canonical_bytes([name, digest]), name) for name, digest in digests.items())
     hashes = [merkle.leaf_hash(data) for data, _name in leaves]
-    root = merkle.root_hash(hashes)
-    proofs = {name: (i, "".join(h.hex() for h in merkle.inclusion_proof(i, hashes)))
-              for i, (_data, name) in enumerate(leaves)}
+    root, paths = merkle.all_inclusion_proofs(hashes)
+    proofs = {name: (i, b"".join(paths[i]).hex()) for i, (_data, name) in enumerate(leaves)}
     return CollectionTree(collection_statement(origin, height, len(hashes), root), len(hashes), proofs)
 
 

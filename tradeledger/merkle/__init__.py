@@ -4,7 +4,7 @@ Pure computation: no I/O, standard library only.
 
 * Hash primitives: :func:`leaf_hash`, :func:`node_hash`, :data:`EMPTY_ROOT`.
 * In-memory trees from a list of leaf hashes: :func:`root_hash`,
-  :func:`inclusion_proof`, :func:`consistency_proof`.
+  :func:`inclusion_proof`, :func:`consistency_proof`, :func:`all_inclusion_proofs`.
 * Verification, total (returns False, never raises):
   :func:`verify_inclusion`, :func:`verify_consistency`; :func:`inclusion_root` gives
   the root a proof leads to, or None.
@@ -28,7 +28,7 @@ from tradeledger.merkle.tiles import (
     tile_index_path,
     tile_path,
 )
-from tradeledger.merkle.tree import consistency_proof, inclusion_proof, root_hash
+from tradeledger.merkle.tree import all_inclusion_proofs, consistency_proof, inclusion_proof, root_hash
 from tradeledger.merkle.verify import inclusion_root, verify_consistency, verify_inclusion
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "TileReader",
     "TileUpdate",
     "TiledLog",
+    "all_inclusion_proofs",
     "consistency_proof",
     "entry_bundle_path",
     "inclusion_proof",

@@ -413,7 +413,8 @@ class SQLiteStore:
                               ) -> list[CollectionSignature]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT height, collection, organization, digest, line, leaf_index, tree_size, proof FROM collection_signatures "
+                "SELECT height, collection, organization, digest, line, leaf_index, tree_size, proof "
+                "FROM collection_signatures "
                 "WHERE height BETWEEN ? AND ? ORDER BY height, collection, organization",
                 (first_height, last_height if last_height is not None else 2**62)).fetchall()
         return [CollectionSignature(*row) for row in rows]
