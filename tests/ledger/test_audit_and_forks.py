@@ -225,7 +225,7 @@ def test_a_forged_proof_or_signature_over_another_digest_is_ignored(private_net)
     [theirs] = [r for r in customs.ledger.collection_signatures() if r.organization == "broker"]
     forged = bytes(32).hex()
     # The broker's real line with another digest and a made-up proof: its root is not the signed one.
-    made_up = theirs._replace(digest=forged, index=1, size=2, proof="ab" * 32)
+    made_up = theirs._replace(digest=forged, leaf_index=1, size=2, proof="ab" * 32)
     # A proof of the wrong length for its tree size: malformed, nothing to verify.
     malformed = theirs._replace(digest=forged, size=3, proof="")
     # A true proof, but the tree signed by the exporter's key in the broker's name.

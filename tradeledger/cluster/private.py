@@ -335,7 +335,7 @@ class PrivateTransport:
                 message = decode(SealedToMember, data)
                 value = open_for(self._key, message.sealed)
                 rows = [CollectionSignature(int(r["height"]), str(r["collection"]), str(r["organization"]),
-                                            str(r["digest"]), str(r["line"]), int(r["index"]), int(r["size"]),
+                                            str(r["digest"]), str(r["line"]), int(r["leaf_index"]), int(r["size"]),
                                             str(r["proof"])) for r in value["rows"]]
             except (TradeledgerError, KeyError, TypeError, ValueError) as exc:
                 log.warning("dropped a collection signature message: %s", exc)

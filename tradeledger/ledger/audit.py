@@ -223,7 +223,7 @@ def _check_collection_rows(report: AuditReport, rows: list[CollectionSignature],
         except ValueError:
             report.problem(f"{where}: its digest is not hex")
             continue
-        statement = collection_row_statement(genesis.origin, row.height, row.collection, row.digest, row.index,
+        statement = collection_row_statement(genesis.origin, row.height, row.collection, row.digest, row.leaf_index,
                                              row.size, row.proof)
         if statement is None:
             report.problem(f"{where}: its inclusion proof does not fit its leaf index and tree size")

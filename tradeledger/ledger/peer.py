@@ -234,7 +234,7 @@ class Peer:
             if mine is None:
                 continue  # not a collection this peer executed at that block
             statement = collection_row_statement(self.genesis.origin, row.height, row.collection, row.digest,
-                                                 row.index, row.size, row.proof)
+                                                 row.leaf_index, row.size, row.proof)
             if statement is None:
                 continue  # a malformed inclusion proof: nothing the member signed
             key = (statement, row.line, row.organization)

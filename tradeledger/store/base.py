@@ -67,7 +67,7 @@ class CollectionSignature(NamedTuple):
     organization: str
     digest: str  # hex
     line: str  # signed-note signature line over `collection_statement` of the member's tree
-    index: int = 0  # the collection's leaf in the tree
+    leaf_index: int = 0  # the collection's leaf in the tree
     size: int = 1  # leaves in the tree
     proof: str = ""  # inclusion proof: the hashes, hex, concatenated, leaf's sibling first
 

@@ -309,7 +309,7 @@ class PostgresStore:
         for row in rows:
             db.execute("INSERT INTO collection_signatures VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
                        "ON CONFLICT DO NOTHING",
-                       (row.height, _utf8(row.collection), row.organization, row.digest, row.line, row.index,
+                       (row.height, _utf8(row.collection), row.organization, row.digest, row.line, row.leaf_index,
                         row.size, row.proof))
 
     # --- private collections -------------------------------------------------------------
