@@ -29,7 +29,7 @@ from tradeledger.cluster.node import ClusterNode, NodeConfig
 from tradeledger.cluster.private import seal_to
 from tradeledger.contracts import default_contracts
 from tradeledger.crypto import canonical_bytes
-from tradeledger.ledger.checkpoints import collection_statement
+from tradeledger.ledger.checkpoints import collection_tree
 from tradeledger.ledger.collections import PrivateInput, commit_part, private_namespace
 from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
 from tradeledger.ordering.nats_servers import LocalCluster
@@ -239,9 +239,10 @@ def test_a_member_signing_another_digest_of_a_collection_is_a_fork_kept_as_evide
     ours = next(r for r in importer.ledger("importer").collection_signatures()
                 if r.collection == "notes:n1" and r.organization == "importer")
     other = "ff" * 32
-    statement = collection_statement(importer.genesis.origin, ours.height, ours.collection, bytes.fromhex(other))
-    line = running.nodes["customs"].keys.node_signer.witness.sign(statement, now_ms() // 1000).to_line()
-    row = CollectionSignature(ours.height, ours.collection, "customs", other, line)
+    tree = collection_tree(importer.genesis.origin, ours.height, {ours.collection: other})
+    line = running.nodes["customs"].keys.node_signer.witness.sign(tree.statement, now_ms() // 1000).to_line()
+    index, proof = tree.proofs[ours.collection]
+    row = CollectionSignature(ours.height, ours.collection, "customs", other, line, index, tree.size, proof)
     sealed = seal_to(importer.ledger("importer"), "importer", canonical_bytes({"rows": [row._asdict()]}))
     with Bus(running.cluster.client_urls, "customs-gone-wrong") as bus:
         bus.publish(importer.subjects.collection_signatures("importer"),

@@ -194,24 +194,56 @@ def test_a_collection_signature_line_that_does_not_verify_is_named(private_net):
 
 
 def test_a_collection_digest_that_differs_between_members_is_fork_evidence(private_net):
-    from tradeledger.ledger.checkpoints import collection_statement
+    from tradeledger.ledger.checkpoints import collection_tree
     from tradeledger.store.base import CollectionSignature
 
     open_note(private_net)
     customs = private_net.peers["customs"]
     [own] = [r for r in customs.ledger.collection_signatures() if r.organization == "customs"]
-    # The broker's witness key signs another digest for the same collection and block.
-    forged = bytes(32)
-    statement = collection_statement(private_net.genesis.origin, own.height, own.collection, forged)
-    line = private_net.keys["broker"].node_signer.witness.sign(statement, 1_800_000_000).to_line()
+    # The broker's witness key signs a tree holding another digest for the same collection
+    # and block (beside a collection customs knows nothing of).
+    forged = bytes(32).hex()
+    tree = collection_tree(private_net.genesis.origin, own.height, {own.collection: forged, "notes:zz": "11" * 32})
+    line = private_net.keys["broker"].node_signer.witness.sign(tree.statement, 1_800_000_000).to_line()
+    index, proof = tree.proofs[own.collection]
     with pytest.raises(ForkDetected):
         customs.receive_collection_signatures([CollectionSignature(own.height, own.collection, "broker",
-                                                                   forged.hex(), line)])
+                                                                   forged, line, index, tree.size, proof)])
     [evidence] = customs.ledger.forks()
-    assert evidence["collection"] == "notes:n1" and evidence["theirs"] == forged.hex()
+    assert evidence["collection"] == "notes:n1" and evidence["theirs"] == forged
     problems = private_audit(private_net, "customs").problems
     assert any(f"FORK evidence at block {own.height}: broker signed a different digest of collection notes:n1"
                in p for p in problems), problems
+
+
+def test_a_forged_proof_or_signature_over_another_digest_is_ignored(private_net):
+    from tradeledger.ledger.checkpoints import collection_tree
+    from tradeledger.store.base import CollectionSignature
+
+    open_note(private_net)
+    customs = private_net.peers["customs"]
+    [theirs] = [r for r in customs.ledger.collection_signatures() if r.organization == "broker"]
+    forged = bytes(32).hex()
+    # The broker's real line with another digest and a made-up proof: its root is not the signed one.
+    made_up = theirs._replace(digest=forged, leaf_index=1, size=2, proof="ab" * 32)
+    # A proof of the wrong length for its tree size: malformed, nothing to verify.
+    malformed = theirs._replace(digest=forged, size=3, proof="")
+    # A true proof, but the tree signed by the exporter's key in the broker's name.
+    tree = collection_tree(private_net.genesis.origin, theirs.height, {theirs.collection: forged})
+    line = private_net.keys["exporter"].node_signer.witness.sign(tree.statement, 1_800_000_000).to_line()
+    wrong_key = CollectionSignature(theirs.height, theirs.collection, "broker", forged, line, 0, 1, "")
+    customs.receive_collection_signatures([made_up, malformed, wrong_key])
+    assert customs.ledger.forks() == []
+    assert [r for r in customs.ledger.collection_signatures() if r.organization == "broker"] == [theirs]
+
+
+def test_a_collection_row_whose_proof_does_not_fit_is_named(private_net):
+    open_note(private_net)
+    with sqlite3.connect(private_net.peers["customs"].store.path) as db:
+        assert db.execute("UPDATE collection_signatures SET tree_size = 2 WHERE organization = 'broker'"
+                          ).rowcount == 1
+    problems = private_audit(private_net, "customs").problems
+    assert any("signature by broker: its inclusion proof does not fit" in p for p in problems), problems
 
 
 def test_an_own_collection_signature_over_another_digest_is_named(private_net):

@@ -14,7 +14,8 @@ node to node over core NATS and never through the ordered stream.
   yet". While any member says "not yet" (or does not answer), the block waits
   (PayloadPending: the worker tries it again shortly), up to `deadline_s`; then the part is
   judged with no payload, and the executor halts the collection at this node.
-* Collection signatures: after each block, the rows this node signed go to the other
+* Collection signatures: after each block, the rows this node signed (one signature per
+  block, each row with its collection's inclusion proof) go to the other
   members of each collection, sealed like payloads; received rows wait until this node
   has reached their height and are handed to `Peer.receive_collection_signatures` (a valid
   row over another digest is a fork: logged loudly and kept as evidence). A member that
@@ -334,7 +335,8 @@ class PrivateTransport:
                 message = decode(SealedToMember, data)
                 value = open_for(self._key, message.sealed)
                 rows = [CollectionSignature(int(r["height"]), str(r["collection"]), str(r["organization"]),
-                                            str(r["digest"]), str(r["line"])) for r in value["rows"]]
+                                            str(r["digest"]), str(r["line"]), int(r["leaf_index"]), int(r["size"]),
+                                            str(r["proof"])) for r in value["rows"]]
             except (TradeledgerError, KeyError, TypeError, ValueError) as exc:
                 log.warning("dropped a collection signature message: %s", exc)
                 continue

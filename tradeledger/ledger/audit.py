@@ -25,7 +25,7 @@ from typing import Protocol
 
 from tradeledger.crypto import sha256_hex
 from tradeledger.ledger.block import FormedBlock
-from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body, collection_statement
+from tradeledger.ledger.checkpoints import NetworkPolicy, checkpoint_body, collection_row_statement
 from tradeledger.ledger.collections import (
     OUTCOMES,
     Payload,
@@ -222,8 +222,11 @@ def _check_payloads(report: AuditReport, store: AuditedStore, organization: str,
 
 def _check_collection_rows(report: AuditReport, rows: list[CollectionSignature], organization: str,
                            genesis: Genesis, policy: NetworkPolicy, replayed: StateReader) -> None:
-    """Each row's line must verify over the statement for its digest; the organization's own
-    rows must carry the digest of the replayed collection after that block."""
+    """Each row's inclusion proof must lead from its digest's leaf to a root and its line
+    must verify over the statement for that root (each distinct statement and line is
+    verified once); the organization's own rows must carry the digest of the replayed
+    collection after that block."""
+    verified: dict[tuple[str, str, str], bool] = {}
     for row in rows:
         where = f"block {row.height}: collection {row.collection} signature by {row.organization}"
         try:
@@ -231,9 +234,16 @@ def _check_collection_rows(report: AuditReport, rows: list[CollectionSignature],
         except ValueError:
             report.problem(f"{where}: its digest is not hex")
             continue
-        statement = collection_statement(genesis.origin, row.height, row.collection, digest)
-        report.signatures_checked += 1
-        if not policy.signed_by(statement, row.line, row.organization, genesis.origin):
+        statement = collection_row_statement(genesis.origin, row.height, row.collection, row.digest, row.leaf_index,
+                                             row.size, row.proof)
+        if statement is None:
+            report.problem(f"{where}: its inclusion proof does not fit its leaf index and tree size")
+            continue
+        key = (statement, row.line, row.organization)
+        if key not in verified:
+            report.signatures_checked += 1
+            verified[key] = policy.signed_by(statement, row.line, row.organization, genesis.origin)
+        if not verified[key]:
             report.problem(f"{where}: its line does not verify over the statement for its digest")
         if row.organization == organization:
             contract, _, name = row.collection.partition(":")

@@ -10,9 +10,11 @@ as extension lines, so a final checkpoint fixes the state as well as the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tradeledger import merkle
+from tradeledger.crypto.canonical import canonical_bytes
 from tradeledger.ledger.block import BlockHeader
 from tradeledger.ledger.genesis import Genesis
 from tradeledger.tlog import (
@@ -44,12 +46,60 @@ def checkpoint_body(origin: str, header: BlockHeader) -> str:
 COLLECTION_EXTENSION = "tradeledger-collection"
 
 
-def collection_statement(origin: str, height: int, collection: str, digest: bytes) -> str:
-    """What a member signs over a collection's digest after block `height` (decision 15).
+def collection_leaf(collection: str, digest_hex: str) -> bytes:
+    """The leaf hash of one collection's digest in a member's per-block tree: the RFC 9162
+    leaf hash of JCS([collection, digest_hex])."""
+    return merkle.leaf_hash(canonical_bytes([collection, digest_hex]))
+
+
+def collection_statement(origin: str, height: int, size: int, root: bytes) -> str:
+    """What a member signs after block `height` over the collections it executed there
+    (decision 15): one statement whose root is the RFC 9162 tree over the sorted leaves
+    `collection_leaf` of those collections, `size` of them.
 
     It is shaped as a checkpoint so the witness key can cosign it, but under the origin
     `<origin>/collections`, so it can never pass for a checkpoint of the log."""
-    return Checkpoint(f"{origin}/collections", height, digest, (f"{COLLECTION_EXTENSION} {collection}",)).to_text()
+    return Checkpoint(f"{origin}/collections", size, root, (f"{COLLECTION_EXTENSION} {height}",)).to_text()
+
+
+@dataclass(frozen=True)
+class CollectionTree:
+    """A member's tree over the digests of its collections after one block.
+
+    `proofs[collection]` is (leaf index, inclusion proof as concatenated hex hashes).
+    The proof that goes to one collection's members is made of hashes of sibling
+    leaves and subtrees, each a SHA-256 over a collection name and its digest (or over
+    such hashes): it tells them nothing of the other collections, not even their
+    names, beyond how many there are (the tree size)."""
+
+    statement: str
+    size: int
+    proofs: Mapping[str, tuple[int, str]]
+
+
+def collection_tree(origin: str, height: int, digests: Mapping[str, str]) -> CollectionTree:
+    """The tree and statement over `digests` (collection -> digest hex), leaves sorted."""
+    leaves = sorted((canonical_bytes([name, digest]), name) for name, digest in digests.items())
+    hashes = [merkle.leaf_hash(data) for data, _name in leaves]
+    root, paths = merkle.all_inclusion_proofs(hashes)
+    proofs = {name: (i, b"".join(paths[i]).hex()) for i, (_data, name) in enumerate(leaves)}
+    return CollectionTree(collection_statement(origin, height, len(hashes), root), len(hashes), proofs)
+
+
+def collection_row_statement(origin: str, height: int, collection: str, digest_hex: str, index: int, size: int,
+                             proof_hex: str) -> str | None:
+    """The statement a collection signature row's line must verify over, or None when its
+    inclusion proof is malformed (hashes only: no signature is checked here)."""
+    try:
+        raw = bytes.fromhex(proof_hex)
+        bytes.fromhex(digest_hex)
+    except (ValueError, TypeError):
+        return None
+    if len(raw) % merkle.HASH_SIZE:
+        return None
+    path = [raw[i:i + merkle.HASH_SIZE] for i in range(0, len(raw), merkle.HASH_SIZE)]
+    root = merkle.inclusion_root(index, size, collection_leaf(collection, digest_hex), path)
+    return None if root is None else collection_statement(origin, height, size, root)
 
 
 def witness_key_name(origin: str, organization: str) -> str:

@@ -17,7 +17,13 @@ from tradeledger import merkle
 from tradeledger.errors import TradeledgerError
 from tradeledger.ledger.authority import genesis_writes
 from tradeledger.ledger.block import ZERO_HASH, BlockHeader, FormedBlock, OrderedItem, form_blocks, validity_string
-from tradeledger.ledger.checkpoints import NetworkPolicy, NodeSigner, checkpoint_body, collection_statement
+from tradeledger.ledger.checkpoints import (
+    NetworkPolicy,
+    NodeSigner,
+    checkpoint_body,
+    collection_row_statement,
+    collection_tree,
+)
 from tradeledger.ledger.collections import (
     HALTED,
     OUTCOMES,
@@ -177,20 +183,23 @@ class Peer:
 
     def _sign_collections(self, height: int, time_ms: int, writes: dict[tuple[str, str], str | None],
                           state: Overlay | None) -> tuple[CollectionSignature, ...]:
-        """Sign the digest of every collection whose private parts this block executed here."""
+        """Sign, once, the tree over the digests of every collection whose private parts
+        this block executed here; each collection's row carries its inclusion proof."""
         if self.signer is None or state is None:
             return ()
         touched = sorted({split_key(key)[1][:2] for ns, key in writes if ns == OUTCOMES})
-        signed = []
+        digests = {}
         for contract, name in touched:
             if state.get_state(HALTED, halted_key(contract, name)) is not None:
                 continue  # a halted collection is not vouched for: its state stopped short
-            digest = self.collection_digest(state, contract, name)
-            statement = collection_statement(self.genesis.origin, height, qualified(contract, name), digest)
-            line = self.signer.witness.sign(statement, time_ms // 1000).to_line()
-            signed.append(CollectionSignature(height, qualified(contract, name), self.organization, digest.hex(),
-                                              line))
-        return tuple(signed)
+            digests[qualified(contract, name)] = self.collection_digest(state, contract, name).hex()
+        if not digests:
+            return ()
+        tree = collection_tree(self.genesis.origin, height, digests)
+        line = self.signer.witness.sign(tree.statement, time_ms // 1000).to_line()
+        return tuple(CollectionSignature(height, collection, self.organization, digest, line,
+                                         tree.proofs[collection][0], tree.size, tree.proofs[collection][1])
+                     for collection, digest in digests.items())
 
     @staticmethod
     def collection_digest(state: Any, contract: str, name: str) -> bytes:
@@ -202,7 +211,14 @@ class Peer:
     def receive_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None:
         """Take other members' collection signatures. One over the digest this peer signed
         for the same block counts as agreement; a valid one over another digest is a fork
-        of that collection (decision 7), kept as evidence and raised."""
+        of that collection (decision 7), kept as evidence and raised.
+
+        A row is valid when its inclusion proof (hashes only) leads from its collection's
+        leaf to a root, and its line is the member's witness signature over the statement
+        for that root; each distinct (statement, line) is verified once per call, since a
+        member's rows of one block share one signature. A row whose proof or line fails
+        is ignored. The proof's hashes are hashes of hashes: they reveal nothing of the
+        member's other collections to this peer."""
         rows = list(rows)
         if not rows:
             return
@@ -210,15 +226,21 @@ class Peer:
         ours = {(r.height, r.collection): r for r in self.store.collection_signatures(min(heights), max(heights))
                 if r.organization == self.organization}
         kept = []
+        verified: dict[tuple[str, str, str], bool] = {}  # one check per member's statement and line
         for row in rows:
             if row.organization == self.organization:
                 continue
             mine = ours.get((row.height, row.collection))
             if mine is None:
                 continue  # not a collection this peer executed at that block
-            statement = collection_statement(self.genesis.origin, row.height, row.collection,
-                                             bytes.fromhex(row.digest))
-            if not self.policy.signed_by(statement, row.line, row.organization, self.genesis.origin):
+            statement = collection_row_statement(self.genesis.origin, row.height, row.collection, row.digest,
+                                                 row.leaf_index, row.size, row.proof)
+            if statement is None:
+                continue  # a malformed inclusion proof: nothing the member signed
+            key = (statement, row.line, row.organization)
+            if key not in verified:
+                verified[key] = self.policy.signed_by(statement, row.line, row.organization, self.genesis.origin)
+            if not verified[key]:
                 continue
             if row.digest != mine.digest:
                 self.store.record_fork(row.height, {

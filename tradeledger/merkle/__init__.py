@@ -4,9 +4,10 @@ Pure computation: no I/O, standard library only.
 
 * Hash primitives: :func:`leaf_hash`, :func:`node_hash`, :data:`EMPTY_ROOT`.
 * In-memory trees from a list of leaf hashes: :func:`root_hash`,
-  :func:`inclusion_proof`, :func:`consistency_proof`.
+  :func:`inclusion_proof`, :func:`consistency_proof`, :func:`all_inclusion_proofs`.
 * Verification, total (returns False, never raises):
-  :func:`verify_inclusion`, :func:`verify_consistency`.
+  :func:`verify_inclusion`, :func:`verify_consistency`; :func:`inclusion_root` gives
+  the root a proof leads to, or None.
 * A persistent log over tiles in a caller-supplied store: :class:`TiledLog`,
   :class:`TileReader`, :class:`TileUpdate`, :class:`MemoryTileStore`, and the
   tile layout helpers :func:`tile_path`, :func:`tile_counts`, :func:`iter_tiles`.
@@ -27,8 +28,8 @@ from tradeledger.merkle.tiles import (
     tile_index_path,
     tile_path,
 )
-from tradeledger.merkle.tree import consistency_proof, inclusion_proof, root_hash
-from tradeledger.merkle.verify import verify_consistency, verify_inclusion
+from tradeledger.merkle.tree import all_inclusion_proofs, consistency_proof, inclusion_proof, root_hash
+from tradeledger.merkle.verify import inclusion_root, verify_consistency, verify_inclusion
 
 __all__ = [
     "EMPTY_ROOT",
@@ -43,9 +44,11 @@ __all__ = [
     "TileReader",
     "TileUpdate",
     "TiledLog",
+    "all_inclusion_proofs",
     "consistency_proof",
     "entry_bundle_path",
     "inclusion_proof",
+    "inclusion_root",
     "iter_tiles",
     "leaf_hash",
     "node_hash",

@@ -49,26 +49,26 @@ def _inclusion_proof_length(index: int, size: int) -> int:
     return inner + (index >> inner).bit_count()
 
 
-def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes) -> bool:
-    """True iff *proof* shows leaf *index* of the size-*size* tree with root *root* is *leaf_hash*.
+def inclusion_root(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bytes | None:
+    """The root that *proof* leads to from leaf *index* of a size-*size* tree, or None.
 
-    RFC 9162 §2.1.3.2, with the proof length also checked up front. Returns
-    False (never raises) on any malformed input, including index >= size.
-    Hashes must be ``bytes`` of exactly 32 bytes.
+    RFC 9162 §2.1.3.2 without the final comparison: for a caller that learns the root
+    from what it verifies next (a signature over it). None (never raises) on any
+    malformed input, including index >= size or a proof of the wrong length.
     """
     try:
         if not (_is_size(index) and _is_size(size) and index < size):
-            return False
-        if not (is_hash(leaf_hash) and is_hash(root)):
-            return False
+            return None
+        if not is_hash(leaf_hash):
+            return None
         path = _hash_list(proof, 64)
         if path is None or len(path) != _inclusion_proof_length(index, size):
-            return False
+            return None
 
         fn, sn, r = index, size - 1, leaf_hash
         for p in path:
             if sn == 0:
-                return False
+                return None
             if fn & 1 or fn == sn:
                 # r is a right child (or the last node of its level, promoted
                 # until it becomes one): the proof hash goes on the left.
@@ -81,9 +81,21 @@ def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[by
                 r = node_hash(r, p)
             fn >>= 1
             sn >>= 1
-        return sn == 0 and r == root
+        return r if sn == 0 else None
     except Exception:  # a Sequence whose methods raise, and anything else unforeseen
+        return None
+
+
+def verify_inclusion(index: int, size: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes) -> bool:
+    """True iff *proof* shows leaf *index* of the size-*size* tree with root *root* is *leaf_hash*.
+
+    RFC 9162 §2.1.3.2, with the proof length also checked up front. Returns
+    False (never raises) on any malformed input, including index >= size.
+    Hashes must be ``bytes`` of exactly 32 bytes.
+    """
+    if not is_hash(root):
         return False
+    return inclusion_root(index, size, leaf_hash, proof) == root
 
 
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> bool:

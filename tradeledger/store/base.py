@@ -54,13 +54,22 @@ class CheckpointRecord:
 
 
 class CollectionSignature(NamedTuple):
-    """A member's signature over a collection's digest after a block (decision 15)."""
+    """A member's signature over a collection's digest after a block (decision 15).
+
+    The member signs once per block, over the tree of all the collections it executed
+    there (`ledger.checkpoints.collection_tree`); a row carries its collection's leaf
+    index, the tree size and the inclusion proof, from which the signed statement's root
+    follows (`collection_row_statement`). The proof's hashes are hashes of hashes: they
+    reveal nothing of the member's other collections."""
 
     height: int
     collection: str  # contract:collection
     organization: str
     digest: str  # hex
-    line: str  # signed-note signature line over `collection_statement`
+    line: str  # signed-note signature line over `collection_statement` of the member's tree
+    leaf_index: int = 0  # the collection's leaf in the tree
+    size: int = 1  # leaves in the tree
+    proof: str = ""  # inclusion proof: the hashes, hex, concatenated, leaf's sibling first
 
 
 @dataclass(frozen=True)

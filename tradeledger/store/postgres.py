@@ -76,7 +76,8 @@ CREATE TABLE IF NOT EXISTS payloads (
 );
 CREATE TABLE IF NOT EXISTS collection_signatures (
     height BIGINT NOT NULL, collection BYTEA NOT NULL, organization TEXT COLLATE "C" NOT NULL,
-    digest TEXT NOT NULL, line TEXT NOT NULL, PRIMARY KEY (height, collection, organization)
+    digest TEXT NOT NULL, line TEXT NOT NULL, leaf_index BIGINT NOT NULL, tree_size BIGINT NOT NULL,
+    proof TEXT NOT NULL, PRIMARY KEY (height, collection, organization)
 );
 """
 
@@ -306,8 +307,10 @@ class PostgresStore:
     @staticmethod
     def _insert_collection_signatures(db: psycopg.Connection, rows: Iterable[CollectionSignature]) -> None:
         for row in rows:
-            db.execute("INSERT INTO collection_signatures VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                       (row.height, _utf8(row.collection), row.organization, row.digest, row.line))
+            db.execute("INSERT INTO collection_signatures VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                       "ON CONFLICT DO NOTHING",
+                       (row.height, _utf8(row.collection), row.organization, row.digest, row.line, row.leaf_index,
+                        row.size, row.proof))
 
     # --- private collections -------------------------------------------------------------
     def put_payloads(self, payloads: Iterable[Payload]) -> None:
@@ -329,10 +332,11 @@ class PostgresStore:
     def collection_signatures(self, first_height: int = 0, last_height: int | None = None
                               ) -> list[CollectionSignature]:
         rows = self._rows("read collection signatures",
-                          "SELECT height, collection, organization, digest, line FROM collection_signatures "
+                          "SELECT height, collection, organization, digest, line, leaf_index, tree_size, proof "
+                          "FROM collection_signatures "
                           "WHERE height BETWEEN %s AND %s",
                           (first_height, last_height if last_height is not None else 2**62))
-        found = [CollectionSignature(r[0], _text(bytes(r[1])), r[2], r[3], r[4]) for r in rows]
+        found = [CollectionSignature(r[0], _text(bytes(r[1])), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
         return sorted(found)
 
     @staticmethod

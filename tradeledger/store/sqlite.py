@@ -61,7 +61,8 @@ CREATE TABLE IF NOT EXISTS forks (seq INTEGER PRIMARY KEY AUTOINCREMENT, size IN
 CREATE TABLE IF NOT EXISTS payloads (txid TEXT NOT NULL, part TEXT NOT NULL, collection TEXT NOT NULL,
     salt BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY (txid, part, collection)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS collection_signatures (height INTEGER NOT NULL, collection TEXT NOT NULL,
-    organization TEXT NOT NULL, digest TEXT NOT NULL, line TEXT NOT NULL,
+    organization TEXT NOT NULL, digest TEXT NOT NULL, line TEXT NOT NULL, leaf_index INTEGER NOT NULL,
+    tree_size INTEGER NOT NULL, proof TEXT NOT NULL,
     PRIMARY KEY (height, collection, organization)) WITHOUT ROWID;
 """
 
@@ -203,7 +204,7 @@ class SQLiteStore:
                        (header.height, header.log_size, commit.checkpoint_body, int(commit.final)))
             db.executemany("INSERT OR IGNORE INTO signatures VALUES (?, ?)",
                            [(header.height, line) for line in commit.signatures])
-            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?)",
+            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                            commit.collection_signatures)
             db.executemany("INSERT OR REPLACE INTO payloads VALUES (?, ?, ?, ?, ?)",
                            [(p.txid, p.part, p.collection, p.salt, p.data) for p in commit.payloads])
@@ -406,13 +407,14 @@ class SQLiteStore:
 
     def add_collection_signatures(self, rows: Iterable[CollectionSignature]) -> None:
         with self._transaction("keep collection signatures") as db:
-            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?)", list(rows))
+            db.executemany("INSERT OR IGNORE INTO collection_signatures VALUES (?, ?, ?, ?, ?, ?, ?, ?)", list(rows))
 
     def collection_signatures(self, first_height: int = 0, last_height: int | None = None
                               ) -> list[CollectionSignature]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT height, collection, organization, digest, line FROM collection_signatures "
+                "SELECT height, collection, organization, digest, line, leaf_index, tree_size, proof "
+                "FROM collection_signatures "
                 "WHERE height BETWEEN ? AND ? ORDER BY height, collection, organization",
                 (first_height, last_height if last_height is not None else 2**62)).fetchall()
         return [CollectionSignature(*row) for row in rows]
