@@ -61,6 +61,7 @@ class LedgerHistory:
         replay: bool = False,
         events_per_tx: int = 1,
         extra_events: tuple[tuple[int, str, str, Any], ...] = (),
+        private: dict[str, Any] | None = None,  # BlockCommit's payloads and collection_signatures
     ) -> BlockCommit:
         """Commit one block; the history moves on only if the store took it."""
         head = self.head
@@ -94,7 +95,7 @@ class LedgerHistory:
             header=header, next_position=stream_end + 1, txs=txs, tiles=update.tiles, writes=encoded,
             events=events, checkpoint_body=body,
             signatures=tuple(_line(name, height) for name in signers) + (_line(signers[0], height),),
-            final=final,
+            final=final, **(private or {}),
         )
         self.store.commit_block(commit)
         self.txids.extend(t.txid for t in txs)

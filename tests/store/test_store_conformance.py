@@ -13,7 +13,8 @@ import sqlite3
 import pytest
 from ledger_script import AWKWARD_KEYS, GENESIS, GENESIS_HEAD, GENESIS_WRITES, LedgerHistory, observe, play, snapshot
 
-from tradeledger.store.base import Store, StoreError
+from tradeledger.ledger.collections import Payload
+from tradeledger.store.base import CollectionSignature, Store, StoreError
 from tradeledger.store.postgres import PostgresStore
 from tradeledger.store.sqlite import SQLiteStore
 
@@ -212,3 +213,27 @@ def test_bulk_state_reads_answer_beyond_one_query_of_keys(new_store):
     history.commit(history.leaves(2), writes, final=True)
     asked = list(writes) + [("documents", f"c:{i:05d}") for i in range(700, 1300)]
     assert store.get_states(asked) == writes
+
+
+def test_payloads_and_collection_signatures_are_kept_alike_and_a_block_keeps_the_payload_it_ran_on(new_store):
+    """The private tables (decision 15): an inbox keeps the first copy of a payload until a
+    block names the one its part ran on; collection signature rows read back by height."""
+    store = new_store()
+    history = LedgerHistory(store)
+    store.initialize(GENESIS, {}, GENESIS_HEAD)
+    txid = "ab" * 32
+    junk = Payload(txid, "summary", "entry/B76-0324527-8", bytes(32), b'{"junk":true}')
+    real = Payload(txid, "summary", "entry/B76-0324527-8", bytes(range(32)), '{"v":"d\u00e9j\u00e0"}'.encode())
+    store.put_payloads([junk])
+    store.put_payloads([real])  # a later copy does not displace the first
+    assert store.payload(txid, "summary", "entry/B76-0324527-8") == junk
+    assert store.payload(txid, "summary", "entry/other") is None
+    rows = [CollectionSignature(1, "entries:entry/B76-0324527-8", org, "cd" * 32, f"\u2014 {org} AAAA", 0, 2,
+                                "ef" * 32) for org in ("importer", "customs")]
+    history.commit(history.leaves(1), {}, final=False,
+                   private={"payloads": (real,), "collection_signatures": tuple(rows[1:])})
+    assert store.payload(txid, "summary", "entry/B76-0324527-8") == real
+    store.add_collection_signatures(rows)
+    store.add_collection_signatures(rows[:1])  # kept once
+    assert sorted(store.collection_signatures()) == sorted(rows)
+    assert store.collection_signatures(2) == [] and sorted(store.collection_signatures(1, 1)) == sorted(rows)
