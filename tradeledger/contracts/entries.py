@@ -69,7 +69,7 @@ In the origin contract's namespace, written by it (`open_verification_key`):
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -683,48 +683,33 @@ def _decided(ctx: PrivateContext, entry_number: str, to: str, decision: Decision
     ctx.state.put(entry_key(entry_number), decided.to_dict())
 
 
-@contract.action("accept", DecideEntry, roles={"customs"})
-def accept(ctx: TxContext, args: DecideEntry) -> None:
-    _decide(ctx, args.entry_number, ACCEPTED, (FILED, UNDER_REVIEW))
+def _declare_decision(action: str, to: str, allowed_from: tuple[str, ...], *, reason_required: bool,
+                      precondition: Callable[[TxContext, DecideEntry], None] | None = None) -> None:
+    """Customs' decision `action`: the public transition to `to` and its private reason."""
+
+    def decide(ctx: TxContext, args: DecideEntry) -> None:
+        if precondition is not None:
+            precondition(ctx, args)
+        _decide(ctx, args.entry_number, to, allowed_from)
+
+    def decided(ctx: PrivateContext, args: DecideEntry, decision: Decision) -> None:
+        _decided(ctx, args.entry_number, to, decision, reason_required=reason_required)
+
+    contract.action(action, DecideEntry, roles={"customs"})(decide)
+    contract.private(action, DECISION, Decision)(decided)
 
 
-@contract.private("accept", DECISION, Decision)
-def accept_decision(ctx: PrivateContext, args: DecideEntry, decision: Decision) -> None:
-    _decided(ctx, args.entry_number, ACCEPTED, decision, reason_required=False)
-
-
-@contract.action("reject", DecideEntry, roles={"customs"})
-def reject(ctx: TxContext, args: DecideEntry) -> None:
-    _decide(ctx, args.entry_number, REJECTED, (FILED, UNDER_REVIEW))
-
-
-@contract.private("reject", DECISION, Decision)
-def reject_decision(ctx: PrivateContext, args: DecideEntry, decision: Decision) -> None:
-    _decided(ctx, args.entry_number, REJECTED, decision, reason_required=True)
-
-
-@contract.action("review", DecideEntry, roles={"customs"})
-def review(ctx: TxContext, args: DecideEntry) -> None:
-    _decide(ctx, args.entry_number, UNDER_REVIEW, (FILED, ACCEPTED))
-
-
-@contract.private("review", DECISION, Decision)
-def review_decision(ctx: PrivateContext, args: DecideEntry, decision: Decision) -> None:
-    _decided(ctx, args.entry_number, UNDER_REVIEW, decision, reason_required=True)
-
-
-@contract.action("liquidate", DecideEntry, roles={"customs"})
-def liquidate(ctx: TxContext, args: DecideEntry) -> None:
+def _no_open_verification(ctx: TxContext, args: DecideEntry) -> None:
     open_lines = open_verification_lines(ctx.state.reader, args.entry_number)
     if open_lines:
         raise Refused(f"entry {args.entry_number} has an open verification of origin on line "
                       f"{open_lines[0]}; determine it before liquidating")
-    _decide(ctx, args.entry_number, LIQUIDATED, (ACCEPTED,))
 
 
-@contract.private("liquidate", DECISION, Decision)
-def liquidate_decision(ctx: PrivateContext, args: DecideEntry, decision: Decision) -> None:
-    _decided(ctx, args.entry_number, LIQUIDATED, decision, reason_required=False)
+_declare_decision("accept", ACCEPTED, (FILED, UNDER_REVIEW), reason_required=False)
+_declare_decision("reject", REJECTED, (FILED, UNDER_REVIEW), reason_required=True)
+_declare_decision("review", UNDER_REVIEW, (FILED, ACCEPTED), reason_required=True)
+_declare_decision("liquidate", LIQUIDATED, (ACCEPTED,), reason_required=False, precondition=_no_open_verification)
 
 
 # --- queries for contracts, nodes and the CLI -----------------------------------------------
