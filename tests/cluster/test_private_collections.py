@@ -6,7 +6,7 @@ member signing another digest is a fork; and no byte of the payload reaches the
 non-member's folder or the ordered stream's.
 
 Three nodes run in this test process (their own stores, one NATS cluster), with a small
-contract written for the test: a note private to the organizations its opener names.
+contract written for the tests (tests/_notes.py): a note private to the organizations its opener names.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from _cluster_helpers import eventually
+from _notes import notes
 from nats.aio.msg import Msg
 
 from tradeledger.cluster.client import ClusterClient
@@ -31,7 +32,7 @@ from tradeledger.contracts import default_contracts
 from tradeledger.crypto import canonical_bytes
 from tradeledger.ledger.checkpoints import collection_tree
 from tradeledger.ledger.collections import PrivateInput, commit_part, private_namespace
-from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
+from tradeledger.ledger.contract import ContractSet
 from tradeledger.ordering.nats_servers import LocalCluster
 from tradeledger.runtime.clock import now_ms
 from tradeledger.runtime.layout import NetworkLayout
@@ -42,29 +43,6 @@ ORGANIZATIONS = ("customs", "importer", "exporter")
 MEMBERS = ("importer", "customs")  # every note here: opened by the importer for customs
 MARKER = "valuation 18,442.17 USD for lot QX-7781"
 DEADLINE_S = 3.0
-
-notes = Contract("notes")
-
-
-class Open(Args):
-    name: str
-    members: list[str]
-
-
-class Body(Args):
-    text: str
-
-
-@notes.action("open", Open)
-def open_note(ctx: TxContext, args: Open) -> None:
-    ctx.require(len(ctx.parts_named("body")) == 1, "a note needs its body")
-    ctx.set_members(args.name, [ctx.signer.organization, *args.members])
-
-
-@notes.private("open", "body", Body)
-def note_body(ctx: PrivateContext, args: Open, body: Body) -> None:
-    ctx.state.put("text", body.text)
-
 
 CONTRACTS = ContractSet([*default_contracts(), notes])
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -1,72 +1,16 @@
 """Private collections (DESIGN.md decision 15, docs/privacy.md), on a contract written for
-the test: a note kept private to the organizations its opener names."""
+the tests (tests/_notes.py): a note kept private to the organizations its opener names."""
 
 import pytest
+from _notes import notes
 
 from tradeledger.contracts import default_contracts
 from tradeledger.errors import Refused
 from tradeledger.ledger.collections import HALTED, OUTCOMES, PrivateInput, halted_key, private_namespace
-from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
+from tradeledger.ledger.contract import ContractSet
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.node.audit import audit_network
 from tradeledger.runtime.setup import OrgPlan
-
-notes = Contract("notes")
-
-
-class Open(Args):
-    name: str
-    members: list[str]
-
-
-class Body(Args):
-    text: str
-
-
-class Remove(Args):
-    name: str
-    member: str
-
-
-@notes.action("open", Open)
-def open_note(ctx: TxContext, args: Open) -> None:
-    ctx.require(len(ctx.parts_named("body")) == 1, "a note needs its body")
-    ctx.set_members(args.name, [ctx.signer.organization, *args.members])
-
-
-@notes.private("open", "body", Body)
-def note_body(ctx: PrivateContext, args: Open, body: Body) -> None:
-    ctx.require("forbidden" not in body.text, "that word is not allowed in a note")
-    ctx.state.put("text", body.text)
-
-
-class Edit(Args):
-    name: str
-
-
-@notes.action("edit", Edit)
-def edit(ctx: TxContext, args: Edit) -> None:
-    ctx.require(ctx.collection(args.name) is not None, "no such note")
-
-
-@notes.private("edit", "body", Body)
-def edit_body(ctx: PrivateContext, args: Edit, body: Body) -> None:
-    ctx.state.put("text", ctx.state.get("text") + " / " + body.text)
-
-
-@notes.action("remove", Remove)
-def remove(ctx: TxContext, args: Remove) -> None:
-    record = ctx.collection(args.name)
-    ctx.require(record is not None, "no such note")
-    ctx.set_members(args.name, [m for m in record.members if m != args.member])
-
-
-@notes.action("invite", Remove)
-def invite(ctx: TxContext, args: Remove) -> None:
-    record = ctx.collection(args.name)
-    ctx.require(record is not None, "no such note")
-    ctx.set_members(args.name, [*record.members, args.member])
-
 
 PLAN = (
     OrgPlan("customs", "customs", "Customs"),

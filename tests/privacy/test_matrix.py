@@ -1,8 +1,8 @@
 """Where private data ends up, byte for byte (DESIGN.md decision 15, docs/privacy.md).
 
 A matrix on the framework: organizations of every role take each membership (the
-submitter, a member, a member later removed, never a member) in a collection of a test
-contract, and each kind of private record (an opening payload and its state, an edit
+submitter, a member, a member later removed, never a member) in a collection of the test
+contract (tests/_notes.py), and each kind of private record (an opening payload and its state, an edit
 before and after a removal, a part refused privately in the race case, a payload from a
 removed member) carries its own marker. Every byte of every organization's folder (its
 SQLite store with -wal and -shm, vault, keys, any log) and of the orderer's folder is
@@ -14,63 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _notes import REFUSAL, notes
 
 from tradeledger.contracts import default_contracts
 from tradeledger.errors import Refused
 from tradeledger.ledger.collections import OUTCOMES, PrivateInput, commit_part, private_namespace
-from tradeledger.ledger.contract import Args, Contract, ContractSet, PrivateContext, TxContext
+from tradeledger.ledger.contract import ContractSet
 from tradeledger.node import EmbeddedNetwork, create_network
 from tradeledger.runtime.setup import OrgPlan
-
-memos = Contract("memos")
-
-
-class Open(Args):
-    name: str
-    members: list[str]
-
-
-class Body(Args):
-    text: str
-
-
-class Named(Args):
-    name: str
-
-
-class Remove(Args):
-    name: str
-    member: str
-
-
-@memos.action("open", Open)
-def open_memo(ctx: TxContext, args: Open) -> None:
-    ctx.require(len(ctx.parts_named("body")) == 1, "a memo needs its body")
-    ctx.set_members(args.name, [ctx.signer.organization, *args.members])
-
-
-@memos.private("open", "body", Body)
-def memo_body(ctx: PrivateContext, args: Open, body: Body) -> None:
-    ctx.state.put("text", body.text)
-
-
-@memos.action("edit", Named)
-def edit(ctx: TxContext, args: Named) -> None:
-    ctx.require(ctx.collection(args.name) is not None, "no such memo")
-
-
-@memos.private("edit", "body", Body)
-def edit_body(ctx: PrivateContext, args: Named, body: Body) -> None:
-    ctx.require("forbidden" not in body.text, "that word is not allowed in a memo")
-    ctx.state.put("text", ctx.state.get("text") + " / " + body.text)
-
-
-@memos.action("remove", Remove)
-def remove(ctx: TxContext, args: Remove) -> None:
-    record = ctx.collection(args.name)
-    ctx.require(record is not None, "no such memo")
-    ctx.set_members(args.name, [m for m in record.members if m != args.member])
-
 
 PLAN = (
     OrgPlan("customs", "customs", "Customs"),
@@ -118,37 +69,37 @@ def where(held: dict[str, bytes], marker: str) -> set[str]:
 @pytest.fixture
 def net(tmp_path):
     create_network(tmp_path / "net", PLAN)
-    contracts = ContractSet([*default_contracts(), memos])
+    contracts = ContractSet([*default_contracts(), notes])
     with EmbeddedNetwork(tmp_path / "net", contracts=contracts) as network:
         yield network
 
 
 def text_at(net, org, name):
-    return net.state(org).get_state(private_namespace("memos", name), "text")
+    return net.state(org).get_state(private_namespace("notes", name), "text")
 
 
 def play(net, roles: dict[str, str], name: str) -> dict[str, str]:
     """Every record kind once, in collection `name`; the markers by kind."""
     markers = {kind: f"MARK-{name}-{kind}-{i:04d}" for i, kind in enumerate(ENTITLED)}
     owner, member, removed = roles["owner"], roles["member"], roles["removed"]
-    net.submit_checked(owner, "memos", "open", {"name": name, "members": [member, removed]},
+    net.submit_checked(owner, "notes", "open", {"name": name, "members": [member, removed]},
                        private=[PrivateInput("body", name, {"text": markers["opening"]})])
-    net.submit_checked(member, "memos", "edit", {"name": name},
+    net.submit_checked(member, "notes", "edit", {"name": name},
                        private=[PrivateInput("body", name, {"text": markers["edit_before_removal"]})])
-    net.submit_checked(owner, "memos", "remove", {"name": name, "member": removed})
-    net.submit_checked(owner, "memos", "edit", {"name": name},
+    net.submit_checked(owner, "notes", "remove", {"name": name, "member": removed})
+    net.submit_checked(owner, "notes", "edit", {"name": name},
                        private=[PrivateInput("body", name, {"text": markers["edit_after_removal"]})])
     # The race case: a payload its submitter did not preview (or whose state moved) is
     # refused by the members alone; the public verdict stands.
     part = commit_part(PrivateInput("body", name, {"text": f"forbidden {markers['refused_in_race']}"}))
-    envelope = net.sign(member, "memos", "edit", {"name": name}, private=[part.part])
+    envelope = net.sign(member, "notes", "edit", {"name": name}, private=[part.part])
     net.deliver(member, [part.payload(envelope.txid)], {("body", name): (owner, member)})
     [receipt] = net.submit([envelope])
     assert receipt.valid
     outcomes = [o for o in dict(net.state(owner).scan_state(OUTCOMES, "")).values() if not o["valid"]]
-    assert [o["reason"] for o in outcomes] == ["that word is not allowed in a memo"]
+    assert [o["reason"] for o in outcomes] == [REFUSAL]
     with pytest.raises(Refused, match=f"{removed} is not a member"):
-        net.submit_checked(removed, "memos", "edit", {"name": name},
+        net.submit_checked(removed, "notes", "edit", {"name": name},
                            private=[PrivateInput("body", name, {"text": markers["from_removed_member"]})])
     return markers
 
@@ -187,7 +138,7 @@ def test_a_non_member_holds_the_envelope_with_commitments_and_membership_only(ne
     assert all(marker.encode() not in leaves for marker in markers.values())
     assert leaves.count(b'"private":[{"collection":"memo","commitment":"') == 4
     # Membership is public state: every peer reads it alike.
-    record = net.state(roles["never"]).get_state("memos", "collection/memo")
+    record = net.state(roles["never"]).get_state("notes", "collection/memo")
     assert sorted(record["members"]) == sorted([roles["owner"], roles["member"]])
     assert record["removed"] == [roles["removed"]]
 
@@ -196,7 +147,7 @@ def test_every_store_passes_its_audit_after_every_record_kind(net):
     from tradeledger.ledger.audit import audit_store
 
     play(net, ASSIGNMENTS[0], "memo")
-    contracts = ContractSet([*default_contracts(), memos])
+    contracts = ContractSet([*default_contracts(), notes])
     for org in ORGS:
         report = audit_store(org, net.peers[org].store, net.genesis, contracts)
         assert report.ok, (org, report.problems)
