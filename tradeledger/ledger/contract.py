@@ -104,9 +104,11 @@ class TxContext:
             added = sorted(set(wanted) - set(current.members))
             self.require(not added, f"collection {name} already holds private state; it cannot gain "
                                     f"{', '.join(added)}: open a new collection for them")
-        removed = tuple(sorted(set(current.removed if current else ()) | (set(current.members) - set(wanted)
-                                                                          if current else set())))
-        record = CollectionRecord(wanted, current.parts if current else 0, removed)
+        if current is None:
+            record = CollectionRecord(wanted)
+        else:
+            removed = tuple(sorted({*current.removed, *(set(current.members) - set(wanted))}))
+            record = CollectionRecord(wanted, current.parts, removed)
         self.state.put(membership_key(name), record.to_dict())
 
     def parts_named(self, part: str) -> tuple[PrivatePart, ...]:

@@ -27,6 +27,8 @@ from tradeledger.ledger.checkpoints import (
 from tradeledger.ledger.collections import (
     HALTED,
     OUTCOMES,
+    Payload,
+    PrivatePart,
     collection_digest,
     halted_key,
     is_private_namespace,
@@ -292,7 +294,7 @@ class InboxPayloads:
     def __init__(self, store: Store):
         self._store = store
 
-    def payload(self, txid: str, contract: str, part: Any, members: tuple[str, ...]) -> Any:
+    def payload(self, txid: str, contract: str, part: PrivatePart, members: tuple[str, ...]) -> Payload | None:
         return self._store.payload(txid, part.part, part.collection)
 
 

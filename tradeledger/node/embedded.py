@@ -36,14 +36,6 @@ from tradeledger.store.base import Head, LedgerReader
 from tradeledger.vault import Vault
 
 
-def _canonical(value: Any) -> bytes:
-    return canonical_bytes(value)
-
-
-def _parse(data: bytes) -> Any:
-    return parse_canonical(data)
-
-
 class _MemberPayloads:
     """A hosted member's payloads: its own inbox, then the other members hosted here."""
 
@@ -210,8 +202,8 @@ class EmbeddedNetwork:
 
     def _receive(self, member: str, payloads: Sequence[Payload]) -> None:
         keys = self.keys[member]
-        sealed = seal_for(keys.admin.public_key, _canonical([payload.to_dict() for payload in payloads]))
-        received = [Payload.from_dict(item) for item in _parse(open_sealed(keys.admin, sealed))]
+        sealed = seal_for(keys.admin.public_key, canonical_bytes([payload.to_dict() for payload in payloads]))
+        received = [Payload.from_dict(item) for item in parse_canonical(open_sealed(keys.admin, sealed))]
         self.peers[member].store.put_payloads(received)
 
     def fetch_payload(self, member: str, txid: str, contract: str, part: PrivatePart,
