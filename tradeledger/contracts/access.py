@@ -62,7 +62,6 @@ from pydantic import field_validator
 
 from tradeledger.contracts import documents, entries
 from tradeledger.contracts.documents import SUPPORTING_DOCUMENTS, AnchoredDocument
-from tradeledger.errors import TradeledgerError
 from tradeledger.identity.registry import organization_record, organizations
 from tradeledger.ledger.access_policy import ANY_DOC_TYPE, AccessPolicy, AccessPolicyError, AccessRule
 from tradeledger.ledger.authority import ACCESS, ACCESS_POLICY_KEY
@@ -71,6 +70,7 @@ from tradeledger.ledger.contract import Args, Contract, PrivateContext, TxContex
 from tradeledger.ledger.genesis import ROLES
 from tradeledger.ledger.keys import key_prefix, split_key, state_key
 from tradeledger.ledger.state import StateReader
+from tradeledger.records import FieldReader, RecordError
 
 NAMESPACE = ACCESS
 contract = Contract(NAMESPACE, "access rules, grants, requests and access records")
@@ -85,7 +85,7 @@ ACTIVE, REVOKED = "active", "revoked"
 PENDING, APPROVED, DENIED = "pending", "approved", "denied"
 
 
-class AccessRecordError(TradeledgerError, ValueError):
+class AccessRecordError(RecordError):
     """Stored access state that this contract could not have written."""
 
 
@@ -129,22 +129,9 @@ def nonce_key(nonce: str) -> str:
 
 # --- records -----------------------------------------------------------------------------
 
-def _malformed(what: str, exc: Exception) -> AccessRecordError:
-    return AccessRecordError(f"not {what} record ({exc})")
-
-
-def _strings(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        raise TypeError("a list of strings")
-    return tuple(value)
-
-
-def _optional_int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _record(what: str, data: Any) -> FieldReader:
+    """A stored access record's fields; an optional field may be left out (to_dict omits it)."""
+    return FieldReader(what, data, AccessRecordError, absent_is_null=True)
 
 
 @dataclass(frozen=True)
@@ -159,7 +146,7 @@ class AccessBasis:
     def __post_init__(self) -> None:
         if sum(v is not None for v in (self.owner, self.grant, self.policy)) != 1 \
                 or (self.relation is None) != (self.policy is None):
-            raise AccessRecordError("an access basis is an owner, a grant, or a rule with its relation")
+            raise AccessRecordError("access basis", "", "is an owner, a grant, or a rule with its relation")
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in (("owner", self.owner), ("grant", self.grant), ("policy", self.policy),
@@ -167,12 +154,11 @@ class AccessBasis:
 
     @classmethod
     def from_dict(cls, data: Any) -> AccessBasis:
-        try:
-            if not isinstance(data, dict) or set(data) - {"owner", "grant", "policy", "relation"}:
-                raise TypeError("owner, grant or policy and relation")
-            return cls(data.get("owner"), data.get("grant"), _optional_int(data.get("policy")), data.get("relation"))
-        except (TypeError, ValueError) as exc:
-            raise _malformed("an access basis", exc) from None
+        read = _record("access basis", data)
+        basis = cls(read.optional_text("owner"), read.optional_text("grant"), read.optional_integer("policy"),
+                    read.optional_text("relation"))
+        read.done()
+        return basis
 
 
 @dataclass(frozen=True)
@@ -185,7 +171,7 @@ class GrantTarget:
 
     def __post_init__(self) -> None:
         if (self.commitment is None) == (self.ref_name is None) or (self.ref_name is None) != (self.ref_value is None):
-            raise AccessRecordError("a grant targets one commitment, or one reference name and value")
+            raise AccessRecordError("grant target", "", "is one commitment, or one reference name and value")
 
     def covers(self, document: AnchoredDocument) -> bool:
         if self.commitment is not None:
@@ -204,7 +190,7 @@ class GrantTarget:
         if isinstance(data, dict) and set(data) == {"ref_name", "ref_value"} \
                 and all(isinstance(v, str) for v in data.values()):
             return cls(ref_name=data["ref_name"], ref_value=data["ref_value"])
-        raise AccessRecordError("a grant target is {commitment} or {ref_name, ref_value}")
+        raise AccessRecordError("grant target", "", "is {commitment} or {ref_name, ref_value}")
 
 
 @dataclass(frozen=True)
@@ -231,12 +217,10 @@ class GrantFiling:
 
     @classmethod
     def from_dict(cls, data: Any) -> GrantFiling:
-        try:
-            return cls(str(data["id"]), str(data["grantor"]), str(data["grantee"]), str(data["collection"]),
-                       str(data["status"]), int(data["created_ms"]), _optional_str(data.get("request")),
-                       _optional_int(data.get("revoked_ms")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("a grant filing", exc) from None
+        read = _record("grant filing", data)
+        return cls(read.text("id"), read.text("grantor"), read.text("grantee"), read.text("collection"),
+                   read.text("status"), read.integer("created_ms"), read.optional_text("request"),
+                   read.optional_integer("revoked_ms"))
 
 
 @dataclass(frozen=True)
@@ -255,11 +239,9 @@ class GrantTerms:
 
     @classmethod
     def from_dict(cls, data: Any) -> GrantTerms:
-        try:
-            return cls(str(data["id"]), GrantTarget.from_dict(data["target"]), _strings(data["fields"]),
-                       str(data["purpose"]), _optional_int(data["expires_ms"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("a grant's terms", exc) from None
+        read = _record("grant terms", data)
+        return cls(read.text("id"), GrantTarget.from_dict(read.optional_object("target")), read.texts("fields"),
+                   read.text("purpose"), read.optional_integer("expires_ms"))
 
 
 @dataclass(frozen=True)
@@ -278,11 +260,9 @@ class RequestFiling:
 
     @classmethod
     def from_dict(cls, data: Any) -> RequestFiling:
-        try:
-            return cls(str(data["id"]), str(data["requester"]), str(data["owner"]), str(data["collection"]),
-                       int(data["created_ms"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("a request filing", exc) from None
+        read = _record("request filing", data)
+        return cls(read.text("id"), read.text("requester"), read.text("owner"), read.text("collection"),
+                   read.integer("created_ms"))
 
 
 @dataclass(frozen=True)
@@ -334,13 +314,11 @@ class GrantRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> GrantRecord:
-        try:
-            return cls(str(data["id"]), str(data["grantor"]), str(data["grantee"]),
-                       GrantTarget.from_dict(data["target"]), _strings(data["fields"]), str(data["purpose"]),
-                       _optional_int(data["expires_ms"]), str(data["status"]), int(data["created_ms"]),
-                       data.get("request"), _optional_int(data.get("revoked_ms")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("a grant", exc) from None
+        read = _record("grant", data)
+        return cls(read.text("id"), read.text("grantor"), read.text("grantee"),
+                   GrantTarget.from_dict(read.optional_object("target")), read.texts("fields"), read.text("purpose"),
+                   read.optional_integer("expires_ms"), read.text("status"), read.integer("created_ms"),
+                   read.optional_text("request"), read.optional_integer("revoked_ms"))
 
 
 @dataclass(frozen=True)
@@ -382,13 +360,12 @@ class RequestRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> RequestRecord:
-        try:
-            return cls(str(data["id"]), str(data["requester"]), str(data["owner"]), str(data["commitment"]),
-                       str(data["doc_type"]), _strings(data["fields"]), str(data["purpose"]), str(data["status"]),
-                       AccessBasis.from_dict(data["basis"]) if data["basis"] is not None else None,
-                       int(data["created_ms"]), _optional_int(data["decided_ms"]), str(data["reason"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("an access request", exc) from None
+        read = _record("access request", data)
+        basis = read.optional_object("basis")
+        return cls(read.text("id"), read.text("requester"), read.text("owner"), read.text("commitment"),
+                   read.text("doc_type"), read.texts("fields"), read.text("purpose"), read.text("status"),
+                   AccessBasis.from_dict(basis) if basis is not None else None,
+                   read.integer("created_ms"), read.optional_integer("decided_ms"), read.text("reason"))
 
 
 @dataclass(frozen=True)
@@ -415,13 +392,11 @@ class AccessRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> AccessRecord:
-        try:
-            return cls(str(data["request"]), str(data["requester"]), str(data["owner"]), str(data["commitment"]),
-                       str(data["doc_type"]), _strings(data["fields"]), str(data["purpose"]),
-                       AccessBasis.from_dict(data["basis"]), int(data["at_ms"]), str(data["txid"]),
-                       str(data["nonce"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("an access", exc) from None
+        read = _record("access", data)
+        return cls(read.text("request"), read.text("requester"), read.text("owner"), read.text("commitment"),
+                   read.text("doc_type"), read.texts("fields"), read.text("purpose"),
+                   AccessBasis.from_dict(read.optional_object("basis")), read.integer("at_ms"), read.text("txid"),
+                   read.text("nonce"))
 
 
 @dataclass(frozen=True)
@@ -438,11 +413,9 @@ class PurgeRecord:
 
     @classmethod
     def from_dict(cls, data: Any) -> PurgeRecord:
-        try:
-            return cls(str(data["commitment"]), str(data["by"]), int(data["purged_ms"]),
-                       int(data["retained_until_ms"]), str(data["txid"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise _malformed("a purge", exc) from None
+        read = _record("purge", data)
+        return cls(read.text("commitment"), read.text("by"), read.integer("purged_ms"),
+                   read.integer("retained_until_ms"), read.text("txid"))
 
 
 @dataclass(frozen=True)
@@ -457,10 +430,8 @@ class UsedNonce:
 
     @classmethod
     def from_dict(cls, data: Any) -> UsedNonce:
-        try:
-            return cls(str(data["nonce"]), str(data["txid"]))
-        except (KeyError, TypeError) as exc:
-            raise _malformed("a used nonce", exc) from None
+        read = _record("used nonce", data)
+        return cls(read.text("nonce"), read.text("txid"))
 
 
 # --- relations and rules: how a default rule is judged ---------------------------------
